@@ -1,0 +1,74 @@
+package rules
+
+import (
+	"bytes"
+	"cmp"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// flowWidth is the longest line a list is written on before it is written
+// one item a line.
+const flowWidth = 100
+
+// Marshal writes the config as YAML in the documented layout, for
+// `txscope init` and for errors that show the config to write. Keys that
+// were not set (querier, tenant fields) are left out, so the result parses
+// back to the same Config.
+func (c *Config) Marshal() []byte {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "version: %d\n", max(c.Version, 1))
+	writeList(&b, "", "wrappers:   ", c.Wrappers)
+	writeList(&b, "", "sessions:   ", c.Sessions)
+	writeList(&b, "", "middleware: ", c.Middleware)
+	pooled := cmp.Or(c.Pooled, DefaultPooled)
+	fmt.Fprintf(&b, "pooled:     %s", strconv.Quote(pooled))
+	if pooled == DefaultPooled {
+		b.WriteString("   # the default")
+	}
+	b.WriteString("\n")
+	if c.Querier != "" {
+		fmt.Fprintf(&b, "querier:    %s\n", strconv.Quote(c.Querier))
+	}
+	b.WriteString("effects:\n")
+	writeList(&b, "  ", "read:  ", c.Effects.Read)
+	writeList(&b, "  ", "write: ", c.Effects.Write)
+	writeList(&b, "  ", "slow:  ", c.Effects.Slow)
+	if t := c.Tenant.marshal(); t != "" {
+		fmt.Fprintf(&b, "tenant: {%s}\n", t)
+	}
+	return b.Bytes()
+}
+
+// writeList writes `key [a, b]` on one line when it fits, else one item a line.
+func writeList(b *bytes.Buffer, indent, key string, ps []Pattern) {
+	items := make([]string, len(ps))
+	for i, p := range ps {
+		items[i] = strconv.Quote(p.String())
+	}
+	line := indent + key + "[" + strings.Join(items, ", ") + "]"
+	if len(ps) < 2 || len(line) <= flowWidth {
+		b.WriteString(line + "\n")
+		return
+	}
+	b.WriteString(indent + strings.TrimRight(key, " ") + "\n")
+	for _, item := range items {
+		b.WriteString(indent + "  - " + item + "\n")
+	}
+}
+
+// marshal writes the fields that were set, as the inside of a flow mapping.
+func (t Tenant) marshal() string {
+	var fields []string
+	if t.SettingSet {
+		fields = append(fields, "setting: "+strconv.Quote(t.Setting))
+	}
+	if t.ColumnSet {
+		fields = append(fields, "column: "+strconv.Quote(t.Column))
+	}
+	if t.RLSSet {
+		fields = append(fields, "rls: "+strconv.FormatBool(t.RLS))
+	}
+	return strings.Join(fields, ", ")
+}

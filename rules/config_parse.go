@@ -1,0 +1,271 @@
+package rules
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Parse parses the contents of txscope.yaml; path is used in error messages.
+// Every error carries the line and column of the offending key or value;
+// several are joined, sorted by position.
+func Parse(path string, data []byte) (*Config, error) {
+	d := &decoder{cfg: Default()}
+	d.cfg.Path = path
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, syntaxError(path, err)
+	}
+	if len(doc.Content) > 0 {
+		d.root(deref(doc.Content[0]))
+	}
+	if err := joinErrors(d.errs); err != nil {
+		return nil, err
+	}
+	return d.cfg, nil
+}
+
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// syntaxError gives a YAML syntax error the file:line:col form. The YAML
+// parser reports no column.
+func syntaxError(path string, err error) error {
+	pos := Position{File: path, Line: 1, Col: 1}
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+		pos.Line, _ = strconv.Atoi(m[1])
+		msg = m[2]
+	}
+	return &Error{Pos: pos, Msg: "invalid YAML: " + msg}
+}
+
+// decoder walks the YAML tree, filling cfg and collecting every error.
+type decoder struct {
+	cfg  *Config
+	errs []*Error
+}
+
+var (
+	topKeys    = []string{"version", "wrappers", "sessions", "middleware", "pooled", "querier", "effects", "tenant"}
+	effectKeys = []string{"read", "write", "slow"}
+	tenantKeys = []string{"setting", "column", "rls"}
+)
+
+func (d *decoder) root(n *yaml.Node) {
+	d.fields(n, "", topKeys, func(key string, v *yaml.Node) {
+		c := d.cfg
+		switch key {
+		case "version":
+			d.version(v)
+		case "wrappers":
+			c.Wrappers = d.patterns(v, key)
+		case "sessions":
+			c.Sessions = d.patterns(v, key)
+		case "middleware":
+			c.Middleware = d.patterns(v, key)
+		case "pooled":
+			d.pooled(v)
+		case "querier":
+			d.querier(v)
+		case "effects":
+			d.fields(v, key, effectKeys, d.effect)
+		case "tenant":
+			d.fields(v, key, tenantKeys, d.tenant)
+		}
+	})
+}
+
+func (d *decoder) effect(key string, v *yaml.Node) {
+	e := &d.cfg.Effects
+	switch key {
+	case "effects.read":
+		e.Read = d.patterns(v, key)
+	case "effects.write":
+		e.Write = d.patterns(v, key)
+	case "effects.slow":
+		e.Slow = d.patterns(v, key)
+	}
+}
+
+func (d *decoder) tenant(key string, v *yaml.Node) {
+	t := &d.cfg.Tenant
+	switch key {
+	case "tenant.setting":
+		t.Setting, t.SettingSet = d.str(v, key, "a setting name")
+	case "tenant.column":
+		t.Column, t.ColumnSet = d.str(v, key, "a column name")
+	case "tenant.rls":
+		t.RLS, t.RLSSet = d.boolean(v, key)
+	}
+}
+
+// fields walks mapping n, reporting duplicate and unknown keys, and calls
+// each with the full key path of every known key whose value is not null.
+func (d *decoder) fields(n *yaml.Node, path string, known []string, each func(key string, v *yaml.Node)) {
+	if isNull(n) {
+		return
+	}
+	if n.Kind != yaml.MappingNode {
+		d.errorf(n, path, "want a mapping, got %s", describe(n))
+		return
+	}
+	seen := map[string]*yaml.Node{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := deref(n.Content[i]), deref(n.Content[i+1])
+		key := k.Value
+		if path != "" {
+			key = path + "." + k.Value
+		}
+		if first, dup := seen[k.Value]; dup {
+			d.errorf(k, key, "duplicate key (first at line %d)", first.Line)
+			continue
+		}
+		seen[k.Value] = k
+		if k.Kind != yaml.ScalarNode || !slices.Contains(known, k.Value) {
+			d.errorf(k, key, "unknown key (want %s)", orList(known))
+			continue
+		}
+		d.cfg.Keys[key] = d.pos(v, key)
+		if !isNull(v) {
+			each(key, v)
+		}
+	}
+}
+
+func (d *decoder) version(v *yaml.Node) {
+	if v.Kind != yaml.ScalarNode || v.ShortTag() != "!!int" {
+		d.errorf(v, "version", "want 1, got %s", describe(v))
+		return
+	}
+	if v.Value != "1" {
+		d.errorf(v, "version", "unsupported version %s (want 1)", v.Value)
+		return
+	}
+	d.cfg.Version = 1
+}
+
+// patterns reads a list of function patterns.
+func (d *decoder) patterns(v *yaml.Node, key string) []Pattern {
+	if v.Kind != yaml.SequenceNode {
+		d.errorf(v, key, "want a list of function names, got %s", describe(v))
+		return nil
+	}
+	var ps []Pattern
+	for i, item := range v.Content {
+		item = deref(item)
+		ikey := fmt.Sprintf("%s[%d]", key, i)
+		if item.Kind != yaml.ScalarNode || item.ShortTag() != "!!str" {
+			d.errorf(item, ikey, "want a function name, got %s", describe(item))
+			continue
+		}
+		p, err := ParsePattern(item.Value)
+		if err != nil {
+			d.errorf(item, ikey, "%v", err)
+			continue
+		}
+		p.Pos = d.pos(item, ikey)
+		ps = append(ps, p)
+	}
+	return ps
+}
+
+func (d *decoder) pooled(v *yaml.Node) {
+	s, ok := d.str(v, "pooled", "a template")
+	if !ok {
+		return
+	}
+	if err := CheckTemplate(s); err != nil {
+		d.errorf(v, "pooled", "%v", err)
+		return
+	}
+	d.cfg.Pooled = s
+}
+
+func (d *decoder) querier(v *yaml.Node) {
+	s, ok := d.str(v, "querier", "a type name")
+	if !ok || s == "" {
+		return
+	}
+	p, err := ParsePattern(s)
+	if err != nil || p.Recv != "" || p.IsGlob() {
+		d.errorf(v, "querier", "bad type name %q (want importpath.Name)", s)
+		return
+	}
+	d.cfg.Querier = s
+}
+
+// str reads a string scalar; what names the expected value in errors.
+func (d *decoder) str(v *yaml.Node, key, what string) (string, bool) {
+	if v.Kind != yaml.ScalarNode || v.ShortTag() != "!!str" {
+		d.errorf(v, key, "want %s, got %s", what, describe(v))
+		return "", false
+	}
+	return v.Value, true
+}
+
+func (d *decoder) boolean(v *yaml.Node, key string) (bool, bool) {
+	if v.Kind != yaml.ScalarNode || v.ShortTag() != "!!bool" {
+		d.errorf(v, key, "want true or false, got %s", describe(v))
+		return false, false
+	}
+	b, err := strconv.ParseBool(v.Value)
+	if err != nil {
+		// An explicit !!bool tag on a YAML 1.1 spelling ("!!bool yes").
+		d.errorf(v, key, "want true or false, got %q", v.Value)
+		return false, false
+	}
+	return b, true
+}
+
+func (d *decoder) pos(n *yaml.Node, key string) Position {
+	return Position{File: d.cfg.Path, Line: n.Line, Col: n.Column, Key: key}
+}
+
+func (d *decoder) errorf(n *yaml.Node, key, format string, args ...any) {
+	d.errs = append(d.errs, &Error{Pos: d.pos(n, key), Msg: fmt.Sprintf(format, args...)})
+}
+
+// deref follows YAML aliases to the node they name.
+func deref(n *yaml.Node) *yaml.Node {
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	return n
+}
+
+func isNull(n *yaml.Node) bool {
+	return n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null"
+}
+
+// describe names the kind of a YAML value for "got …" in errors.
+func describe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.MappingNode:
+		return "a mapping"
+	}
+	switch n.ShortTag() {
+	case "!!str":
+		return "a string"
+	case "!!int", "!!float":
+		return "a number"
+	case "!!bool":
+		return "a boolean"
+	case "!!null":
+		return "nothing"
+	}
+	return n.ShortTag()
+}
+
+// orList spells a list of keys as "a, b or c".
+func orList(keys []string) string {
+	if len(keys) == 1 {
+		return keys[0]
+	}
+	return strings.Join(keys[:len(keys)-1], ", ") + " or " + keys[len(keys)-1]
+}
