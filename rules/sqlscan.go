@@ -1,0 +1,219 @@
+package rules
+
+import "strings"
+
+// Functions whose call gives a statement an effect of its own.
+var funcEffects = map[string]Effect{
+	"nextval": Write, "setval": Write,
+	// Depend on an earlier nextval of the same session.
+	"currval": TxState, "lastval": TxState,
+	"set_config":            TxState,
+	"pg_advisory_xact_lock": Locking, "pg_advisory_xact_lock_shared": Locking,
+	"pg_try_advisory_xact_lock": Locking, "pg_try_advisory_xact_lock_shared": Locking,
+	// Session-level advisory locks outlive the transaction.
+	"pg_advisory_lock": Write | Locking, "pg_advisory_lock_shared": Write | Locking,
+	"pg_try_advisory_lock": Write | Locking, "pg_try_advisory_lock_shared": Write | Locking,
+	"pg_advisory_unlock": Write | Locking, "pg_advisory_unlock_shared": Write | Locking,
+	"pg_advisory_unlock_all": Write | Locking,
+	"pg_notify":              Write,
+	"lo_create":              Write, "lo_creat": Write, "lo_unlink": Write, "lo_import": Write,
+	"lo_from_bytea": Write, "lo_put": Write, "lowrite": Write, "lo_truncate": Write,
+	"lo_open":     TxState,
+	"dblink_exec": Write, "pg_terminate_backend": Write, "pg_cancel_backend": Write,
+}
+
+// scan is what a pass over a statement's tokens found.
+type scan struct {
+	funcs    Effect      // effects of the functions called
+	lock     bool        // FOR UPDATE / NO KEY UPDATE / SHARE / KEY SHARE
+	modifies bool        // INSERT/UPDATE/DELETE/MERGE as a data-modifying CTE or main statement
+	into     bool        // SELECT … INTO creates a table
+	setting  *SettingUse // the first set_config call
+}
+
+func (s scan) locking() Effect {
+	if s.lock {
+		return Locking
+	}
+	return Pure
+}
+
+var modifyingHeads = map[string]bool{"insert": true, "update": true, "delete": true, "merge": true}
+
+// scanStatement looks at every token of a statement for calls, locking
+// clauses, SELECT INTO and data-modifying statements nested in a WITH.
+func scanStatement(toks []token) scan {
+	var s scan
+	with := toks[0].is("with")
+	depth := 0
+	for i, t := range toks {
+		switch {
+		case t.punct("("):
+			depth++
+		case t.punct(")"):
+			depth--
+		case t.kind == tokWord && modifyingHeads[t.text] && i > 0 &&
+			(toks[i-1].punct("(") || with && depth == 0 && toks[i-1].punct(")")):
+			s.modifies = true
+		case t.is("for"):
+			s.lock = s.lock || lockClause(toks[i+1:])
+		case t.is("into"):
+			s.into = true
+		case (t.kind == tokWord || t.kind == tokIdent) && i+1 < len(toks) && toks[i+1].punct("("):
+			s.call(toks, i)
+		}
+	}
+	return s
+}
+
+// call records the effect of the function called at toks[i].
+func (s *scan) call(toks []token, i int) {
+	name := toks[i].text
+	if toks[i].kind == tokWord || strings.ToLower(name) == name {
+		s.funcs |= funcEffects[name]
+	}
+	if name == "set_config" && s.setting == nil {
+		s.setting = setConfig(callArgs(toks, i+1))
+	}
+}
+
+// lockClause reports whether toks (after FOR) is a row-locking clause.
+func lockClause(toks []token) bool {
+	var words []string
+	for _, t := range toks[:min(3, len(toks))] {
+		if t.kind != tokWord {
+			break
+		}
+		words = append(words, t.text)
+	}
+	clause := strings.Join(words, " ") + " "
+	for _, c := range []string{"update ", "share ", "no key update ", "key share "} {
+		if strings.HasPrefix(clause, c) {
+			return true
+		}
+	}
+	return false
+}
+
+// callArgs splits the arguments of the call whose '(' is at toks[open].
+func callArgs(toks []token, open int) [][]token {
+	end := closing(toks, open)
+	var args [][]token
+	start, depth := open+1, 0
+	for i := open + 1; i < end; i++ {
+		switch {
+		case toks[i].punct("("):
+			depth++
+		case toks[i].punct(")"):
+			depth--
+		case toks[i].punct(",") && depth == 0:
+			args = append(args, toks[start:i])
+			start = i + 1
+		}
+	}
+	if end > start {
+		args = append(args, toks[start:end])
+	}
+	return args
+}
+
+// setConfig reads set_config(name, value, is_local).
+func setConfig(args [][]token) *SettingUse {
+	set := &SettingUse{Func: true}
+	if len(args) > 0 && len(args[0]) == 1 && args[0][0].kind == tokString {
+		set.Name = strings.ToLower(args[0][0].text)
+	}
+	if len(args) > 1 {
+		set.Bound = bound(args[1])
+	}
+	if len(args) > 2 && len(args[2]) == 1 {
+		t := args[2][0]
+		set.Local = t.is("true") || t.kind == tokString && isTrue(t.text)
+	}
+	return set
+}
+
+// bound reports whether a value is a bind parameter (possibly cast), not
+// text formatted into the query.
+func bound(val []token) bool {
+	param := false
+	for _, t := range val {
+		switch t.kind {
+		case tokParam:
+			param = true
+		case tokString, tokNumber:
+			return false
+		}
+	}
+	return param
+}
+
+func isTrue(s string) bool {
+	switch strings.ToLower(s) {
+	case "true", "t", "on", "yes", "y", "1":
+		return true
+	}
+	return false
+}
+
+// parseSet reads what follows SET: [SESSION|LOCAL] name {TO|=} value, and
+// the special forms (TIME ZONE, ROLE, TRANSACTION, …).
+func parseSet(toks []token) *SettingUse {
+	set := &SettingUse{}
+	if len(toks) > 0 && (toks[0].is("local") || toks[0].is("session") && !(len(toks) > 1 && (toks[1].is("authorization") || toks[1].is("characteristics")))) {
+		set.Local = toks[0].is("local")
+		toks = toks[1:]
+	}
+	name, rest := settingName(toks)
+	if name == "transaction" || name == "constraints" {
+		// Transaction-local state, but no configuration parameter.
+		return nil
+	}
+	set.Name = name
+	if len(rest) > 0 && (rest[0].is("to") || rest[0].punct("=")) {
+		rest = rest[1:]
+	}
+	set.Bound = bound(rest)
+	return set
+}
+
+// parseReset reads what follows RESET: a name or ALL.
+func parseReset(toks []token) *SettingUse {
+	name, _ := settingName(toks)
+	if name == "all" {
+		name = ""
+	}
+	return &SettingUse{Name: name}
+}
+
+// Multi-word and alias forms of SET and RESET, and the parameter they set.
+var settingAliases = map[string]string{
+	"time zone": "timezone", "session authorization": "session_authorization",
+	"session characteristics": "transaction", "names": "client_encoding", "schema": "search_path",
+}
+
+// settingName reads a parameter name (possibly dotted or quoted) and
+// returns it lower-cased with the tokens after it.
+func settingName(toks []token) (string, []token) {
+	if len(toks) >= 2 {
+		if alias, ok := settingAliases[toks[0].text+" "+toks[1].text]; ok && toks[0].kind == tokWord {
+			return alias, toks[2:]
+		}
+	}
+	var b strings.Builder
+	i := 0
+	for i < len(toks) && (toks[i].kind == tokWord && !toks[i].is("to") || toks[i].kind == tokIdent) {
+		b.WriteString(strings.ToLower(toks[i].text))
+		i++
+		if i+1 >= len(toks) || !toks[i].punct(".") {
+			break
+		}
+		b.WriteString(".")
+		i++
+	}
+	name := b.String()
+	if alias, ok := settingAliases[name]; ok {
+		name = alias
+	}
+	return name, toks[i:]
+}
