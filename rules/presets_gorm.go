@@ -1,0 +1,86 @@
+package rules
+
+import "go/types"
+
+const (
+	gormPkg       = "gorm.io/gorm"
+	gormClausePkg = "gorm.io/gorm/clause"
+)
+
+// GORM method names by effect. Chain methods only build the statement that
+// a finisher runs, so they are pure and return a handle on the same
+// transaction.
+var (
+	gormReads = []string{
+		"Find", "FindInBatches", "First", "Take", "Last", "FirstOrInit",
+		"Scan", "Count", "Pluck", "Rows", "Row", "ScanRows",
+	}
+	gormWrites = []string{
+		"Create", "CreateInBatches", "Save", "Update", "Updates", "UpdateColumn",
+		"UpdateColumns", "Delete", "FirstOrCreate", "Association", "AutoMigrate",
+	}
+	gormChain = []string{
+		"Where", "Or", "Not", "Model", "Table", "Select", "Omit", "Order", "Limit",
+		"Offset", "Joins", "InnerJoins", "Preload", "Group", "Having", "Distinct",
+		"Unscoped", "Session", "WithContext", "Debug", "Scopes", "Attrs", "Assign",
+		"Set", "InstanceSet", "MapColumns",
+	}
+	gormTxControl = []string{
+		"Begin", "Commit", "Rollback", "SavePoint", "RollbackTo", "Transaction", "Connection",
+	}
+)
+
+func gormPresets() []driverMethods {
+	m := map[string]MethodRule{
+		"Exec": sqlAt(0),
+		// Raw only builds the statement; its text decides what the finisher does.
+		"Raw": aliasOf(sqlAt(0)),
+		// Clauses may add FOR UPDATE (clause.Locking) or anything else:
+		// unknown here, refined by the caller with ClausesEffect.
+		"Clauses":  aliasOf(fixed(Unknown)),
+		"Migrator": fixed(Unknown),
+	}
+	for _, group := range []struct {
+		names []string
+		rule  MethodRule
+	}{
+		{gormReads, fixed(Read)},
+		{gormWrites, fixed(Write)},
+		{gormChain, aliasOf(fixed(Pure))},
+		{gormTxControl, fixed(TxControl)},
+	} {
+		for _, name := range group.names {
+			m[name] = group.rule
+		}
+	}
+	return []driverMethods{{gormPkg + ".(*DB)", m}}
+}
+
+// ClausesEffect refines the preset of gorm's (*DB).Clauses from the types of
+// its arguments: Locking when one is a clause.Locking (FOR UPDATE/SHARE),
+// Unknown when one is not a gorm clause type (raw expressions), else Pure.
+func ClausesEffect(args []types.Type) Effect {
+	e := Pure
+	for _, t := range args {
+		n := namedOf(t)
+		switch {
+		case n == nil || n.Obj().Pkg() == nil || pkgPath(n.Obj().Pkg()) != gormClausePkg:
+			e |= Unknown
+		case n.Obj().Name() == "Locking":
+			e |= Locking
+		case n.Obj().Name() == "Expr" || n.Obj().Name() == "NamedExpr":
+			e |= Unknown
+		}
+	}
+	return e
+}
+
+// namedOf returns the named type of t or of what t points to.
+func namedOf(t types.Type) *types.Named {
+	t = types.Unalias(t)
+	if p, ok := t.(*types.Pointer); ok {
+		t = types.Unalias(p.Elem())
+	}
+	n, _ := t.(*types.Named)
+	return n
+}
