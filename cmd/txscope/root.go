@@ -49,6 +49,6 @@ and only the contiguous write blocks stay in the tenant transaction.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newVersionCmd())
+	root.AddCommand(newCheckCmd(), newInitCmd(), newVersionCmd())
 	return root
 }

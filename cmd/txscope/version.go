@@ -14,12 +14,16 @@ func newVersionCmd() *cobra.Command {
 		Example: "  txscope version",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			version := "(devel)"
-			if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" {
-				version = info.Main.Version
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "txscope %s\n", version)
+			fmt.Fprintf(cmd.OutOrStdout(), "txscope %s\n", version())
 			return nil
 		},
 	}
+}
+
+// version is the module version when installed with go install.
+func version() string {
+	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" {
+		return info.Main.Version
+	}
+	return "(devel)"
 }

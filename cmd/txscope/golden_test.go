@@ -1,0 +1,128 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/tools/txtar"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden report and want/ files of fixtures/*/*.txtar")
+
+// TestGolden runs every fixture under fixtures/<command>/ through the
+// command in-process. An archive holds a comment, an optional line
+// "args: …" with extra flags, go.mod, the input files, want/<path> for each
+// file the command changes, and "report": the expected output and exit code.
+func TestGolden(t *testing.T) {
+	repo, err := filepath.Abs("../..")
+	require.NoError(t, err)
+	files, err := filepath.Glob(filepath.Join(repo, "fixtures", "*", "*.txtar"))
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	for _, file := range files {
+		command := filepath.Base(filepath.Dir(file))
+		name := command + "/" + strings.TrimSuffix(filepath.Base(file), ".txtar")
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			runGolden(t, repo, file, command)
+		})
+	}
+}
+
+func runGolden(t *testing.T, repo, file, command string) {
+	ar, err := txtar.ParseFile(file)
+	require.NoError(t, err)
+	dir := t.TempDir()
+	writeModule(t, repo, dir, ar)
+	args := append([]string{command, "-C", dir}, caseArgs(ar)...)
+
+	got := runCommand(args)
+	if *update {
+		updateArchive(t, file, ar, dir, got)
+		return
+	}
+	assert.Equal(t, section(ar, "report"), got, "report of %s", strings.Join(args, " "))
+	for _, f := range ar.Files {
+		if path, ok := strings.CutPrefix(f.Name, "want/"); ok {
+			data, err := os.ReadFile(filepath.Join(dir, path))
+			require.NoError(t, err)
+			assert.Equal(t, string(f.Data), string(data), "rewritten %s", path)
+		}
+	}
+}
+
+// runCommand runs txscope in-process and renders what a user sees: stdout,
+// stderr and the exit code, with the temporary directory made stable.
+func runCommand(args []string) string {
+	var stdout, stderr bytes.Buffer
+	code := run(args, strings.NewReader(""), &stdout, &stderr)
+	out := stdout.String() + stderr.String() + fmt.Sprintf("exit %d\n", code)
+	return strings.ReplaceAll(out, args[2], "$WORK")
+}
+
+// writeModule materialises the archive's input files. go.sum comes from this
+// repository (it holds every module the fixtures import) and $REPO in
+// go.mod points a replace directive at it, so fixtures can import tenantpool.
+func writeModule(t *testing.T, repo, dir string, ar *txtar.Archive) {
+	sum, err := os.ReadFile(filepath.Join(repo, "go.sum"))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "go.sum"), sum, 0o644))
+	for _, f := range ar.Files {
+		if f.Name == "report" || strings.HasPrefix(f.Name, "want/") {
+			continue
+		}
+		path := filepath.Join(dir, f.Name)
+		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+		data := bytes.ReplaceAll(f.Data, []byte("$REPO"), []byte(repo))
+		require.NoError(t, os.WriteFile(path, data, 0o644))
+	}
+}
+
+func caseArgs(ar *txtar.Archive) []string {
+	for _, line := range strings.Split(string(ar.Comment), "\n") {
+		if rest, ok := strings.CutPrefix(line, "args:"); ok {
+			return strings.Fields(rest)
+		}
+	}
+	return nil
+}
+
+func section(ar *txtar.Archive, name string) string {
+	for _, f := range ar.Files {
+		if f.Name == name {
+			return string(f.Data)
+		}
+	}
+	return ""
+}
+
+// updateArchive rewrites the report and the want/ files from this run.
+func updateArchive(t *testing.T, file string, ar *txtar.Archive, dir, report string) {
+	var files []txtar.File
+	for _, f := range ar.Files {
+		switch {
+		case f.Name == "report":
+		case strings.HasPrefix(f.Name, "want/"):
+		default:
+			files = append(files, f)
+			if !strings.HasSuffix(f.Name, ".go") {
+				continue
+			}
+			data, err := os.ReadFile(filepath.Join(dir, f.Name))
+			require.NoError(t, err)
+			if !bytes.Equal(data, f.Data) {
+				files = append(files, txtar.File{Name: "want/" + f.Name, Data: data})
+			}
+		}
+	}
+	files = append(files, txtar.File{Name: "report", Data: []byte(report)})
+	ar.Files = files
+	require.NoError(t, os.WriteFile(file, txtar.Format(ar), 0o644))
+}

@@ -1,0 +1,122 @@
+package rewrite
+
+import (
+	"go/ast"
+	"go/types"
+	"strings"
+
+	"github.com/txscope/txscope/rules"
+)
+
+// trackAliases returns the objects that hold the transaction inside body:
+// the seeds and every variable assigned from them that can carry a handle
+// (`q := store.New(tx)`, `repo := Repo{tx: tx}`, `exec := tx.Exec`,
+// `ctx = context.WithValue(ctx, key, tx)`).
+func trackAliases(info *types.Info, body ast.Node, seeds []types.Object) map[types.Object]bool {
+	aliases := map[types.Object]bool{}
+	for _, s := range seeds {
+		if s != nil {
+			aliases[s] = true
+		}
+	}
+	for changed := true; changed; {
+		changed = false
+		bind := func(lhs *ast.Ident, rhs ast.Expr) {
+			obj := objectOf(info, lhs)
+			if obj != nil && !aliases[obj] && becomesAlias(info, obj, rhs, aliases) {
+				aliases[obj] = true
+				changed = true
+			}
+		}
+		ast.Inspect(body, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.AssignStmt:
+				for i, lhs := range n.Lhs {
+					if id, ok := lhs.(*ast.Ident); ok {
+						bind(id, pick(n.Rhs, i))
+					}
+				}
+			case *ast.ValueSpec:
+				for i, id := range n.Names {
+					if len(n.Values) > 0 {
+						bind(id, pick(n.Values, i))
+					}
+				}
+			}
+			return true
+		})
+	}
+	return aliases
+}
+
+// pick is the right-hand side for the i-th left-hand side: its own, or the
+// single multi-value expression.
+func pick(rhs []ast.Expr, i int) ast.Expr {
+	if len(rhs) == 1 {
+		return rhs[0]
+	}
+	return rhs[i]
+}
+
+func becomesAlias(info *types.Info, obj types.Object, rhs ast.Expr, aliases map[types.Object]bool) bool {
+	if !mentions(info, rhs, aliases) {
+		return false
+	}
+	if carriesTx(obj.Type()) {
+		return true
+	}
+	if sel, ok := ast.Unparen(rhs).(*ast.SelectorExpr); ok && funcSignature(obj.Type()) != nil {
+		return mentions(info, sel.X, aliases) // a method value of the tx
+	}
+	if call, ok := ast.Unparen(rhs).(*ast.CallExpr); ok && isContext(obj.Type()) {
+		return len(aliasArgs(info, call, aliases)) > 0 // the tx carried in a context
+	}
+	return false
+}
+
+// carriesTx reports whether a value of type t can hold a transaction
+// handle: a driver tx, a querier interface, or a struct (or pointer to one)
+// with such a field, a few levels deep.
+func carriesTx(t types.Type) bool { return carriesTxDepth(t, 3) }
+
+func carriesTxDepth(t types.Type, depth int) bool {
+	if t == nil || depth == 0 {
+		return false
+	}
+	if rules.IsTxType(t) || isQuerierInterface(t) || rules.IsPoolType(t) {
+		return true
+	}
+	switch u := types.Unalias(t).Underlying().(type) {
+	case *types.Pointer:
+		return carriesTxDepth(u.Elem(), depth)
+	case *types.Struct:
+		for i := 0; i < u.NumFields(); i++ {
+			if carriesTxDepth(u.Field(i).Type(), depth-1) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// isPooledHandle matches pools and tenant-scoped pooled handles: a query on
+// one inside a transaction takes a second connection.
+func isPooledHandle(t types.Type) bool {
+	if rules.IsPoolType(t) {
+		return true
+	}
+	if p, ok := types.Unalias(t).(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	n, ok := types.Unalias(t).(*types.Named)
+	return ok && n.Obj().Pkg() != nil && strings.HasSuffix(n.Obj().Pkg().Path(), "/tenantpool")
+}
+
+func isQueryMethod(fn *types.Func) bool {
+	for _, p := range []string{"Exec", "Query", "Select", "Get", "SendBatch", "CopyFrom", "Begin"} {
+		if strings.HasPrefix(fn.Name(), p) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,68 @@
+package rewrite
+
+import (
+	"go/ast"
+	"go/types"
+
+	"golang.org/x/tools/go/packages"
+)
+
+// funcSource is a function declared in the loaded code, with the package
+// that holds its syntax and types.
+type funcSource struct {
+	Decl *ast.FuncDecl
+	File *ast.File
+	Pkg  *packages.Package
+}
+
+// index maps function objects to their declarations, built once per program.
+type index struct {
+	funcs map[*types.Func]funcSource
+	files map[*ast.File]*packages.Package
+}
+
+func (p *Program) index() *index {
+	if p.idx != nil {
+		return p.idx
+	}
+	idx := &index{funcs: map[*types.Func]funcSource{}, files: map[*ast.File]*packages.Package{}}
+	for _, pkg := range p.Packages {
+		for _, f := range pkg.Syntax {
+			idx.files[f] = pkg
+			for _, d := range f.Decls {
+				fd, ok := d.(*ast.FuncDecl)
+				if !ok || fd.Body == nil {
+					continue
+				}
+				if fn, ok := pkg.TypesInfo.Defs[fd.Name].(*types.Func); ok {
+					idx.funcs[fn] = funcSource{Decl: fd, File: f, Pkg: pkg}
+				}
+			}
+		}
+	}
+	p.idx = idx
+	return idx
+}
+
+// Source returns the declaration of fn when its body is in the loaded code.
+func (p *Program) Source(fn *types.Func) (funcSource, bool) {
+	src, ok := p.index().funcs[fn.Origin()]
+	return src, ok
+}
+
+// EachFunc calls visit for every function declared in a file that is not
+// generated, in load order.
+func (p *Program) EachFunc(visit func(src funcSource)) {
+	for _, pkg := range p.Packages {
+		for _, f := range pkg.Syntax {
+			if p.Generated[f] {
+				continue
+			}
+			for _, d := range f.Decls {
+				if fd, ok := d.(*ast.FuncDecl); ok && fd.Body != nil {
+					visit(funcSource{Decl: fd, File: f, Pkg: pkg})
+				}
+			}
+		}
+	}
+}

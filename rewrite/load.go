@@ -1,0 +1,195 @@
+// Package rewrite is txscope's pipeline: load → find → classify → plan →
+// verify → apply/diff → report. Each stage takes and returns plain values.
+package rewrite
+
+import (
+	"errors"
+	"fmt"
+	"go/ast"
+	"go/token"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/txscope/txscope/rules"
+	"golang.org/x/tools/go/packages"
+)
+
+// LoadOptions selects what to load, like the go command's flags.
+type LoadOptions struct {
+	Dir      string   // working directory (-C); "" is the current directory
+	Patterns []string // package patterns; none means ./...
+	Tags     []string // build tags
+	Tests    bool     // include _test.go files
+	Overlay  map[string][]byte
+}
+
+// Program is the loaded code: target packages with syntax and types.
+type Program struct {
+	Fset     *token.FileSet
+	Root     string // module (or workspace) root directory, absolute
+	Config   *rules.Config
+	Packages []*packages.Package
+	// Generated holds the files that carry a "Code generated … DO NOT EDIT."
+	// header: analysed for summaries, never reported on or rewritten.
+	Generated map[*ast.File]bool
+	options   LoadOptions
+	idx       *index
+}
+
+const loadMode = packages.NeedName | packages.NeedFiles | packages.NeedSyntax |
+	packages.NeedTypes | packages.NeedTypesInfo | packages.NeedModule | packages.NeedImports
+
+// Load type-checks the target packages. Dependencies come from export data;
+// only the targets are parsed. A package with errors fails the whole load.
+func Load(opts LoadOptions) (*Program, error) {
+	dir, err := filepath.Abs(orDot(opts.Dir))
+	if err != nil {
+		return nil, fmt.Errorf("load: %w", err)
+	}
+	root, err := moduleRoot(dir)
+	if err != nil {
+		return nil, fmt.Errorf("load: %w", err)
+	}
+	patterns := opts.Patterns
+	if len(patterns) == 0 {
+		patterns = []string{"./..."}
+	}
+	cfg := &packages.Config{
+		Mode:    loadMode,
+		Dir:     dir,
+		Tests:   opts.Tests,
+		Fset:    token.NewFileSet(),
+		Overlay: opts.Overlay,
+	}
+	if len(opts.Tags) > 0 {
+		cfg.BuildFlags = []string{"-tags=" + strings.Join(opts.Tags, ",")}
+	}
+	config, err := loadConfig(root)
+	if err != nil {
+		return nil, err
+	}
+	pkgs, err := packages.Load(cfg, patterns...)
+	if err != nil {
+		return nil, fmt.Errorf("load: %w", err)
+	}
+	pkgs = targets(pkgs)
+	if err := firstError(root, pkgs); err != nil {
+		return nil, err
+	}
+	if len(pkgs) == 0 {
+		return nil, fmt.Errorf("load: no Go packages match %s", strings.Join(patterns, " "))
+	}
+	prog := &Program{Fset: cfg.Fset, Root: root, Config: config, Packages: pkgs, Generated: map[*ast.File]bool{}, options: opts}
+	for _, p := range pkgs {
+		for _, f := range p.Syntax {
+			if ast.IsGenerated(f) {
+				prog.Generated[f] = true
+			}
+		}
+	}
+	return prog, nil
+}
+
+// ConfigFile is the configuration's name at the module root.
+const ConfigFile = "txscope.yaml"
+
+// loadConfig reads txscope.yaml at root; without one the defaults apply and
+// wrappers are detected.
+func loadConfig(root string) (*rules.Config, error) {
+	data, err := os.ReadFile(filepath.Join(root, ConfigFile))
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return rules.Default(), nil
+	case err != nil:
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	cfg, err := rules.Parse(ConfigFile, data)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	return cfg, nil
+}
+
+func orDot(dir string) string {
+	if dir == "" {
+		return "."
+	}
+	return dir
+}
+
+// moduleRoot is the directory of go.work when one is in use, else of go.mod.
+func moduleRoot(dir string) (string, error) {
+	for _, v := range []string{"GOWORK", "GOMOD"} {
+		cmd := exec.Command("go", "env", v)
+		cmd.Dir = dir
+		out, err := cmd.Output()
+		if err != nil {
+			return "", fmt.Errorf("go env %s: %w", v, err)
+		}
+		path := strings.TrimSpace(string(out))
+		if path != "" && path != "off" && path != os.DevNull {
+			return filepath.Dir(path), nil
+		}
+	}
+	return "", errors.New("not inside a Go module (no go.mod found)")
+}
+
+// targets drops vendored packages and the synthesized test mains, and keeps
+// one variant per package: with --tests, "p [p.test]" replaces "p".
+func targets(pkgs []*packages.Package) []*packages.Package {
+	tested := map[string]bool{}
+	for _, p := range pkgs {
+		if p.ForTest != "" && p.PkgPath == p.ForTest {
+			tested[p.PkgPath] = true
+		}
+	}
+	var out []*packages.Package
+	for _, p := range pkgs {
+		switch {
+		case strings.HasSuffix(p.PkgPath, ".test"),
+			strings.Contains("/"+p.PkgPath+"/", "/vendor/"),
+			p.ForTest == "" && tested[p.PkgPath]:
+			continue
+		}
+		out = append(out, p)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// firstError reports the first package error as "load: path:line:col: msg".
+func firstError(root string, pkgs []*packages.Package) error {
+	var errs []packages.Error
+	packages.Visit(pkgs, nil, func(p *packages.Package) {
+		errs = append(errs, p.Errors...)
+	})
+	if len(errs) == 0 {
+		return nil
+	}
+	e := errs[0]
+	if e.Pos == "" || e.Pos == "-" {
+		return fmt.Errorf("load: %s", e.Msg)
+	}
+	return fmt.Errorf("load: %s: %s", relPos(root, e.Pos), e.Msg)
+}
+
+// relPos shortens an absolute "file:line:col" to a path relative to root.
+func relPos(root, pos string) string {
+	if rel, err := filepath.Rel(root, pos); err == nil && !strings.HasPrefix(rel, "..") {
+		return filepath.ToSlash(rel)
+	}
+	return pos
+}
+
+// Rel returns the path of file relative to the program root, slash-separated.
+func (p *Program) Rel(file string) string { return relPos(p.Root, file) }
+
+// Position formats pos as "relpath:line:col".
+func (p *Program) Position(pos token.Pos) string {
+	position := p.Fset.Position(pos)
+	return fmt.Sprintf("%s:%d:%d", p.Rel(position.Filename), position.Line, position.Column)
+}

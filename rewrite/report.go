@@ -1,0 +1,136 @@
+package rewrite
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/txscope/txscope/rules"
+)
+
+// Report is the plain-data result of a run, printed as text, JSON or SARIF.
+type Report struct {
+	Handlers []HandlerReport `json:"handlers"`
+	Findings []Diagnostic    `json:"findings"`
+}
+
+// HandlerReport is one wrapped function.
+type HandlerReport struct {
+	Func       string            `json:"func"`
+	Pkg        string            `json:"pkg"`
+	Pos        string            `json:"pos"`
+	Wrapper    string            `json:"wrapper"`
+	Class      string            `json:"class"`
+	Action     string            `json:"action,omitempty"`
+	Reason     string            `json:"reason,omitempty"`
+	Moves      []string          `json:"moves,omitempty"`
+	Statements []StatementReport `json:"statements"`
+}
+
+// StatementReport is the effect of one statement of a callback.
+type StatementReport struct {
+	Pos    string `json:"pos"`
+	Effect string `json:"effect"`
+}
+
+// Diagnostic is a finding with its position resolved.
+type Diagnostic struct {
+	Code    string `json:"code"`
+	Pos     string `json:"pos"`
+	Message string `json:"message"`
+	File    string `json:"-"`
+	Line    int    `json:"-"`
+	Col     int    `json:"-"`
+}
+
+// String is the diagnostic in the `path:line:col: message (TSnnn)` format.
+func (d Diagnostic) String() string { return fmt.Sprintf("%s: %s (%s)", d.Pos, d.Message, d.Code) }
+
+// Report turns the analysis into plain data: handlers in source order,
+// findings sorted by file and offset and deduplicated.
+func (a *Analysis) Report() *Report {
+	r := &Report{Handlers: []HandlerReport{}, Findings: []Diagnostic{}}
+	for _, h := range a.Handlers {
+		r.Handlers = append(r.Handlers, a.handlerReport(h))
+	}
+	r.Findings = a.diagnostics(a.Findings)
+	return r
+}
+
+func (a *Analysis) handlerReport(h *Handler) HandlerReport {
+	hr := HandlerReport{
+		Func:    h.Site.Name(),
+		Pkg:     h.Site.Func.Pkg.PkgPath,
+		Pos:     a.Prog.Position(h.Site.Call.Pos()),
+		Wrapper: rules.FuncName(h.Site.Wrapper.Func),
+		Class:   h.Class,
+	}
+	for _, s := range h.Stmts {
+		hr.Statements = append(hr.Statements, StatementReport{Pos: a.Prog.Position(s.Stmt.Pos()), Effect: s.Effect.String()})
+	}
+	return hr
+}
+
+func (a *Analysis) diagnostics(findings []Finding) []Diagnostic {
+	type keyed struct {
+		d      Diagnostic
+		offset int
+	}
+	var all []keyed
+	seen := map[string]bool{}
+	for _, f := range findings {
+		p := a.Prog.Fset.Position(f.Pos)
+		d := Diagnostic{Code: f.Code, Pos: a.Prog.Position(f.Pos), Message: f.Message, File: a.Prog.Rel(p.Filename), Line: p.Line, Col: p.Column}
+		if seen[d.String()] {
+			continue
+		}
+		seen[d.String()] = true
+		all = append(all, keyed{d, p.Offset})
+	}
+	sort.SliceStable(all, func(i, j int) bool {
+		if all[i].d.File != all[j].d.File {
+			return all[i].d.File < all[j].d.File
+		}
+		if all[i].offset != all[j].offset {
+			return all[i].offset < all[j].offset
+		}
+		return all[i].d.Code < all[j].d.Code
+	})
+	out := make([]Diagnostic, 0, len(all))
+	for _, k := range all {
+		out = append(out, k.d)
+	}
+	return out
+}
+
+// WriteText prints one line per handler, then the findings.
+func (r *Report) WriteText(w io.Writer) error {
+	var b strings.Builder
+	for _, h := range r.Handlers {
+		fmt.Fprintf(&b, "%s: %s: %s", h.Pos, h.Func, h.Class)
+		if h.Action != "" {
+			fmt.Fprintf(&b, ": %s", h.Action)
+		}
+		if h.Reason != "" {
+			fmt.Fprintf(&b, ": %s", h.Reason)
+		}
+		b.WriteString("\n")
+		for _, m := range h.Moves {
+			fmt.Fprintf(&b, "\t%s\n", m)
+		}
+	}
+	for _, d := range r.Findings {
+		fmt.Fprintln(&b, d.String())
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// WriteJSON prints the report as indented JSON.
+func (r *Report) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
