@@ -1,0 +1,171 @@
+package rewrite
+
+import (
+	"go/ast"
+	"go/types"
+
+	"github.com/txscope/txscope/rules"
+)
+
+// pullReads moves the start of the write block back over reads whose
+// values flow into the block (read-modify-write) or into a guard before it:
+// those reads must see the same snapshot as the write, so they stay in its
+// transaction. Error values do not count: a failed read writes nothing.
+func pullReads(info *types.Info, stmts []StmtEffect, start int) int {
+	for {
+		origin := map[types.Object]int{}
+		for i := 0; i < start; i++ {
+			s := stmts[i]
+			from := -1
+			if s.Effect.Has(rules.Read) {
+				from = i
+			} else if j, ok := firstTainted(info, s.Stmt, origin); ok {
+				from = j
+			}
+			if from < 0 {
+				continue
+			}
+			if s.Effect.Has(rules.Read) || !branches(s.Stmt) {
+				for _, obj := range defs(info, s.Stmt) {
+					if !isError(obj.Type()) {
+						if _, seen := origin[obj]; !seen {
+							origin[obj] = from
+						}
+					}
+				}
+			}
+			if branches(s.Stmt) && !s.Effect.Has(rules.Read) {
+				if j, ok := firstTainted(info, s.Stmt, origin); ok && j < start {
+					start = j
+				}
+			}
+		}
+		next := start
+		for _, s := range stmts[start:] {
+			if j, ok := firstTainted(info, s.Stmt, origin); ok && j < next {
+				next = j
+			}
+		}
+		if next == start {
+			return start
+		}
+		start = next
+	}
+}
+
+// firstTainted is the earliest read that produced a value n uses.
+func firstTainted(info *types.Info, n ast.Node, origin map[types.Object]int) (int, bool) {
+	best, found := 0, false
+	ast.Inspect(n, func(n ast.Node) bool {
+		if id, ok := n.(*ast.Ident); ok {
+			if j, ok := origin[info.Uses[id]]; ok && (!found || j < best) {
+				best, found = j, true
+			}
+		}
+		return true
+	})
+	return best, found
+}
+
+// defs lists the variables a statement declares or assigns.
+func defs(info *types.Info, s ast.Stmt) []types.Object {
+	var out []types.Object
+	ast.Inspect(s, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.AssignStmt:
+			for _, lhs := range n.Lhs {
+				if id, ok := ast.Unparen(lhs).(*ast.Ident); ok {
+					if obj := objectOf(info, id); obj != nil {
+						out = append(out, obj)
+					}
+				} else if id := rootIdent(lhs); id != nil {
+					if obj := objectOf(info, id); obj != nil {
+						out = append(out, obj)
+					}
+				}
+			}
+		case *ast.ValueSpec:
+			for _, id := range n.Names {
+				if obj := info.Defs[id]; obj != nil {
+					out = append(out, obj)
+				}
+			}
+		case *ast.FuncLit:
+			return false
+		}
+		return true
+	})
+	return out
+}
+
+// branches reports whether s can leave the straight line: a return, a
+// branch or a panic inside it makes it a guard.
+func branches(s ast.Stmt) bool {
+	found := false
+	ast.Inspect(s, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.ReturnStmt, *ast.BranchStmt:
+			found = true
+		case *ast.CallExpr:
+			if id, ok := n.Fun.(*ast.Ident); ok && id.Name == "panic" {
+				found = true
+			}
+		case *ast.FuncLit:
+			return false
+		}
+		return !found
+	})
+	return found
+}
+
+var errorType = types.Universe.Lookup("error").Type()
+
+func isError(t types.Type) bool { return types.Identical(t, errorType) }
+
+// discardsError reports whether the error result of the call chain holding
+// read is thrown away: a bare expression statement or `_` in its place.
+func discardsError(info *types.Info, s ast.Stmt, read *ast.CallExpr) bool {
+	found := false
+	ast.Inspect(s, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.ExprStmt:
+			if call, ok := ast.Unparen(n.X).(*ast.CallExpr); ok && containsNode(call, read) && errorIndex(info, call) >= 0 {
+				found = true
+			}
+		case *ast.AssignStmt:
+			if len(n.Rhs) == 1 {
+				if call, ok := ast.Unparen(n.Rhs[0]).(*ast.CallExpr); ok && containsNode(call, read) {
+					if i := errorIndex(info, call); i >= 0 && i < len(n.Lhs) && isBlank(n.Lhs[i]) {
+						found = true
+					}
+				}
+			}
+		case *ast.FuncLit:
+			return false
+		}
+		return !found
+	})
+	return found
+}
+
+// errorIndex is the position of the error among call's results, or -1.
+func errorIndex(info *types.Info, call *ast.CallExpr) int {
+	switch t := info.TypeOf(call).(type) {
+	case *types.Tuple:
+		for i := 0; i < t.Len(); i++ {
+			if isError(t.At(i).Type()) {
+				return i
+			}
+		}
+	default:
+		if t != nil && isError(t) {
+			return 0
+		}
+	}
+	return -1
+}
+
+func isBlank(e ast.Expr) bool {
+	id, ok := e.(*ast.Ident)
+	return ok && id.Name == "_"
+}
