@@ -27,6 +27,23 @@ func (r *batchRows) Next() bool {
 	return false
 }
 
+// Scan and Values close the rows on error, as pgx's own rows do.
+func (r *batchRows) Scan(dest ...any) error {
+	err := r.Rows.Scan(dest...)
+	if err != nil {
+		r.Close()
+	}
+	return err
+}
+
+func (r *batchRows) Values() ([]any, error) {
+	values, err := r.Rows.Values()
+	if err != nil {
+		r.Close()
+	}
+	return values, err
+}
+
 func (r *batchRows) Close() {
 	if r.closed {
 		return
