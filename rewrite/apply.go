@@ -1,0 +1,298 @@
+package rewrite
+
+import (
+	"bytes"
+	"fmt"
+	"go/ast"
+	"go/token"
+	"go/types"
+
+	"github.com/dave/dst"
+	"github.com/dave/dst/decorator"
+	"github.com/dave/dst/dstutil"
+)
+
+// fileRewrite edits one file's dst tree for the plans in it.
+type fileRewrite struct {
+	prog    *Program
+	info    *types.Info
+	dec     *decorator.Decorator
+	file    *dst.File
+	src     []byte
+	imports map[string]bool // paths the edits need
+	edited  []*ast.FuncDecl
+}
+
+// rewriteSite applies one pooled or narrowed plan.
+func (fr *fileRewrite) rewriteSite(p Plan) error {
+	site := p.Handler.Site
+	body := site.Callback.Body.List
+	moved := body[:p.Start]
+	pooled := p.Action == ActionPooled
+	tmpl, err := pooledTemplate(fr.prog.Config, site)
+	if err != nil {
+		return err
+	}
+	expr, err := renderTemplate(tmpl, site, fr.text)
+	if err != nil {
+		return err
+	}
+	qName := freshName(fr.info, site, "q")
+	qDecl, err := parseStmt(qName + " := " + expr)
+	if err != nil {
+		return fmt.Errorf("pooled template %q: %w", tmpl, err)
+	}
+	fr.imports[PooledPackage] = true
+	for _, s := range moved {
+		fr.renameUses(s, site.Tx, qName)
+	}
+	sh := shapeOf(fr.info, site, moved, pooled)
+	lit := fr.dec.Dst.Nodes[site.Callback].(*dst.FuncLit)
+	dstMoved := append([]dst.Stmt{}, lit.Body.List[:p.Start]...)
+	lit.Body.List = lit.Body.List[p.Start:]
+	if len(lit.Body.List) > 0 {
+		lit.Body.List[0].Decorations().Before = dst.NewLine
+	}
+	call := fr.dec.Dst.Nodes[site.Call].(*dst.CallExpr)
+	if !sh.inline {
+		return fr.closure(site, sh, call, lit, qDecl, dstMoved, pooled)
+	}
+	container, index := fr.container(site)
+	sink := (*container)[index]
+	var out []dst.Stmt
+	out = append(out, qDecl)
+	if sh.sink == sinkReturn {
+		out = append(out, dstMoved...)
+	} else {
+		out = append(out, fr.mapReturns(sh, moved, dstMoved, pooled)...)
+	}
+	span := sinkSpan(sh.sink)
+	if !pooled {
+		if sh.sink == sinkAssign && declaresName(fr.info, moved, sh.errVar.Name) {
+			sink.(*dst.AssignStmt).Tok = token.ASSIGN
+		}
+		out = append(out, (*container)[index:index+span]...)
+	}
+	out[0].Decorations().Before = dst.NewLine
+	out[0].Decorations().Start.Replace(sink.Decorations().Start...)
+	if pooled {
+		out[len(out)-1].Decorations().End.Append((*container)[index+span-1].Decorations().End...)
+	}
+	if !pooled {
+		sink.Decorations().Start.Clear()
+	}
+	rest := append(out, (*container)[index+span:]...)
+	*container = append((*container)[:index:index], rest...)
+	return nil
+}
+
+// closure replaces the wrapper call with a function literal called in
+// place: the callback's returns keep their meaning exactly.
+func (fr *fileRewrite) closure(site *Site, sh shape, call *dst.CallExpr, lit *dst.FuncLit, qDecl dst.Stmt, moved []dst.Stmt, pooled bool) error {
+	stmts := append([]dst.Stmt{qDecl}, moved...)
+	if !pooled {
+		stmts = append(stmts, &dst.ReturnStmt{Results: []dst.Expr{dst.Clone(call).(dst.Expr)}})
+	}
+	for _, s := range stmts {
+		s.Decorations().Before = dst.NewLine
+	}
+	fn := &dst.FuncLit{
+		Type: &dst.FuncType{Func: true, Params: &dst.FieldList{}, Results: dst.Clone(lit.Type.Results).(*dst.FieldList)},
+		Body: &dst.BlockStmt{List: stmts},
+	}
+	replaced := false
+	container, index := fr.container(site)
+	dstutil.Apply((*container)[index], func(c *dstutil.Cursor) bool {
+		if c.Node() == call && !replaced {
+			c.Replace(&dst.CallExpr{Fun: fn})
+			replaced = true
+		}
+		return !replaced
+	}, nil)
+	if !replaced {
+		return fmt.Errorf("could not place the closure")
+	}
+	return nil
+}
+
+// mapReturns turns the moved statements' returns into the sink: a non-nil
+// error runs the sink's body; the final return of a pooled body becomes
+// `if err := X; err != nil { sink }`, or disappears when it returns nil.
+func (fr *fileRewrite) mapReturns(sh shape, moved []ast.Stmt, dstMoved []dst.Stmt, pooled bool) []dst.Stmt {
+	sinkBody := fr.dec.Dst.Nodes[sh.ifStmt.Body].(*dst.BlockStmt)
+	exit := !terminates(sh.ifStmt.Body.List)
+	errName := sh.errVar.Name
+	out := dstMoved
+	last := len(moved) - 1
+	if pooled && last >= 0 {
+		if r, ok := moved[last].(*ast.ReturnStmt); ok {
+			out = out[:last]
+			if !isNil(fr.info, r.Results[0]) {
+				ifs := &dst.IfStmt{
+					Init: &dst.AssignStmt{Lhs: []dst.Expr{dst.NewIdent(errName)}, Tok: token.DEFINE, Rhs: []dst.Expr{dstMoved[last].(*dst.ReturnStmt).Results[0]}},
+					Cond: &dst.BinaryExpr{X: dst.NewIdent(errName), Op: token.NEQ, Y: dst.NewIdent("nil")},
+					Body: dst.Clone(sinkBody).(*dst.BlockStmt),
+				}
+				ifs.Decs.Start = dstMoved[last].Decorations().Start
+				ifs.Decs.Before = dst.NewLine
+				out = append(out, ifs)
+			}
+			moved = moved[:last]
+		}
+	}
+	for _, s := range moved {
+		walkReturns(s, func(r *ast.ReturnStmt) {
+			dr := fr.dec.Dst.Nodes[r].(*dst.ReturnStmt)
+			name := types.ExprString(r.Results[0])
+			repl := dst.Clone(sinkBody).(*dst.BlockStmt).List
+			renameIdents(repl, errName, name)
+			if exit {
+				repl = append(repl, &dst.ReturnStmt{})
+			}
+			replaceStmt(out, dr, repl)
+		})
+	}
+	return out
+}
+
+// replaceStmt swaps old for stmts wherever it sits under roots.
+func replaceStmt(roots []dst.Stmt, old dst.Stmt, stmts []dst.Stmt) {
+	for _, root := range roots {
+		dstutil.Apply(root, func(c *dstutil.Cursor) bool {
+			if c.Node() != old {
+				return true
+			}
+			stmts[0].Decorations().Start.Replace(old.Decorations().Start...)
+			for i := len(stmts) - 1; i >= 1; i-- {
+				c.InsertAfter(stmts[i])
+			}
+			c.Replace(stmts[0])
+			return false
+		}, nil)
+	}
+}
+
+func renameIdents(stmts []dst.Stmt, from, to string) {
+	if from == to {
+		return
+	}
+	for _, s := range stmts {
+		dst.Inspect(s, func(n dst.Node) bool {
+			if id, ok := n.(*dst.Ident); ok && id.Name == from && id.Path == "" {
+				id.Name = to
+			}
+			return true
+		})
+	}
+}
+
+// renameUses renames every use of obj under n in the dst tree.
+func (fr *fileRewrite) renameUses(n ast.Node, obj types.Object, name string) {
+	ast.Inspect(n, func(x ast.Node) bool {
+		if id, ok := x.(*ast.Ident); ok && fr.info.Uses[id] == obj {
+			if d, ok := fr.dec.Dst.Nodes[id].(*dst.Ident); ok {
+				d.Name = name
+			}
+		}
+		return true
+	})
+}
+
+// container returns the dst statement list holding the site's statement.
+func (fr *fileRewrite) container(site *Site) (*[]dst.Stmt, int) {
+	parent, index := enclosingBlock(site.Func.Decl.Body, site.Call)
+	switch d := fr.dec.Dst.Nodes[parent].(type) {
+	case *dst.BlockStmt:
+		return &d.List, index
+	case *dst.CaseClause:
+		return &d.Body, index
+	case *dst.CommClause:
+		return &d.Body, index
+	}
+	panic("no statement list around the wrapper call")
+}
+
+func (fr *fileRewrite) text(n ast.Node) string {
+	start, end := fr.prog.Fset.Position(n.Pos()).Offset, fr.prog.Fset.Position(n.End()).Offset
+	return string(fr.src[start:end])
+}
+
+// parseStmt parses one statement into dst.
+func parseStmt(src string) (dst.Stmt, error) {
+	f, err := decorator.Parse("package p\nfunc _() {\n" + src + "\n}\n")
+	if err != nil {
+		return nil, err
+	}
+	return f.Decls[0].(*dst.FuncDecl).Body.List[0], nil
+}
+
+// freshName picks a name free at the site and inside the callback.
+func freshName(info *types.Info, site *Site, base string) string {
+	taken := map[string]bool{}
+	ast.Inspect(site.Callback, func(n ast.Node) bool {
+		if id, ok := n.(*ast.Ident); ok {
+			taken[id.Name] = true
+		}
+		return true
+	})
+	scope := innermostScope(info, site.Func.Decl.Body, site.Call)
+	if scope == nil {
+		scope = info.Scopes[site.Func.Decl.Type]
+	}
+	for _, name := range []string{base, "pq", "tq", "pooled"} {
+		if taken[name] {
+			continue
+		}
+		if scope != nil {
+			if _, obj := scope.LookupParent(name, site.Call.Pos()); obj != nil {
+				continue
+			}
+			if scope.Lookup(name) != nil {
+				continue
+			}
+		}
+		return name
+	}
+	return "pooledQ"
+}
+
+func declaresName(info *types.Info, stmts []ast.Stmt, name string) bool {
+	for _, s := range stmts {
+		for _, obj := range topDecls(info, s) {
+			if obj.Name() == name {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// enclosingBlock is the block-like node whose statement list holds the
+// statement containing n, and that statement's index.
+func enclosingBlock(root ast.Node, n ast.Node) (ast.Node, int) {
+	var parent ast.Node
+	index := -1
+	ast.Inspect(root, func(x ast.Node) bool {
+		if x == nil || !containsNode(x, n) {
+			return false
+		}
+		var stmts []ast.Stmt
+		switch b := x.(type) {
+		case *ast.BlockStmt:
+			stmts = b.List
+		case *ast.CaseClause:
+			stmts = b.Body
+		case *ast.CommClause:
+			stmts = b.Body
+		}
+		for i, s := range stmts {
+			if containsNode(s, n) {
+				parent, index = x, i
+			}
+		}
+		return true
+	})
+	return parent, index
+}
+
+var _ = bytes.Equal

@@ -1,0 +1,123 @@
+package rewrite
+
+import (
+	"fmt"
+	"go/ast"
+	"go/types"
+	"strconv"
+	"strings"
+
+	"github.com/txscope/txscope/rules"
+)
+
+// PooledPackage is the runtime package the default pooled handle comes from.
+const PooledPackage = "github.com/txscope/txscope/tenantpool"
+
+// pooledTemplate is the expression that makes the pooled handle for a
+// wrapper call, over {recv}, {tenant} and {argN}: the configured one, or
+// tenantpool's constructor for the wrapper's driver on the pool the
+// wrapper begins on.
+func pooledTemplate(cfg *rules.Config, site *Site) (string, error) {
+	w := site.Wrapper
+	if cfg.Pooled != "" && cfg.Pooled != rules.DefaultPooled {
+		return cfg.Pooled, nil
+	}
+	if w.Tenant < 0 && cfg.Tenant.Column != "" {
+		return "", fmt.Errorf("the tenant argument of %s is unknown (set pooled: in txscope.yaml)", rules.FuncName(w.Func))
+	}
+	pool := w.Pool
+	if pool == "" {
+		pool = "{recv}.Pool"
+	}
+	if strings.Contains(pool, "{pkg ") {
+		return "", fmt.Errorf("the pool of %s is a package variable (set pooled: in txscope.yaml)", rules.FuncName(w.Func))
+	}
+	ctor := "For"
+	switch txKind(site.Tx.Type()) {
+	case "database/sql":
+		ctor = "ForDB"
+	case "github.com/jackc/pgx/v5":
+	default:
+		return "", fmt.Errorf("tenantpool has no handle for %s transactions (set pooled: in txscope.yaml)", types.TypeString(site.Tx.Type(), nil))
+	}
+	if w.Setting != "" && w.Setting != rules.DefaultSetting {
+		return fmt.Sprintf("tenantpool.%sSetting(%s, %s, {tenant})", ctor, pool, strconv.Quote(w.Setting)), nil
+	}
+	return fmt.Sprintf("tenantpool.%s(%s, {tenant})", ctor, pool), nil
+}
+
+// txKind names the driver of a transaction type by its package path.
+func txKind(t types.Type) string {
+	if p, ok := types.Unalias(t).(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	if n, ok := types.Unalias(t).(*types.Named); ok && n.Obj().Pkg() != nil {
+		return n.Obj().Pkg().Path()
+	}
+	if isQuerierInterface(t) {
+		return "github.com/jackc/pgx/v5"
+	}
+	return ""
+}
+
+// renderTemplate substitutes the wrapper call's arguments into a template,
+// as Go source.
+func renderTemplate(tmpl string, site *Site, src func(ast.Node) string) (string, error) {
+	call := site.Call
+	var b strings.Builder
+	for len(tmpl) > 0 {
+		open := strings.IndexByte(tmpl, '{')
+		if open < 0 {
+			b.WriteString(tmpl)
+			break
+		}
+		b.WriteString(tmpl[:open])
+		end := strings.IndexByte(tmpl[open:], '}')
+		if end < 0 {
+			return "", fmt.Errorf("unbalanced { in pooled template %q", tmpl)
+		}
+		name := tmpl[open+1 : open+end]
+		tmpl = tmpl[open+end+1:]
+		var arg ast.Expr
+		switch {
+		case name == "recv":
+			sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+			if !ok {
+				return "", fmt.Errorf("the wrapper call has no receiver for {recv}")
+			}
+			arg = sel.X
+		case name == "tenant":
+			if site.Wrapper.Tenant < 0 || site.Wrapper.Tenant >= len(call.Args) {
+				return "", fmt.Errorf("the wrapper's tenant argument is unknown")
+			}
+			arg = call.Args[site.Wrapper.Tenant]
+		case strings.HasPrefix(name, "arg"):
+			i, err := strconv.Atoi(strings.TrimPrefix(name, "arg"))
+			if err != nil || i < 0 || i >= len(call.Args) {
+				return "", fmt.Errorf("bad placeholder {%s}", name)
+			}
+			arg = call.Args[i]
+		default:
+			return "", fmt.Errorf("unknown placeholder {%s}", name)
+		}
+		if !sideEffectFree(arg) {
+			return "", fmt.Errorf("the wrapper's argument %s is evaluated once; it is not a plain expression", src(arg))
+		}
+		b.WriteString(src(arg))
+	}
+	return b.String(), nil
+}
+
+// sideEffectFree accepts names, selectors and literals: expressions that can
+// be evaluated again, earlier or later, with the same result.
+func sideEffectFree(e ast.Expr) bool {
+	switch e := ast.Unparen(e).(type) {
+	case *ast.Ident, *ast.BasicLit:
+		return true
+	case *ast.SelectorExpr:
+		return sideEffectFree(e.X)
+	case *ast.StarExpr:
+		return sideEffectFree(e.X)
+	}
+	return false
+}
