@@ -40,9 +40,9 @@ func (s scan) locking() Effect {
 
 var modifyingHeads = map[string]bool{"insert": true, "update": true, "delete": true, "merge": true}
 
-// scanStatement looks at every token of a statement for calls, locking
+// scanStatement looks at every sqlToken of a statement for calls, locking
 // clauses, SELECT INTO and data-modifying statements nested in a WITH.
-func scanStatement(toks []token) scan {
+func scanStatement(toks []sqlToken) scan {
 	var s scan
 	with := toks[0].is("with")
 	depth := 0
@@ -67,7 +67,7 @@ func scanStatement(toks []token) scan {
 }
 
 // call records the effect of the function called at toks[i].
-func (s *scan) call(toks []token, i int) {
+func (s *scan) call(toks []sqlToken, i int) {
 	name := toks[i].text
 	if toks[i].kind == tokWord || strings.ToLower(name) == name {
 		s.funcs |= funcEffects[name]
@@ -78,7 +78,7 @@ func (s *scan) call(toks []token, i int) {
 }
 
 // lockClause reports whether toks (after FOR) is a row-locking clause.
-func lockClause(toks []token) bool {
+func lockClause(toks []sqlToken) bool {
 	var words []string
 	for _, t := range toks[:min(3, len(toks))] {
 		if t.kind != tokWord {
@@ -96,9 +96,9 @@ func lockClause(toks []token) bool {
 }
 
 // callArgs splits the arguments of the call whose '(' is at toks[open].
-func callArgs(toks []token, open int) [][]token {
+func callArgs(toks []sqlToken, open int) [][]sqlToken {
 	end := closing(toks, open)
-	var args [][]token
+	var args [][]sqlToken
 	start, depth := open+1, 0
 	for i := open + 1; i < end; i++ {
 		switch {
@@ -118,7 +118,7 @@ func callArgs(toks []token, open int) [][]token {
 }
 
 // setConfig reads set_config(name, value, is_local).
-func setConfig(args [][]token) *SettingUse {
+func setConfig(args [][]sqlToken) *SettingUse {
 	set := &SettingUse{Func: true}
 	if len(args) > 0 && len(args[0]) == 1 && args[0][0].kind == tokString {
 		set.Name = strings.ToLower(args[0][0].text)
@@ -135,7 +135,7 @@ func setConfig(args [][]token) *SettingUse {
 
 // bound reports whether a value is a bind parameter (possibly cast), not
 // text formatted into the query.
-func bound(val []token) bool {
+func bound(val []sqlToken) bool {
 	param := false
 	for _, t := range val {
 		switch t.kind {
@@ -158,7 +158,7 @@ func isTrue(s string) bool {
 
 // parseSet reads what follows SET: [SESSION|LOCAL] name {TO|=} value, and
 // the special forms (TIME ZONE, ROLE, TRANSACTION, …).
-func parseSet(toks []token) *SettingUse {
+func parseSet(toks []sqlToken) *SettingUse {
 	set := &SettingUse{}
 	if len(toks) > 0 && (toks[0].is("local") || toks[0].is("session") && !(len(toks) > 1 && (toks[1].is("authorization") || toks[1].is("characteristics")))) {
 		set.Local = toks[0].is("local")
@@ -178,7 +178,7 @@ func parseSet(toks []token) *SettingUse {
 }
 
 // parseReset reads what follows RESET: a name or ALL.
-func parseReset(toks []token) *SettingUse {
+func parseReset(toks []sqlToken) *SettingUse {
 	name, _ := settingName(toks)
 	if name == "all" {
 		name = ""
@@ -194,7 +194,7 @@ var settingAliases = map[string]string{
 
 // settingName reads a parameter name (possibly dotted or quoted) and
 // returns it lower-cased with the tokens after it.
-func settingName(toks []token) (string, []token) {
+func settingName(toks []sqlToken) (string, []sqlToken) {
 	if len(toks) >= 2 {
 		if alias, ok := settingAliases[toks[0].text+" "+toks[1].text]; ok && toks[0].kind == tokWord {
 			return alias, toks[2:]
