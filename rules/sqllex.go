@@ -50,7 +50,7 @@ type lexer struct {
 	toks []sqlToken
 }
 
-// next returns the next sqlToken; more is false at the end of the text.
+// next returns the next token; more is false at the end of the text.
 func (l *lexer) next() (t sqlToken, more, ok bool) {
 	if !l.skipSpace() {
 		return sqlToken{}, false, false

@@ -4,22 +4,40 @@ import "strings"
 
 // Functions whose call gives a statement an effect of its own.
 var funcEffects = map[string]Effect{
-	"nextval": Write, "setval": Write,
+	"nextval": Write,
+	"setval":  Write,
 	// Depend on an earlier nextval of the same session.
-	"currval": TxState, "lastval": TxState,
-	"set_config":            TxState,
-	"pg_advisory_xact_lock": Locking, "pg_advisory_xact_lock_shared": Locking,
-	"pg_try_advisory_xact_lock": Locking, "pg_try_advisory_xact_lock_shared": Locking,
+	"currval":    TxState,
+	"lastval":    TxState,
+	"set_config": TxState,
+
+	"pg_advisory_xact_lock":            Locking,
+	"pg_advisory_xact_lock_shared":     Locking,
+	"pg_try_advisory_xact_lock":        Locking,
+	"pg_try_advisory_xact_lock_shared": Locking,
 	// Session-level advisory locks outlive the transaction.
-	"pg_advisory_lock": Write | Locking, "pg_advisory_lock_shared": Write | Locking,
-	"pg_try_advisory_lock": Write | Locking, "pg_try_advisory_lock_shared": Write | Locking,
-	"pg_advisory_unlock": Write | Locking, "pg_advisory_unlock_shared": Write | Locking,
-	"pg_advisory_unlock_all": Write | Locking,
-	"pg_notify":              Write,
-	"lo_create":              Write, "lo_creat": Write, "lo_unlink": Write, "lo_import": Write,
-	"lo_from_bytea": Write, "lo_put": Write, "lowrite": Write, "lo_truncate": Write,
-	"lo_open":     TxState,
-	"dblink_exec": Write, "pg_terminate_backend": Write, "pg_cancel_backend": Write,
+	"pg_advisory_lock":            Write | Locking,
+	"pg_advisory_lock_shared":     Write | Locking,
+	"pg_try_advisory_lock":        Write | Locking,
+	"pg_try_advisory_lock_shared": Write | Locking,
+	"pg_advisory_unlock":          Write | Locking,
+	"pg_advisory_unlock_shared":   Write | Locking,
+	"pg_advisory_unlock_all":      Write | Locking,
+
+	"pg_notify":            Write,
+	"dblink_exec":          Write,
+	"pg_terminate_backend": Write,
+	"pg_cancel_backend":    Write,
+	"lo_create":            Write,
+	"lo_creat":             Write,
+	"lo_unlink":            Write,
+	"lo_import":            Write,
+	"lo_from_bytea":        Write,
+	"lo_put":               Write,
+	"lowrite":              Write,
+	"lo_truncate":          Write,
+	// A large-object descriptor lives until the end of the transaction.
+	"lo_open": TxState,
 }
 
 // scan is what a pass over a statement's tokens found.
@@ -40,7 +58,7 @@ func (s scan) locking() Effect {
 
 var modifyingHeads = map[string]bool{"insert": true, "update": true, "delete": true, "merge": true}
 
-// scanStatement looks at every sqlToken of a statement for calls, locking
+// scanStatement looks at every token of a statement for calls, locking
 // clauses, SELECT INTO and data-modifying statements nested in a WITH.
 func scanStatement(toks []sqlToken) scan {
 	var s scan
