@@ -239,3 +239,11 @@ func TestDefaultSlow(t *testing.T) {
 		assert.Zero(t, p.Pos, p.Raw)
 	}
 }
+
+func TestIsHandleConstructor(t *testing.T) {
+	assert.True(t, IsHandleConstructor(fnAt(t, storeRef+"New")))
+	assert.False(t, IsHandleConstructor(fnAt(t, storeRef+"GetCustomer")), "not one interface parameter")
+	assert.False(t, IsHandleConstructor(fnAt(t, storeRef+"Queries.WithTx")), "a method")
+	assert.False(t, IsHandleConstructor(fnAt(t, storeRef+"NewValue")), "not a pointer")
+	assert.False(t, IsHandleConstructor(fnAt(t, sqlxRef+"Get")), "several parameters")
+}

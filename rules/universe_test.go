@@ -79,6 +79,7 @@ type Querier interface {
 }
 type Queries struct{ db DBTX }
 func New(db DBTX) *Queries { return &Queries{db: db} }
+func NewValue(db DBTX) Queries { return Queries{db: db} }
 func (q *Queries) WithTx(tx pgx.Tx) *Queries { return q }
 func (q *Queries) GetCustomer(ctx context.Context, id string) (string, error) { return "", nil }
 func (q Queries) CreateOrder(ctx context.Context) error { return nil }
