@@ -96,8 +96,8 @@ func joinErrors(errs []*Error) error {
 	return errors.Join(joined...)
 }
 
-// Patterns returns every pattern of the file with the key it belongs to,
-// in file order: wrappers, sessions, middleware, effects.
+// Patterns returns every pattern of wrappers, sessions, middleware and
+// effects, in that order; each one's Pos.Key says where it belongs.
 func (c *Config) Patterns() []Pattern {
 	return slices.Concat(c.Wrappers, c.Sessions, c.Middleware, c.Effects.Read, c.Effects.Write, c.Effects.Slow)
 }

@@ -61,6 +61,9 @@ func ParsePattern(s string) (Pattern, error) {
 		return p, fmt.Errorf("bad function pattern %q: %s", s, patternForms)
 	}
 	p.Pkg = pkg
+	if !isImportPath(pkg) {
+		return p, fmt.Errorf("bad function pattern %q: %q is not an import path", s, pkg)
+	}
 	if err := p.parseRest(rest); err != nil {
 		return p, fmt.Errorf("bad function pattern %q: %w", s, err)
 	}
@@ -90,7 +93,23 @@ func splitPkg(s string) (pkg, rest string, ok bool) {
 		dot += v
 	}
 	pkg, rest = s[:slash+1+dot], last[dot+1:]
-	return pkg, rest, pkg != "" && !strings.HasSuffix(pkg, "/") && !strings.Contains(pkg, "*")
+	return pkg, rest, pkg != ""
+}
+
+// isImportPath reports whether s is a well-formed import path: non-empty
+// elements of letters, digits and "-._~+".
+func isImportPath(s string) bool {
+	for elem := range strings.SplitSeq(s, "/") {
+		if elem == "" || strings.Trim(elem, ".") == "" {
+			return false
+		}
+		for _, r := range elem {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-._~+", r)) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // gopkgVersion returns the length of a leading ".vN" followed by '.', or 0.

@@ -40,8 +40,8 @@ func ClassifySQL(query string) SQLInfo {
 }
 
 // splitStatements splits tokens at ';', dropping empty statements.
-func splitStatements(toks []token) [][]token {
-	var stmts [][]token
+func splitStatements(toks []sqlToken) [][]sqlToken {
+	var stmts [][]sqlToken
 	start := 0
 	for i := 0; i <= len(toks); i++ {
 		if i < len(toks) && !toks[i].punct(";") {
@@ -73,7 +73,7 @@ var statementHeads = map[string]Effect{
 }
 
 // classifyStatement classifies one statement.
-func classifyStatement(toks []token) (Effect, *SettingUse) {
+func classifyStatement(toks []sqlToken) (Effect, *SettingUse) {
 	for len(toks) > 0 && toks[0].punct("(") {
 		toks = toks[1:]
 	}
@@ -131,7 +131,7 @@ func (s scan) readEffect() Effect {
 }
 
 // explain classifies EXPLAIN: a read, unless ANALYZE runs the statement.
-func explain(toks []token) (Effect, *SettingUse) {
+func explain(toks []sqlToken) (Effect, *SettingUse) {
 	analyze := false
 	if len(toks) > 0 && toks[0].punct("(") {
 		end := closing(toks, 0)
@@ -153,7 +153,7 @@ func explain(toks []token) (Effect, *SettingUse) {
 }
 
 // copyDirection returns "to" or "from", the first of them outside parentheses.
-func copyDirection(toks []token) string {
+func copyDirection(toks []sqlToken) string {
 	depth := 0
 	for _, t := range toks {
 		switch {
@@ -169,7 +169,7 @@ func copyDirection(toks []token) string {
 }
 
 // closing returns the index of the ')' matching the '(' at open, or len(toks).
-func closing(toks []token, open int) int {
+func closing(toks []sqlToken, open int) int {
 	depth := 0
 	for i := open; i < len(toks); i++ {
 		switch {

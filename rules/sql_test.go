@@ -44,6 +44,10 @@ func TestClassifySQLEffect(t *testing.T) {
 		{"explain analyze false", "EXPLAIN (ANALYZE false, VERBOSE) DELETE FROM t", Read},
 		{"cast", "SELECT $1::text, now()::date", Read},
 		{"returning in select alias", "SELECT 1 AS returning_x", Read},
+		{"keyword prefixes in names", "SELECT updated_at, insert_id FROM deleted_items WHERE for_update_flag", Read},
+		{"lock clause in comment", "SELECT * FROM t /* FOR UPDATE */", Read},
+		{"named params", "SELECT * FROM t WHERE tenant_id = @tenant AND id = :id", Read},
+		{"jsonb operators", "SELECT doc ? 'k', doc @> '{}'::jsonb FROM t", Read},
 		{"exists subquery", "SELECT EXISTS (SELECT 1 FROM t WHERE id = $1)", Read},
 
 		// Locking reads.

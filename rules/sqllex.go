@@ -17,20 +17,20 @@ const (
 	tokPunct                 // ( ) , ; . :: and operator characters
 )
 
-type token struct {
+type sqlToken struct {
 	kind tokKind
 	text string
 }
 
 // is reports whether t is the unquoted keyword kw (lower case).
-func (t token) is(kw string) bool { return t.kind == tokWord && t.text == kw }
+func (t sqlToken) is(kw string) bool { return t.kind == tokWord && t.text == kw }
 
 // punct reports whether t is the punctuation p.
-func (t token) punct(p string) bool { return t.kind == tokPunct && t.text == p }
+func (t sqlToken) punct(p string) bool { return t.kind == tokPunct && t.text == p }
 
 // lexSQL splits PostgreSQL text into tokens, dropping whitespace and
 // comments. ok is false when a quote, dollar quote or comment is not closed.
-func lexSQL(s string) (toks []token, ok bool) {
+func lexSQL(s string) (toks []sqlToken, ok bool) {
 	l := lexer{src: s}
 	for {
 		t, more, ok := l.next()
@@ -47,16 +47,16 @@ func lexSQL(s string) (toks []token, ok bool) {
 type lexer struct {
 	src  string
 	pos  int
-	toks []token
+	toks []sqlToken
 }
 
 // next returns the next token; more is false at the end of the text.
-func (l *lexer) next() (t token, more, ok bool) {
+func (l *lexer) next() (t sqlToken, more, ok bool) {
 	if !l.skipSpace() {
-		return token{}, false, false
+		return sqlToken{}, false, false
 	}
 	if l.pos >= len(l.src) {
-		return token{}, false, true
+		return sqlToken{}, false, true
 	}
 	rest := l.src[l.pos:]
 	c := rest[0]
@@ -74,16 +74,16 @@ func (l *lexer) next() (t token, more, ok bool) {
 	case (c == '@' || c == ':') && len(rest) > 1 && isIdentStart(rest[1]):
 		l.pos++
 		w, _, _ := l.word()
-		return token{tokParam, string(c) + w.text}, true, true
+		return sqlToken{tokParam, string(c) + w.text}, true, true
 	case c == '?':
 		l.pos++
-		return token{tokParam, "?"}, true, true
+		return sqlToken{tokParam, "?"}, true, true
 	case strings.HasPrefix(rest, "::"):
 		l.pos += 2
-		return token{tokPunct, "::"}, true, true
+		return sqlToken{tokPunct, "::"}, true, true
 	}
 	l.pos++
-	return token{tokPunct, string(c)}, true, true
+	return sqlToken{tokPunct, string(c)}, true, true
 }
 
 // skipSpace skips whitespace, -- line comments and nested /* */ comments.
@@ -134,7 +134,7 @@ func blockComment(s string) (int, bool) {
 
 // quoted reads a quoted string or identifier at l.pos; a doubled quote is
 // the quote itself, and with backslash (E'…') a backslash escapes.
-func (l *lexer) quoted(q byte, backslash bool, kind tokKind) (token, bool, bool) {
+func (l *lexer) quoted(q byte, backslash bool, kind tokKind) (sqlToken, bool, bool) {
 	var b strings.Builder
 	for i := l.pos + 1; i < len(l.src); i++ {
 		c := l.src[i]
@@ -147,17 +147,17 @@ func (l *lexer) quoted(q byte, backslash bool, kind tokKind) (token, bool, bool)
 			b.WriteByte(q)
 		case c == q:
 			l.pos = i + 1
-			return token{kind, b.String()}, true, true
+			return sqlToken{kind, b.String()}, true, true
 		default:
 			b.WriteByte(c)
 		}
 	}
-	return token{}, false, false
+	return sqlToken{}, false, false
 }
 
 // dollar reads a positional parameter ($1), a dollar-quoted string
 // ($$…$$, $tag$…$tag$) or a lone '$'.
-func (l *lexer) dollar() (token, bool, bool) {
+func (l *lexer) dollar() (sqlToken, bool, bool) {
 	rest := l.src[l.pos:]
 	if len(rest) > 1 && isDigit(rest[1]) {
 		n := 2
@@ -165,7 +165,7 @@ func (l *lexer) dollar() (token, bool, bool) {
 			n++
 		}
 		l.pos += n
-		return token{tokParam, rest[:n]}, true, true
+		return sqlToken{tokParam, rest[:n]}, true, true
 	}
 	n := 1
 	for n < len(rest) && isIdentPart(rest[n]) && rest[n] != '$' {
@@ -173,28 +173,28 @@ func (l *lexer) dollar() (token, bool, bool) {
 	}
 	if n >= len(rest) || rest[n] != '$' {
 		l.pos++
-		return token{tokPunct, "$"}, true, true
+		return sqlToken{tokPunct, "$"}, true, true
 	}
 	tag := rest[:n+1]
 	end := strings.Index(rest[len(tag):], tag)
 	if end < 0 {
-		return token{}, false, false
+		return sqlToken{}, false, false
 	}
 	l.pos += len(tag) + end + len(tag)
-	return token{tokString, rest[len(tag) : len(tag)+end]}, true, true
+	return sqlToken{tokString, rest[len(tag) : len(tag)+end]}, true, true
 }
 
-func (l *lexer) number() token {
+func (l *lexer) number() sqlToken {
 	start := l.pos
 	for l.pos < len(l.src) && (isIdentPart(l.src[l.pos]) || l.src[l.pos] == '.') {
 		l.pos++
 	}
-	return token{tokNumber, l.src[start:l.pos]}
+	return sqlToken{tokNumber, l.src[start:l.pos]}
 }
 
 // word reads an identifier or keyword; E'…', B'…', X'…' and N'…' prefixes
 // start string literals.
-func (l *lexer) word() (token, bool, bool) {
+func (l *lexer) word() (sqlToken, bool, bool) {
 	start := l.pos
 	for l.pos < len(l.src) && isIdentPart(l.src[l.pos]) {
 		l.pos++
@@ -203,7 +203,7 @@ func (l *lexer) word() (token, bool, bool) {
 	if l.pos < len(l.src) && l.src[l.pos] == '\'' && len(w) == 1 && strings.Contains("ebxn", w) {
 		return l.quoted('\'', w == "e", tokString)
 	}
-	return token{tokWord, w}, true, true
+	return sqlToken{tokWord, w}, true, true
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }

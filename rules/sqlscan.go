@@ -4,22 +4,40 @@ import "strings"
 
 // Functions whose call gives a statement an effect of its own.
 var funcEffects = map[string]Effect{
-	"nextval": Write, "setval": Write,
+	"nextval": Write,
+	"setval":  Write,
 	// Depend on an earlier nextval of the same session.
-	"currval": TxState, "lastval": TxState,
-	"set_config":            TxState,
-	"pg_advisory_xact_lock": Locking, "pg_advisory_xact_lock_shared": Locking,
-	"pg_try_advisory_xact_lock": Locking, "pg_try_advisory_xact_lock_shared": Locking,
+	"currval":    TxState,
+	"lastval":    TxState,
+	"set_config": TxState,
+
+	"pg_advisory_xact_lock":            Locking,
+	"pg_advisory_xact_lock_shared":     Locking,
+	"pg_try_advisory_xact_lock":        Locking,
+	"pg_try_advisory_xact_lock_shared": Locking,
 	// Session-level advisory locks outlive the transaction.
-	"pg_advisory_lock": Write | Locking, "pg_advisory_lock_shared": Write | Locking,
-	"pg_try_advisory_lock": Write | Locking, "pg_try_advisory_lock_shared": Write | Locking,
-	"pg_advisory_unlock": Write | Locking, "pg_advisory_unlock_shared": Write | Locking,
-	"pg_advisory_unlock_all": Write | Locking,
-	"pg_notify":              Write,
-	"lo_create":              Write, "lo_creat": Write, "lo_unlink": Write, "lo_import": Write,
-	"lo_from_bytea": Write, "lo_put": Write, "lowrite": Write, "lo_truncate": Write,
-	"lo_open":     TxState,
-	"dblink_exec": Write, "pg_terminate_backend": Write, "pg_cancel_backend": Write,
+	"pg_advisory_lock":            Write | Locking,
+	"pg_advisory_lock_shared":     Write | Locking,
+	"pg_try_advisory_lock":        Write | Locking,
+	"pg_try_advisory_lock_shared": Write | Locking,
+	"pg_advisory_unlock":          Write | Locking,
+	"pg_advisory_unlock_shared":   Write | Locking,
+	"pg_advisory_unlock_all":      Write | Locking,
+
+	"pg_notify":            Write,
+	"dblink_exec":          Write,
+	"pg_terminate_backend": Write,
+	"pg_cancel_backend":    Write,
+	"lo_create":            Write,
+	"lo_creat":             Write,
+	"lo_unlink":            Write,
+	"lo_import":            Write,
+	"lo_from_bytea":        Write,
+	"lo_put":               Write,
+	"lowrite":              Write,
+	"lo_truncate":          Write,
+	// A large-object descriptor lives until the end of the transaction.
+	"lo_open": TxState,
 }
 
 // scan is what a pass over a statement's tokens found.
@@ -42,7 +60,7 @@ var modifyingHeads = map[string]bool{"insert": true, "update": true, "delete": t
 
 // scanStatement looks at every token of a statement for calls, locking
 // clauses, SELECT INTO and data-modifying statements nested in a WITH.
-func scanStatement(toks []token) scan {
+func scanStatement(toks []sqlToken) scan {
 	var s scan
 	with := toks[0].is("with")
 	depth := 0
@@ -67,7 +85,7 @@ func scanStatement(toks []token) scan {
 }
 
 // call records the effect of the function called at toks[i].
-func (s *scan) call(toks []token, i int) {
+func (s *scan) call(toks []sqlToken, i int) {
 	name := toks[i].text
 	if toks[i].kind == tokWord || strings.ToLower(name) == name {
 		s.funcs |= funcEffects[name]
@@ -78,7 +96,7 @@ func (s *scan) call(toks []token, i int) {
 }
 
 // lockClause reports whether toks (after FOR) is a row-locking clause.
-func lockClause(toks []token) bool {
+func lockClause(toks []sqlToken) bool {
 	var words []string
 	for _, t := range toks[:min(3, len(toks))] {
 		if t.kind != tokWord {
@@ -96,9 +114,9 @@ func lockClause(toks []token) bool {
 }
 
 // callArgs splits the arguments of the call whose '(' is at toks[open].
-func callArgs(toks []token, open int) [][]token {
+func callArgs(toks []sqlToken, open int) [][]sqlToken {
 	end := closing(toks, open)
-	var args [][]token
+	var args [][]sqlToken
 	start, depth := open+1, 0
 	for i := open + 1; i < end; i++ {
 		switch {
@@ -118,7 +136,7 @@ func callArgs(toks []token, open int) [][]token {
 }
 
 // setConfig reads set_config(name, value, is_local).
-func setConfig(args [][]token) *SettingUse {
+func setConfig(args [][]sqlToken) *SettingUse {
 	set := &SettingUse{Func: true}
 	if len(args) > 0 && len(args[0]) == 1 && args[0][0].kind == tokString {
 		set.Name = strings.ToLower(args[0][0].text)
@@ -135,7 +153,7 @@ func setConfig(args [][]token) *SettingUse {
 
 // bound reports whether a value is a bind parameter (possibly cast), not
 // text formatted into the query.
-func bound(val []token) bool {
+func bound(val []sqlToken) bool {
 	param := false
 	for _, t := range val {
 		switch t.kind {
@@ -158,7 +176,7 @@ func isTrue(s string) bool {
 
 // parseSet reads what follows SET: [SESSION|LOCAL] name {TO|=} value, and
 // the special forms (TIME ZONE, ROLE, TRANSACTION, …).
-func parseSet(toks []token) *SettingUse {
+func parseSet(toks []sqlToken) *SettingUse {
 	set := &SettingUse{}
 	if len(toks) > 0 && (toks[0].is("local") || toks[0].is("session") && !(len(toks) > 1 && (toks[1].is("authorization") || toks[1].is("characteristics")))) {
 		set.Local = toks[0].is("local")
@@ -178,7 +196,7 @@ func parseSet(toks []token) *SettingUse {
 }
 
 // parseReset reads what follows RESET: a name or ALL.
-func parseReset(toks []token) *SettingUse {
+func parseReset(toks []sqlToken) *SettingUse {
 	name, _ := settingName(toks)
 	if name == "all" {
 		name = ""
@@ -194,7 +212,7 @@ var settingAliases = map[string]string{
 
 // settingName reads a parameter name (possibly dotted or quoted) and
 // returns it lower-cased with the tokens after it.
-func settingName(toks []token) (string, []token) {
+func settingName(toks []sqlToken) (string, []sqlToken) {
 	if len(toks) >= 2 {
 		if alias, ok := settingAliases[toks[0].text+" "+toks[1].text]; ok && toks[0].kind == tokWord {
 			return alias, toks[2:]

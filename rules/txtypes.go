@@ -79,3 +79,28 @@ func IsWithTx(fn *types.Func) bool {
 	}
 	return sig.Results().Len() == 1 && types.Identical(sig.Results().At(0).Type(), sig.Recv().Type())
 }
+
+// IsHandleConstructor reports whether fn has the shape of sqlc's
+// `func New(db DBTX) *Queries`: a package-level function taking one
+// interface parameter and returning a pointer to a struct of its own
+// package. Called with a transaction, its result is an alias of it.
+func IsHandleConstructor(fn *types.Func) bool {
+	sig, ok := fn.Type().(*types.Signature)
+	if !ok || sig.Recv() != nil || sig.Params().Len() != 1 || sig.Results().Len() != 1 {
+		return false
+	}
+	if !types.IsInterface(sig.Params().At(0).Type()) {
+		return false
+	}
+	n := namedOf(sig.Results().At(0).Type())
+	if n == nil || !isPointer(sig.Results().At(0).Type()) || n.Obj().Pkg() != fn.Pkg() {
+		return false
+	}
+	_, isStruct := n.Underlying().(*types.Struct)
+	return isStruct
+}
+
+func isPointer(t types.Type) bool {
+	_, ok := types.Unalias(t).(*types.Pointer)
+	return ok
+}

@@ -1,0 +1,252 @@
+package rules
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// documented is the example configuration of the design document.
+const documented = `version: 1
+wrappers:   ["example.com/app/internal/db.(*DB).WithTenant"]
+sessions:   ["example.com/app/internal/auth.GetActiveSalesSession"]
+middleware: ["example.com/app/internal/sales.(*Server).withSalesSession"]
+pooled:     "tenantpool.For({recv}.Pool, {tenant})"   # the default
+querier:    "example.com/app/internal/db.Querier"     # optional
+effects:
+  read:  ["example.com/app/internal/store.Get*"]
+  write: ["example.com/app/internal/store.Create*"]
+  slow:  ["net/http.(*Client).Do", "github.com/sashabaranov/go-openai.*"]
+tenant: {setting: app.current_tenant_id, column: tenant_id, rls: true}
+`
+
+func TestParseDocumented(t *testing.T) {
+	c, err := Parse("txscope.yaml", []byte(documented))
+	require.NoError(t, err)
+
+	assert.Equal(t, "txscope.yaml", c.Path)
+	assert.Equal(t, 1, c.Version)
+	assert.Equal(t, []string{"example.com/app/internal/db.(*DB).WithTenant"}, raws(c.Wrappers))
+	assert.Equal(t, []string{"example.com/app/internal/auth.GetActiveSalesSession"}, raws(c.Sessions))
+	assert.Equal(t, []string{"example.com/app/internal/sales.(*Server).withSalesSession"}, raws(c.Middleware))
+	assert.Equal(t, DefaultPooled, c.Pooled)
+	assert.Equal(t, "example.com/app/internal/db.Querier", c.Querier)
+	assert.Equal(t, []string{"example.com/app/internal/store.Get*"}, raws(c.Effects.Read))
+	assert.Equal(t, []string{"example.com/app/internal/store.Create*"}, raws(c.Effects.Write))
+	assert.Equal(t, []string{"net/http.(*Client).Do", "github.com/sashabaranov/go-openai.*"}, raws(c.Effects.Slow))
+	assert.Equal(t, Tenant{
+		Setting: "app.current_tenant_id", Column: "tenant_id", RLS: true,
+		SettingSet: true, ColumnSet: true, RLSSet: true,
+	}, c.Tenant)
+
+	assert.Equal(t, Pattern{
+		Raw: "example.com/app/internal/db.(*DB).WithTenant", Pkg: "example.com/app/internal/db",
+		Recv: "DB", Ptr: true, Name: "WithTenant",
+		Pos: Position{File: "txscope.yaml", Line: 2, Col: 14, Key: "wrappers[0]"},
+	}, c.Wrappers[0])
+	assert.Equal(t, Position{File: "txscope.yaml", Line: 10, Col: 36, Key: "effects.slow[1]"}, c.Effects.Slow[1].Pos)
+	assert.Equal(t, "txscope.yaml:11:66", c.Pos("tenant.rls").String())
+	assert.Equal(t, "txscope.yaml:5:13", c.Pos("pooled").String())
+	assert.Equal(t, Position{File: "txscope.yaml", Key: "missing"}, c.Pos("missing"))
+}
+
+func raws(ps []Pattern) []string {
+	var out []string
+	for _, p := range ps {
+		out = append(out, p.Raw)
+	}
+	return out
+}
+
+func TestParseDefaults(t *testing.T) {
+	for _, give := range []string{"", "# nothing yet\n", "version: 1\nwrappers:\neffects:\ntenant:\n"} {
+		c, err := Parse("txscope.yaml", []byte(give))
+		require.NoError(t, err, give)
+		assert.Equal(t, 1, c.Version)
+		assert.Equal(t, DefaultPooled, c.Pooled)
+		assert.Empty(t, c.Patterns())
+		assert.Equal(t, Tenant{}, c.Tenant)
+	}
+}
+
+func TestParseTenantZeroValues(t *testing.T) {
+	c, err := Parse("txscope.yaml", []byte(`tenant: {setting: "", column: "", rls: false}`))
+	require.NoError(t, err)
+	assert.Equal(t, Tenant{SettingSet: true, ColumnSet: true, RLSSet: true}, c.Tenant)
+}
+
+func TestParseErrors(t *testing.T) {
+	const keys = "(want version, wrappers, sessions, middleware, pooled, querier, effects or tenant)"
+	const forms = "want importpath.Func, importpath.T.Method or importpath.(*T).Method"
+	tests := []struct {
+		name string
+		give string
+		want string
+	}{
+		{"unknown key", "version: 1\nwrapers: []\n", "txscope.yaml:2:1: wrapers: unknown key " + keys},
+		{"unknown nested key", "version: 1\nwrappers: []\neffects:\n  reed: []\n",
+			"txscope.yaml:4:3: effects.reed: unknown key (want read, write or slow)"},
+		{"unknown tenant key", "tenant: {settings: x}", "txscope.yaml:1:10: tenant.settings: unknown key (want setting, column or rls)"},
+		{"duplicate key", "wrappers: []\nwrappers: []\n", "txscope.yaml:2:1: wrappers: duplicate key (first at line 1)"},
+		{"string for list", `wrappers: "example.com/db.WithTenant"`, "txscope.yaml:1:11: wrappers: want a list of function names, got a string"},
+		{"mapping for list", "effects:\n  slow: {a: b}\n", "txscope.yaml:2:9: effects.slow: want a list of function names, got a mapping"},
+		{"number in list", "sessions: [1]", "txscope.yaml:1:12: sessions[0]: want a function name, got a number"},
+		{"rls quoted yes", `tenant: {rls: "yes"}`, "txscope.yaml:1:15: tenant.rls: want true or false, got a string"},
+		{"rls bare yes", "tenant:\n  rls: yes\n", "txscope.yaml:2:8: tenant.rls: want true or false, got a string"},
+		{"column number", "tenant: {column: 1}", "txscope.yaml:1:18: tenant.column: want a column name, got a number"},
+		{"tenant list", "tenant: [a]", "txscope.yaml:1:9: tenant: want a mapping, got a list"},
+		{"effects string", "effects: slow", "txscope.yaml:1:10: effects: want a mapping, got a string"},
+		{"version 2", "version: 2", "txscope.yaml:1:10: version: unsupported version 2 (want 1)"},
+		{"version string", `version: "1"`, "txscope.yaml:1:10: version: want 1, got a string"},
+		{"bad pattern", "middleware: [\"example.com/app/sales\"]",
+			`txscope.yaml:1:14: middleware[0]: bad function pattern "example.com/app/sales": ` + forms},
+		{"glob receiver", "effects:\n  read: [\"example.com/store.*.Get\"]\n",
+			`txscope.yaml:2:10: effects.read[0]: bad function pattern "example.com/store.*.Get": receiver "*" is not a type name (globs are allowed only in the last element)`},
+		{"unbalanced template", `pooled: "tenantpool.For({recv.Pool, {tenant})"`,
+			`txscope.yaml:1:9: pooled: unbalanced braces in "tenantpool.For({recv.Pool, {tenant})": '{' without '}'`},
+		{"closing brace", `pooled: "f(}"`, `txscope.yaml:1:9: pooled: unbalanced braces in "f(}": '}' without '{'`},
+		{"unknown placeholder", `pooled: "tenantpool.For({pool}, {tenant})"`,
+			"txscope.yaml:1:9: pooled: unknown placeholder {pool} (want {recv}, {tenant} or {argN})"},
+		{"pooled list", "pooled: [a]", "txscope.yaml:1:9: pooled: want a template, got a list"},
+		{"bad querier", `querier: "example.com/db.(*Q).Run"`, `txscope.yaml:1:10: querier: bad type name "example.com/db.(*Q).Run" (want importpath.Name)`},
+		{"root list", "- a\n- b\n", "txscope.yaml:1:1: want a mapping, got a list"},
+		{"syntax", "version: 1\nwrappers: [\n", "txscope.yaml:2:1: invalid YAML: did not find expected node content"},
+		{"tab", "\tversion: 1", "txscope.yaml:1:1: invalid YAML: found character that cannot start any token"},
+		{"several sorted", "tenant: {rls: maybe}\nversion: 3\nsessions: [x]\n",
+			"txscope.yaml:1:15: tenant.rls: want true or false, got a string\n" +
+				"txscope.yaml:2:10: version: unsupported version 3 (want 1)\n" +
+				`txscope.yaml:3:12: sessions[0]: bad function pattern "x": ` + forms},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Parse("txscope.yaml", []byte(tt.give))
+			assert.Nil(t, c)
+			assert.EqualError(t, err, tt.want)
+			var cfgErr *Error
+			assert.True(t, errors.As(err, &cfgErr), "errors carry their position")
+		})
+	}
+}
+
+func TestParseErrorUsesPath(t *testing.T) {
+	_, err := Parse("svc/txscope.yaml", []byte("version: 7"))
+	assert.EqualError(t, err, "svc/txscope.yaml:1:10: version: unsupported version 7 (want 1)")
+}
+
+func TestLoad(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "txscope.yaml")
+
+	c, err := Load(path)
+	assert.Nil(t, c)
+	assert.ErrorIs(t, err, fs.ErrNotExist)
+
+	require.NoError(t, os.WriteFile(path, []byte(documented), 0o644))
+	c, err = Load(path)
+	require.NoError(t, err)
+	assert.Equal(t, path, c.Path)
+	assert.Equal(t, path, c.Wrappers[0].Pos.File)
+
+	require.NoError(t, os.WriteFile(path, []byte("version: 2\n"), 0o644))
+	_, err = Load(path)
+	assert.EqualError(t, err, path+":1:10: version: unsupported version 2 (want 1)")
+}
+
+func TestMarshalDocumented(t *testing.T) {
+	c, err := Parse("txscope.yaml", []byte(documented))
+	require.NoError(t, err)
+	want := `version: 1
+wrappers:   ["example.com/app/internal/db.(*DB).WithTenant"]
+sessions:   ["example.com/app/internal/auth.GetActiveSalesSession"]
+middleware: ["example.com/app/internal/sales.(*Server).withSalesSession"]
+pooled:     "tenantpool.For({recv}.Pool, {tenant})"   # the default
+querier:    "example.com/app/internal/db.Querier"
+effects:
+  read:  ["example.com/app/internal/store.Get*"]
+  write: ["example.com/app/internal/store.Create*"]
+  slow:  ["net/http.(*Client).Do", "github.com/sashabaranov/go-openai.*"]
+tenant: {setting: "app.current_tenant_id", column: "tenant_id", rls: true}
+`
+	assert.Equal(t, want, string(c.Marshal()))
+}
+
+func TestMarshalRoundTrip(t *testing.T) {
+	tests := []struct {
+		name string
+		give *Config
+	}{
+		{"default", Default()},
+		{"documented", mustParse(t, documented)},
+		{"long lists", mustParse(t, `
+wrappers: ["example.com/app/internal/db.(*DB).WithTenant", "example.com/app/internal/db.(*DB).WithTenantReadOnly", "example.com/app/internal/db.WithTx"]
+pooled: "db.Pooled({arg0}, {tenant})"
+effects:
+  slow: ["net/http.(*Client).Do", "github.com/sashabaranov/go-openai.*", "example.com/app/internal/mail.(*Sender).Send", "example.com/app/x.Y"]
+tenant: {column: "", rls: false}
+`)},
+		{"odd strings", &Config{
+			Version: 1, Pooled: "q(\"{recv}\")\t", Querier: "example.com/db.Querier",
+			Tenant: Tenant{Setting: "app.t\"x", SettingSet: true},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := tt.give.Marshal()
+			got, err := Parse("txscope.yaml", out)
+			require.NoError(t, err, string(out))
+			assert.Equal(t, withoutPositions(tt.give), withoutPositions(got), string(out))
+		})
+	}
+}
+
+func TestMarshalLongListOneItemALine(t *testing.T) {
+	c := mustParse(t, `effects: {slow: ["example.com/app/internal/mail.(*Sender).Send", "example.com/app/internal/sms.(*Client).Send", "example.com/app/internal/hooks.Fire"]}`)
+	assert.Contains(t, string(c.Marshal()), `  slow:
+    - "example.com/app/internal/mail.(*Sender).Send"
+    - "example.com/app/internal/sms.(*Client).Send"
+    - "example.com/app/internal/hooks.Fire"
+`)
+}
+
+func mustParse(t *testing.T, src string) *Config {
+	t.Helper()
+	c, err := Parse("txscope.yaml", []byte(src))
+	require.NoError(t, err)
+	return c
+}
+
+// withoutPositions clears what depends on where values were in the file.
+func withoutPositions(c *Config) Config {
+	out := *c
+	out.Path, out.Keys = "", nil
+	for _, list := range []*[]Pattern{&out.Wrappers, &out.Sessions, &out.Middleware, &out.Effects.Read, &out.Effects.Write, &out.Effects.Slow} {
+		ps := make([]Pattern, len(*list))
+		for i, p := range *list {
+			p.Pos = Position{}
+			ps[i] = p
+		}
+		*list = ps
+	}
+	return out
+}
+
+func TestUnmatched(t *testing.T) {
+	c := mustParse(t, documented)
+	matched := map[string]bool{
+		"example.com/app/internal/db.(*DB).WithTenant": true,
+		"example.com/app/internal/store.Get*":          true,
+		"net/http.(*Client).Do":                        true,
+	}
+	err := c.Unmatched(func(p Pattern) bool { return matched[p.Raw] })
+	assert.EqualError(t, err, `txscope.yaml:3:14: sessions[0]: "example.com/app/internal/auth.GetActiveSalesSession" matches no function in the loaded packages
+txscope.yaml:4:14: middleware[0]: "example.com/app/internal/sales.(*Server).withSalesSession" matches no function in the loaded packages
+txscope.yaml:9:11: effects.write[0]: "example.com/app/internal/store.Create*" matches no function in the loaded packages
+txscope.yaml:10:36: effects.slow[1]: "github.com/sashabaranov/go-openai.*" matches no function in the loaded packages`)
+
+	assert.NoError(t, c.Unmatched(func(Pattern) bool { return true }))
+}
