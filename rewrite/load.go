@@ -25,6 +25,9 @@ type LoadOptions struct {
 	Tags     []string // build tags
 	Tests    bool     // include _test.go files
 	Overlay  map[string][]byte
+	// Support are packages loaded beside the targets for their types only,
+	// such as the pooled handle's package a rewrite will import.
+	Support []string
 }
 
 // Program is the loaded code: target packages with syntax and types.
@@ -33,6 +36,7 @@ type Program struct {
 	Root     string // module (or workspace) root directory, absolute
 	Config   *rules.Config
 	Packages []*packages.Package
+	Support  []*packages.Package
 	// Generated holds the files that carry a "Code generated … DO NOT EDIT."
 	// header: analysed for summaries, never reported on or rewritten.
 	Generated map[*ast.File]bool
@@ -72,9 +76,13 @@ func Load(opts LoadOptions) (*Program, error) {
 	if err != nil {
 		return nil, err
 	}
-	pkgs, err := packages.Load(cfg, patterns...)
+	pkgs, err := packages.Load(cfg, append(append([]string{}, patterns...), opts.Support...)...)
 	if err != nil {
 		return nil, fmt.Errorf("load: %w", err)
+	}
+	pkgs, support := splitSupport(pkgs, opts.Support)
+	if err := supportError(support); err != nil {
+		return nil, err
 	}
 	pkgs = targets(pkgs)
 	if err := firstError(root, pkgs); err != nil {
@@ -83,7 +91,7 @@ func Load(opts LoadOptions) (*Program, error) {
 	if len(pkgs) == 0 {
 		return nil, fmt.Errorf("load: no Go packages match %s", strings.Join(patterns, " "))
 	}
-	prog := &Program{Fset: cfg.Fset, Root: root, Config: config, Packages: pkgs, Generated: map[*ast.File]bool{}, options: opts}
+	prog := &Program{Fset: cfg.Fset, Root: root, Config: config, Support: support, Packages: pkgs, Generated: map[*ast.File]bool{}, options: opts}
 	for _, p := range pkgs {
 		for _, f := range p.Syntax {
 			if ast.IsGenerated(f) {
@@ -136,6 +144,33 @@ func moduleRoot(dir string) (string, error) {
 		}
 	}
 	return "", errors.New("not inside a Go module (no go.mod found)")
+}
+
+// splitSupport separates the support packages from the targets.
+func splitSupport(pkgs []*packages.Package, support []string) (targets, sup []*packages.Package) {
+	want := map[string]bool{}
+	for _, s := range support {
+		want[s] = true
+	}
+	for _, p := range pkgs {
+		if want[p.PkgPath] && p.ForTest == "" {
+			sup = append(sup, p)
+		} else {
+			targets = append(targets, p)
+		}
+	}
+	return targets, sup
+}
+
+// supportError explains a support package the module cannot import, with
+// the command that fixes it.
+func supportError(support []*packages.Package) error {
+	for _, p := range support {
+		if len(p.Errors) > 0 {
+			return fmt.Errorf("load: %s is not importable by this module (%s); run: go get %s", p.PkgPath, p.Errors[0].Msg, p.PkgPath)
+		}
+	}
+	return nil
 }
 
 // targets drops vendored packages and the synthesized test mains, and keeps

@@ -14,6 +14,7 @@ import (
 type Report struct {
 	Handlers []HandlerReport `json:"handlers"`
 	Findings []Diagnostic    `json:"findings"`
+	Summary  string          `json:"summary,omitempty"`
 }
 
 // HandlerReport is one wrapped function.
@@ -123,6 +124,9 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	for _, d := range r.Findings {
 		fmt.Fprintln(&b, d.String())
+	}
+	if r.Summary != "" {
+		fmt.Fprintln(&b, r.Summary)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -250,7 +250,7 @@ func (sh shape) nameClash(info *types.Info, site *Site, moved []ast.Stmt, pooled
 			return true
 		}
 	}
-	for _, s := range sh.list[sh.index+1:] {
+	for _, s := range sh.list[sh.index+sinkSpan(sh.sink):] {
 		clash := false
 		ast.Inspect(s, func(n ast.Node) bool {
 			if id, ok := n.(*ast.Ident); ok && declared[id.Name] && info.Uses[id] != nil {

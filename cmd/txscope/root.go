@@ -49,6 +49,6 @@ and only the contiguous write blocks stay in the tenant transaction.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newCheckCmd(), newInitCmd(), newVersionCmd())
+	root.AddCommand(newCheckCmd(), newRewriteCmd(), newInitCmd(), newVersionCmd())
 	return root
 }

@@ -1,0 +1,129 @@
+package rewrite
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/sergi/go-diff/diffmatchpatch"
+)
+
+// contextLines is the unified diff context, as git and patch expect.
+const contextLines = 3
+
+// Diff renders an edit as a unified diff with a/ and b/ paths relative to
+// the program root, which `git apply` accepts.
+func Diff(e FileEdit) string {
+	ops := lineOps(string(e.Old), string(e.New))
+	if len(ops) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "--- a/%s\n+++ b/%s\n", e.Rel, e.Rel)
+	for _, h := range hunks(ops) {
+		h.write(&b)
+	}
+	return b.String()
+}
+
+// lineOp is one line of the diff: ' ', '-' or '+'.
+type lineOp struct {
+	kind byte
+	text string // with its newline, if it had one
+}
+
+func lineOps(a, b string) []lineOp {
+	dmp := diffmatchpatch.New()
+	dmp.DiffTimeout = 0
+	ca, cb, lines := dmp.DiffLinesToChars(a, b)
+	diffs := dmp.DiffCharsToLines(dmp.DiffMain(ca, cb, false), lines)
+	var ops []lineOp
+	changed := false
+	for _, d := range diffs {
+		kind := byte(' ')
+		switch d.Type {
+		case diffmatchpatch.DiffDelete:
+			kind, changed = '-', true
+		case diffmatchpatch.DiffInsert:
+			kind, changed = '+', true
+		}
+		for _, line := range strings.SplitAfter(d.Text, "\n") {
+			if line != "" {
+				ops = append(ops, lineOp{kind, line})
+			}
+		}
+	}
+	if !changed {
+		return nil
+	}
+	return ops
+}
+
+type hunk struct {
+	oldStart, newStart int
+	ops                []lineOp
+}
+
+// hunks groups changes with contextLines of context, merging changes
+// separated by at most twice that.
+func hunks(ops []lineOp) []hunk {
+	oldAt := make([]int, len(ops))
+	newAt := make([]int, len(ops))
+	o, n := 1, 1
+	for i, op := range ops {
+		oldAt[i], newAt[i] = o, n
+		if op.kind != '+' {
+			o++
+		}
+		if op.kind != '-' {
+			n++
+		}
+	}
+	var out []hunk
+	for i := 0; i < len(ops); {
+		if ops[i].kind == ' ' {
+			i++
+			continue
+		}
+		start, end := max(0, i-contextLines), i
+		for j := i + 1; j < len(ops) && j-end-1 <= 2*contextLines; j++ {
+			if ops[j].kind != ' ' {
+				end = j
+			}
+		}
+		stop := min(len(ops), end+contextLines+1)
+		out = append(out, hunk{oldStart: oldAt[start], newStart: newAt[start], ops: ops[start:stop]})
+		i = stop
+	}
+	return out
+}
+
+func (h hunk) write(b *strings.Builder) {
+	oldN, newN := 0, 0
+	for _, op := range h.ops {
+		if op.kind != '+' {
+			oldN++
+		}
+		if op.kind != '-' {
+			newN++
+		}
+	}
+	fmt.Fprintf(b, "@@ -%s +%s @@\n", span(h.oldStart, oldN), span(h.newStart, newN))
+	for _, op := range h.ops {
+		b.WriteByte(op.kind)
+		b.WriteString(op.text)
+		if !strings.HasSuffix(op.text, "\n") {
+			b.WriteString("\n\\ No newline at end of file\n")
+		}
+	}
+}
+
+// span prints a hunk range; an empty range starts one line earlier.
+func span(start, n int) string {
+	if n == 0 {
+		return fmt.Sprintf("%d,0", start-1)
+	}
+	if n == 1 {
+		return fmt.Sprintf("%d", start)
+	}
+	return fmt.Sprintf("%d,%d", start, n)
+}

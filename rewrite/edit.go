@@ -1,0 +1,242 @@
+package rewrite
+
+import (
+	"bytes"
+	"fmt"
+	"go/ast"
+	"go/format"
+	"go/parser"
+	"go/token"
+	"os"
+	"sort"
+	"strconv"
+
+	"github.com/dave/dst/decorator"
+	"golang.org/x/tools/go/ast/astutil"
+)
+
+// FileEdit is the new content of one file.
+type FileEdit struct {
+	Path string // absolute
+	Rel  string // relative to the program root, slash-separated
+	Old  []byte
+	New  []byte
+}
+
+// failure ties an edit that could not be made to its plan.
+type failure struct {
+	plan int
+	err  error
+}
+
+// Apply renders the pooled and narrowed plans (and the wrapper fixes) into
+// new file contents, in memory. A plan whose edit cannot be made comes
+// back as a failure; the other plans still apply.
+func Apply(prog *Program, plans []Plan) ([]FileEdit, []failure, error) {
+	byFile := map[*ast.File][]int{}
+	var files []*ast.File
+	for i, p := range plans {
+		if p.Action != ActionPooled && p.Action != ActionNarrowed {
+			continue
+		}
+		f := p.Handler.Site.Func.File
+		if byFile[f] == nil {
+			files = append(files, f)
+		}
+		byFile[f] = append(byFile[f], i)
+	}
+	for _, fix := range wrapperFixes(prog, plans) {
+		if byFile[fix.file] == nil {
+			files = append(files, fix.file)
+			byFile[fix.file] = []int{}
+		}
+	}
+	var edits []FileEdit
+	var failures []failure
+	for _, f := range files {
+		edit, failed, err := applyFile(prog, f, plans, byFile[f])
+		if err != nil {
+			return nil, nil, err
+		}
+		failures = append(failures, failed...)
+		if edit != nil {
+			edits = append(edits, *edit)
+		}
+	}
+	sort.Slice(edits, func(i, j int) bool { return edits[i].Rel < edits[j].Rel })
+	return edits, failures, nil
+}
+
+func applyFile(prog *Program, f *ast.File, plans []Plan, indexes []int) (*FileEdit, []failure, error) {
+	name := prog.Fset.Position(f.Pos()).Filename
+	src, err := prog.fileContent(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	pkg := prog.index().files[f]
+	dec := decorator.NewDecorator(prog.Fset)
+	df, err := dec.DecorateFile(f)
+	if err != nil {
+		return nil, nil, fmt.Errorf("apply: %s: %w", prog.Rel(name), err)
+	}
+	fr := &fileRewrite{prog: prog, info: pkg.TypesInfo, dec: dec, file: df, src: src, imports: map[string]bool{}}
+	var failures []failure
+	edited := map[*ast.FuncDecl]bool{}
+	for _, i := range indexes {
+		if err := fr.rewriteSite(plans[i]); err != nil {
+			failures = append(failures, failure{plan: i, err: err})
+			continue
+		}
+		edited[plans[i].Handler.Site.Func.Decl] = true
+	}
+	for _, fix := range wrapperFixes(prog, plans) {
+		if fix.file == f {
+			fr.fixSetting(fix)
+			edited[fix.wrapper.Source.Decl] = true
+		}
+	}
+	if len(edited) == 0 {
+		return nil, failures, nil
+	}
+	var restored bytes.Buffer
+	if err := decorator.Fprint(&restored, df); err != nil {
+		return nil, nil, fmt.Errorf("apply: %s: %w", prog.Rel(name), err)
+	}
+	names := map[string]string{PooledPackage: "tenantpool"}
+	for path, imp := range pkg.Imports {
+		names[path] = imp.Name
+	}
+	out, err := splice(src, f, prog.Fset, restored.Bytes(), edited, fr.imports, names)
+	if err != nil {
+		return nil, nil, fmt.Errorf("apply: %s: %w", prog.Rel(name), err)
+	}
+	if bytes.Equal(out, src) {
+		return nil, failures, nil
+	}
+	return &FileEdit{Path: name, Rel: prog.Rel(name), Old: src, New: out}, failures, nil
+}
+
+// splice copies the edited functions from the restored file into the
+// original source, so everything else stays byte-identical, then fixes the
+// imports: adds what the edits need, drops what nothing uses any more.
+func splice(src []byte, orig *ast.File, fset *token.FileSet, restored []byte, edited map[*ast.FuncDecl]bool, imports map[string]bool, names map[string]string) ([]byte, error) {
+	rfset := token.NewFileSet()
+	rfile, err := parser.ParseFile(rfset, "", restored, parser.ParseComments)
+	if err != nil {
+		return nil, fmt.Errorf("restored file does not parse: %w", err)
+	}
+	replacements := map[int]*ast.FuncDecl{} // original decl index → restored decl
+	for i, d := range orig.Decls {
+		if fd, ok := d.(*ast.FuncDecl); ok && edited[fd] {
+			replacements[i] = rfile.Decls[i].(*ast.FuncDecl)
+		}
+	}
+	var out bytes.Buffer
+	last := 0
+	for i := range orig.Decls {
+		rd, ok := replacements[i]
+		if !ok {
+			continue
+		}
+		od := orig.Decls[i].(*ast.FuncDecl)
+		start, end := declRange(fset, od)
+		rstart, rend := declRange(rfset, rd)
+		out.Write(src[last:start])
+		out.Write(restored[rstart:rend])
+		last = end
+	}
+	out.Write(src[last:])
+	return fixImports(out.Bytes(), imports, names)
+}
+
+// declRange is the byte range of a function declaration with its doc comment.
+func declRange(fset *token.FileSet, fd *ast.FuncDecl) (int, int) {
+	start := fd.Pos()
+	if fd.Doc != nil {
+		start = fd.Doc.Pos()
+	}
+	return fset.Position(start).Offset, fset.Position(fd.End()).Offset
+}
+
+// fixImports adds the imports the edits need and removes those nothing
+// uses any more; names maps import paths to package names (a path's last
+// element is not always its name: github.com/jackc/pgx/v5 is pgx).
+func fixImports(src []byte, add map[string]bool, names map[string]string) ([]byte, error) {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "", src, parser.ParseComments)
+	if err != nil {
+		return nil, fmt.Errorf("rewritten file does not parse: %w", err)
+	}
+	changed := false
+	for path := range add {
+		if hasImport(f, path) || !usesName(f, names[path]) {
+			continue
+		}
+		changed = astutil.AddImport(fset, f, path) || changed
+	}
+	var unused []*ast.ImportSpec
+	for _, imp := range f.Imports {
+		path, _ := strconv.Unquote(imp.Path.Value)
+		if imp.Name != nil && (imp.Name.Name == "_" || imp.Name.Name == ".") {
+			continue
+		}
+		name := names[path]
+		if imp.Name != nil {
+			name = imp.Name.Name
+		}
+		if name != "" && !usesName(f, name) {
+			unused = append(unused, imp)
+		}
+	}
+	for _, imp := range unused {
+		path, _ := strconv.Unquote(imp.Path.Value)
+		name := ""
+		if imp.Name != nil {
+			name = imp.Name.Name
+		}
+		changed = astutil.DeleteNamedImport(fset, f, name, path) || changed
+	}
+	if !changed {
+		return format.Source(src)
+	}
+	var buf bytes.Buffer
+	if err := format.Node(&buf, fset, f); err != nil {
+		return nil, err
+	}
+	return format.Source(buf.Bytes())
+}
+
+func hasImport(f *ast.File, path string) bool {
+	for _, imp := range f.Imports {
+		if p, _ := strconv.Unquote(imp.Path.Value); p == path {
+			return true
+		}
+	}
+	return false
+}
+
+// usesName reports whether the file refers to name as a package qualifier.
+func usesName(f *ast.File, name string) bool {
+	found := false
+	ast.Inspect(f, func(n ast.Node) bool {
+		if sel, ok := n.(*ast.SelectorExpr); ok {
+			if id, ok := sel.X.(*ast.Ident); ok && id.Name == name && id.Obj == nil {
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
+}
+
+// fileContent returns a loaded file's bytes: the overlay's, or the disk's.
+func (p *Program) fileContent(name string) ([]byte, error) {
+	if data, ok := p.options.Overlay[name]; ok {
+		return data, nil
+	}
+	data, err := os.ReadFile(name)
+	if err != nil {
+		return nil, fmt.Errorf("load: %w", err)
+	}
+	return data, nil
+}

@@ -1,0 +1,139 @@
+package rewrite
+
+import (
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"go/types"
+	"strings"
+
+	"golang.org/x/tools/go/packages"
+)
+
+// Verify type-checks, in memory, every package an edit touches with the
+// edited files in place. Each type error is charged to the plan whose
+// function holds it (or to every plan of the file when it lies elsewhere).
+func Verify(prog *Program, edits []FileEdit, plans []Plan) []failure {
+	byPath := map[string]FileEdit{}
+	for _, e := range edits {
+		byPath[e.Path] = e
+	}
+	imp := prog.importer()
+	var failures []failure
+	for _, pkg := range prog.Packages {
+		if !touches(prog, pkg, byPath) {
+			continue
+		}
+		files := make([]*ast.File, 0, len(pkg.Syntax))
+		newFiles := map[*ast.File]string{}
+		for _, f := range pkg.Syntax {
+			name := prog.Fset.Position(f.Pos()).Filename
+			e, ok := byPath[name]
+			if !ok {
+				files = append(files, f)
+				continue
+			}
+			nf, err := parser.ParseFile(prog.Fset, name, e.New, parser.ParseComments)
+			if err != nil {
+				failures = append(failures, blame(prog, plans, name, nil, err)...)
+				continue
+			}
+			files = append(files, nf)
+			newFiles[nf] = name
+		}
+		var errs []types.Error
+		conf := types.Config{Importer: imp, Error: func(err error) {
+			if te, ok := err.(types.Error); ok {
+				errs = append(errs, te)
+			}
+		}}
+		_, _ = conf.Check(pkg.PkgPath, prog.Fset, files, nil)
+		for _, te := range errs {
+			name := prog.Fset.Position(te.Pos).Filename
+			var decl *ast.FuncDecl
+			for nf, n := range newFiles {
+				if n == name {
+					decl = declAt(nf, te.Pos)
+				}
+			}
+			failures = append(failures, blame(prog, plans, name, decl, fmt.Errorf("%s: %s", prog.Position(te.Pos), te.Msg))...)
+		}
+	}
+	return failures
+}
+
+func touches(prog *Program, pkg *packages.Package, edits map[string]FileEdit) bool {
+	for _, f := range pkg.Syntax {
+		if _, ok := edits[prog.Fset.Position(f.Pos()).Filename]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// declAt is the function declaration of f that contains pos.
+func declAt(f *ast.File, pos token.Pos) *ast.FuncDecl {
+	for _, d := range f.Decls {
+		if fd, ok := d.(*ast.FuncDecl); ok && fd.Pos() <= pos && pos <= fd.End() {
+			return fd
+		}
+	}
+	return nil
+}
+
+// blame charges err to the plans in file whose function is decl (matched by
+// receiver and name), or to every rewritten plan of the file.
+func blame(prog *Program, plans []Plan, file string, decl *ast.FuncDecl, err error) []failure {
+	var out []failure
+	var all []failure
+	for i, p := range plans {
+		if p.Action != ActionPooled && p.Action != ActionNarrowed {
+			continue
+		}
+		d := p.Handler.Site.Func.Decl
+		if prog.Fset.Position(d.Pos()).Filename != file {
+			continue
+		}
+		all = append(all, failure{plan: i, err: err})
+		if decl != nil && funcKey(d) == funcKey(decl) {
+			out = append(out, failure{plan: i, err: err})
+		}
+	}
+	if len(out) == 0 {
+		return all
+	}
+	return out
+}
+
+// funcKey names a declaration by receiver type and name, stable across edits.
+func funcKey(fd *ast.FuncDecl) string {
+	if fd.Recv == nil || len(fd.Recv.List) == 0 {
+		return fd.Name.Name
+	}
+	return types.ExprString(fd.Recv.List[0].Type) + "." + fd.Name.Name
+}
+
+// importer serves the types of every package the loaded code imports,
+// from the one consistent universe go/packages loaded.
+func (p *Program) importer() types.Importer {
+	byPath := map[string]*types.Package{}
+	packages.Visit(append(append([]*packages.Package{}, p.Packages...), p.Support...), nil, func(pkg *packages.Package) {
+		if pkg.Types != nil {
+			byPath[pkg.PkgPath] = pkg.Types
+		}
+	})
+	return importerFunc(func(path string) (*types.Package, error) {
+		if pkg, ok := byPath[path]; ok {
+			return pkg, nil
+		}
+		if strings.HasPrefix(path, "unsafe") {
+			return types.Unsafe, nil
+		}
+		return nil, fmt.Errorf("package %s is not loaded", path)
+	})
+}
+
+type importerFunc func(path string) (*types.Package, error)
+
+func (f importerFunc) Import(path string) (*types.Package, error) { return f(path) }
