@@ -1,0 +1,93 @@
+package txmetrics
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+)
+
+// Tracer is the pgx tracer of a Metrics: a pgx.QueryTracer, pgx.BatchTracer,
+// pgxpool.AcquireTracer and pgxpool.ReleaseTracer. pgx v5 has no transaction
+// tracer, so transactions are followed through the server's transaction
+// status after each statement: whatever opens a transaction (Begin, BeginTx,
+// a BEGIN sent by hand) starts the clock, and whatever ends it stops it.
+type Tracer struct {
+	m *Metrics
+}
+
+// TraceQueryStart notes the statement and its start time on the connection.
+func (t *Tracer) TraceQueryStart(ctx context.Context, conn *pgx.Conn, data pgx.TraceQueryStartData) context.Context {
+	st := stateOf(conn)
+	st.stmtSQL = data.SQL
+	st.stmtStart = time.Now()
+	return ctx
+}
+
+// TraceQueryEnd counts the statement for its request, counts it as slow
+// when it took longer than the threshold, and follows transaction
+// boundaries. For Query the statement ends when its rows are closed.
+func (t *Tracer) TraceQueryEnd(ctx context.Context, conn *pgx.Conn, data pgx.TraceQueryEndData) {
+	st := stateOf(conn)
+	now := time.Now()
+	req := st.request(ctx)
+	t.m.statement(ctx, req, st.stmtSQL, now.Sub(st.stmtStart))
+	st.lastTag = data.CommandTag
+	t.m.followTx(ctx, conn, st, req, now)
+}
+
+// TraceBatchStart notes the batch's start time on the connection.
+func (t *Tracer) TraceBatchStart(ctx context.Context, conn *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
+	st := stateOf(conn)
+	st.stmtSQL = ""
+	st.stmtStart = time.Now()
+	return ctx
+}
+
+// TraceBatchQuery counts one statement of a batch, timed from when pgx began
+// reading its result.
+func (t *Tracer) TraceBatchQuery(ctx context.Context, conn *pgx.Conn, data pgx.TraceBatchQueryData) {
+	st := stateOf(conn)
+	start := data.ReadStartTime
+	if start.IsZero() {
+		start = st.stmtStart
+	}
+	t.m.statement(ctx, st.request(ctx), data.SQL, time.Since(start))
+	st.lastTag = data.CommandTag
+}
+
+// TraceBatchEnd follows transaction boundaries crossed by the batch.
+func (t *Tracer) TraceBatchEnd(ctx context.Context, conn *pgx.Conn, _ pgx.TraceBatchEndData) {
+	st := stateOf(conn)
+	t.m.followTx(ctx, conn, st, st.request(ctx), time.Now())
+}
+
+// statement counts one statement for req and records it when slow.
+func (m *Metrics) statement(ctx context.Context, req *request, sql string, took time.Duration) {
+	if req != nil {
+		req.queries.Add(1)
+	}
+	if m.slow > 0 && took >= m.slow {
+		m.slowStatements.Add(ctx, 1, metric.WithAttributes(
+			attribute.String(AttrRoute, m.attrsFor(req).name),
+			attribute.String(AttrStatement, Fingerprint(sql))))
+	}
+}
+
+// followTx starts the transaction clock when the last statement left the
+// connection inside a transaction, and records the transaction when it left
+// it idle again: COMMIT's tag means committed, anything else rolled back.
+func (m *Metrics) followTx(ctx context.Context, conn *pgx.Conn, st *connState, req *request, now time.Time) {
+	inTx := conn.PgConn().TxStatus() != 'I'
+	switch {
+	case inTx && st.txStart.IsZero():
+		st.txStart = st.stmtStart
+		st.txAttrs = m.attrsFor(req)
+	case !inTx && !st.txStart.IsZero():
+		committed := st.lastTag.String() == "COMMIT"
+		m.txDuration.Record(ctx, now.Sub(st.txStart).Seconds(), st.txAttrs.outcome(committed)...)
+		st.txStart = time.Time{}
+	}
+}
