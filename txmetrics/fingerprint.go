@@ -119,7 +119,7 @@ func (f *fingerprinter) skipBlockComment() {
 }
 
 // skipQuoted skips a quoted token starting at f.pos; a doubled quote is an
-// escaped one, and so is a backslash-escaped one in an E” string.
+// escaped one, and so is a backslash-escaped one in an E'…' string.
 func (f *fingerprinter) skipQuoted(q byte, backslash bool) {
 	f.pos++
 	for f.pos < len(f.src) {
