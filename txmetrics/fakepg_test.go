@@ -5,6 +5,7 @@ import (
 	"net"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgproto3"
@@ -15,10 +16,14 @@ import (
 // fakeURL names no server: fakeDial answers every connection in memory.
 const fakeURL = "postgres://app@127.0.0.1:5432/app?sslmode=disable"
 
+// fakeSleep is how long the statement "sleep" takes.
+const fakeSleep = 100 * time.Millisecond
+
 // fakeDial connects to an in-memory backend that speaks just enough of the
 // simple query protocol for pgx, so the tracer runs under real pgx.Conn and
 // pgxpool code without a database. It answers BEGIN, COMMIT, ROLLBACK, a
-// statement "fail" (an error) and anything else (SELECT 1) with the command
+// statement "fail" (an error), "sleep" (after fakeSleep) and anything else
+// (SELECT 1) with the command
 // tag and transaction status a server would give; ROLLBACK TO SAVEPOINT
 // keeps the transaction open with the same tag as ROLLBACK.
 func fakeDial(context.Context, string, string) (net.Conn, error) {
@@ -75,6 +80,8 @@ func fakeReply(sql string, status byte) (pgproto3.BackendMessage, byte) {
 		return &pgproto3.CommandComplete{CommandTag: []byte("ROLLBACK")}, status
 	case "savepoint":
 		return &pgproto3.CommandComplete{CommandTag: []byte("SAVEPOINT")}, status
+	case "sleep":
+		time.Sleep(fakeSleep)
 	case "fail":
 		if status != 'I' {
 			status = 'E'
