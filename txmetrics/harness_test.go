@@ -17,9 +17,14 @@ type harness struct {
 	m      *Metrics
 }
 
-func newHarness(t testing.TB, opts Options) *harness {
+// newHarness returns a harness whose provider also feeds the extra readers.
+func newHarness(t testing.TB, opts Options, extra ...sdkmetric.Reader) *harness {
 	reader := sdkmetric.NewManualReader()
-	opts.MeterProvider = sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	providerOpts := []sdkmetric.Option{sdkmetric.WithReader(reader)}
+	for _, r := range extra {
+		providerOpts = append(providerOpts, sdkmetric.WithReader(r))
+	}
+	opts.MeterProvider = sdkmetric.NewMeterProvider(providerOpts...)
 	m, err := New(opts)
 	require.NoError(t, err)
 	return &harness{t: t, reader: reader, m: m}
