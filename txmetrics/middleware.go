@@ -18,7 +18,8 @@ func (m *Metrics) Middleware(next http.Handler) http.Handler {
 
 // WrapMux returns a handler that serves mux with each request attributed to
 // the pattern mux matches for it (found with mux.Handler before serving).
-// Requests that match no pattern are attributed to Unmatched.
+// Requests that match no pattern are attributed to Unmatched. Use WrapMux or
+// Middleware, not both: each counts the request.
 func (m *Metrics) WrapMux(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, pattern := mux.Handler(r)

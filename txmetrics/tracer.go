@@ -5,8 +5,16 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
+)
+
+var (
+	_ pgx.QueryTracer       = (*Tracer)(nil)
+	_ pgx.BatchTracer       = (*Tracer)(nil)
+	_ pgxpool.AcquireTracer = (*Tracer)(nil)
+	_ pgxpool.ReleaseTracer = (*Tracer)(nil)
 )
 
 // Tracer is the pgx tracer of a Metrics: a pgx.QueryTracer, pgx.BatchTracer,
