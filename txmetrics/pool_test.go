@@ -122,3 +122,26 @@ func otherOutcome(o string) string {
 	}
 	return OutcomeCommit
 }
+
+func TestTracerThroughTheStdlibDriver(t *testing.T) {
+	h := newHarness(t, Options{})
+	cfg, err := pgx.ParseConfig(fakeURL)
+	require.NoError(t, err)
+	cfg.DialFunc = fakeDial
+	cfg.Tracer = h.m.Tracer()
+	db := stdlib.OpenDB(*cfg)
+	t.Cleanup(func() { _ = db.Close() })
+	ctx, end := h.m.StartRequest(context.Background(), "POST /stdlib")
+
+	tx, err := db.BeginTx(ctx, nil)
+	require.NoError(t, err)
+	_, err = tx.ExecContext(ctx, "update t set n = 1")
+	require.NoError(t, err)
+	require.NoError(t, tx.Commit())
+	end()
+
+	n, _ := h.hist(MetricTxDuration, route("POST /stdlib"), outcome(OutcomeCommit))
+	assert.Equal(t, uint64(1), n)
+	_, queries := h.hist(MetricQueriesPerRequest, route("POST /stdlib"))
+	assert.Equal(t, 3.0, queries)
+}
