@@ -14,7 +14,7 @@ type acquireKey struct{}
 // allocation the tracer makes per acquire.
 type acquireCtx struct {
 	context.Context
-	start time.Time
+	start time.Duration
 }
 
 func (c *acquireCtx) Value(key any) any {
@@ -26,26 +26,25 @@ func (c *acquireCtx) Value(key any) any {
 
 // TraceAcquireStart notes when the acquire began.
 func (t *Tracer) TraceAcquireStart(ctx context.Context, _ *pgxpool.Pool, _ pgxpool.TraceAcquireStartData) context.Context {
-	return &acquireCtx{Context: ctx, start: time.Now()}
+	return &acquireCtx{Context: ctx, start: monotonic()}
 }
 
 // TraceAcquireEnd records the wait, counts an acquire that the context's
 // deadline or cancellation ended, and starts the hold clock of the
 // connection on behalf of the context's request.
 func (t *Tracer) TraceAcquireEnd(ctx context.Context, _ *pgxpool.Pool, data pgxpool.TraceAcquireEndData) {
-	now := time.Now()
+	now := monotonic()
 	req := requestFrom(ctx)
 	attrs := t.m.attrsFor(req)
 	if ac, ok := ctx.Value(acquireKey{}).(*acquireCtx); ok {
-		t.m.acquireWait.Record(ctx, now.Sub(ac.start).Seconds(), attrs.record...)
+		t.m.acquireWait.Record(ctx, (now - ac.start).Seconds(), attrs.record...)
 	}
 	if data.Err != nil {
 		t.m.acquireFailed(ctx, attrs, data.Err)
 		return
 	}
 	st := stateOf(data.Conn)
-	st.req = req
-	st.acquired = now
+	st.req, st.held, st.acquired = req, true, now
 }
 
 func (m *Metrics) acquireFailed(ctx context.Context, attrs *routeAttrs, err error) {
@@ -62,16 +61,15 @@ func (m *Metrics) acquireFailed(ctx context.Context, attrs *routeAttrs, err erro
 // the transaction back), that transaction as rolled back.
 func (t *Tracer) TraceRelease(_ *pgxpool.Pool, data pgxpool.TraceReleaseData) {
 	st := stateOf(data.Conn)
-	if st.acquired.IsZero() {
+	if !st.held {
 		return
 	}
-	now := time.Now()
+	now := monotonic()
 	ctx := context.Background()
-	t.m.connHold.Record(ctx, now.Sub(st.acquired).Seconds(), t.m.attrsFor(st.req).record...)
-	if !st.txStart.IsZero() {
-		t.m.txDuration.Record(ctx, now.Sub(st.txStart).Seconds(), st.txAttrs.rollback...)
-		st.txStart = time.Time{}
+	t.m.connHold.Record(ctx, (now - st.acquired).Seconds(), t.m.attrsFor(st.req).record...)
+	if st.inTx {
+		t.m.txDuration.Record(ctx, (now - st.txStart).Seconds(), st.txAttrs.rollback...)
+		st.inTx = false
 	}
-	st.req = nil
-	st.acquired = time.Time{}
+	st.req, st.held = nil, false
 }

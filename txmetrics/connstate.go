@@ -16,12 +16,14 @@ const stateKey = ScopeName
 // connState follows one connection. A connection is used by one goroutine
 // at a time and the pool orders acquire and release, so it needs no lock.
 type connState struct {
-	req       *request  // the request the connection was acquired for
-	acquired  time.Time // zero while the connection is idle in the pool
-	stmtStart time.Time
+	req       *request // the request the connection was acquired for
+	held      bool     // checked out of the pool, since acquired
+	acquired  time.Duration
+	stmtStart time.Duration
 	stmtSQL   string
 	lastTag   pgconn.CommandTag
-	txStart   time.Time // zero outside a transaction
+	inTx      bool // inside a transaction, since txStart
+	txStart   time.Duration
 	txAttrs   *routeAttrs
 }
 

@@ -30,7 +30,7 @@ type Tracer struct {
 func (t *Tracer) TraceQueryStart(ctx context.Context, conn *pgx.Conn, data pgx.TraceQueryStartData) context.Context {
 	st := stateOf(conn)
 	st.stmtSQL = data.SQL
-	st.stmtStart = time.Now()
+	st.stmtStart = monotonic()
 	return ctx
 }
 
@@ -39,9 +39,9 @@ func (t *Tracer) TraceQueryStart(ctx context.Context, conn *pgx.Conn, data pgx.T
 // boundaries. For Query the statement ends when its rows are closed.
 func (t *Tracer) TraceQueryEnd(ctx context.Context, conn *pgx.Conn, data pgx.TraceQueryEndData) {
 	st := stateOf(conn)
-	now := time.Now()
+	now := monotonic()
 	req := st.request(ctx)
-	t.m.statement(ctx, req, st.stmtSQL, now.Sub(st.stmtStart))
+	t.m.statement(ctx, req, st.stmtSQL, now-st.stmtStart)
 	st.lastTag = data.CommandTag
 	t.m.followTx(ctx, conn, st, req, now)
 }
@@ -50,7 +50,7 @@ func (t *Tracer) TraceQueryEnd(ctx context.Context, conn *pgx.Conn, data pgx.Tra
 func (t *Tracer) TraceBatchStart(ctx context.Context, conn *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
 	st := stateOf(conn)
 	st.stmtSQL = ""
-	st.stmtStart = time.Now()
+	st.stmtStart = monotonic()
 	return ctx
 }
 
@@ -58,18 +58,18 @@ func (t *Tracer) TraceBatchStart(ctx context.Context, conn *pgx.Conn, _ pgx.Trac
 // reading its result.
 func (t *Tracer) TraceBatchQuery(ctx context.Context, conn *pgx.Conn, data pgx.TraceBatchQueryData) {
 	st := stateOf(conn)
-	start := data.ReadStartTime
-	if start.IsZero() {
-		start = st.stmtStart
+	took := monotonic() - st.stmtStart
+	if !data.ReadStartTime.IsZero() {
+		took = time.Since(data.ReadStartTime)
 	}
-	t.m.statement(ctx, st.request(ctx), data.SQL, time.Since(start))
+	t.m.statement(ctx, st.request(ctx), data.SQL, took)
 	st.lastTag = data.CommandTag
 }
 
 // TraceBatchEnd follows transaction boundaries crossed by the batch.
 func (t *Tracer) TraceBatchEnd(ctx context.Context, conn *pgx.Conn, _ pgx.TraceBatchEndData) {
 	st := stateOf(conn)
-	t.m.followTx(ctx, conn, st, st.request(ctx), time.Now())
+	t.m.followTx(ctx, conn, st, st.request(ctx), monotonic())
 }
 
 // statement counts one statement for req and records it when slow.
@@ -87,15 +87,14 @@ func (m *Metrics) statement(ctx context.Context, req *request, sql string, took 
 // followTx starts the transaction clock when the last statement left the
 // connection inside a transaction, and records the transaction when it left
 // it idle again: COMMIT's tag means committed, anything else rolled back.
-func (m *Metrics) followTx(ctx context.Context, conn *pgx.Conn, st *connState, req *request, now time.Time) {
+func (m *Metrics) followTx(ctx context.Context, conn *pgx.Conn, st *connState, req *request, now time.Duration) {
 	inTx := conn.PgConn().TxStatus() != 'I'
 	switch {
-	case inTx && st.txStart.IsZero():
-		st.txStart = st.stmtStart
-		st.txAttrs = m.attrsFor(req)
-	case !inTx && !st.txStart.IsZero():
+	case inTx && !st.inTx:
+		st.inTx, st.txStart, st.txAttrs = true, st.stmtStart, m.attrsFor(req)
+	case !inTx && st.inTx:
 		committed := st.lastTag.String() == "COMMIT"
-		m.txDuration.Record(ctx, now.Sub(st.txStart).Seconds(), st.txAttrs.outcome(committed)...)
-		st.txStart = time.Time{}
+		m.txDuration.Record(ctx, (now - st.txStart).Seconds(), st.txAttrs.outcome(committed)...)
+		st.inTx = false
 	}
 }
