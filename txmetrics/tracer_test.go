@@ -197,3 +197,21 @@ func TestBatchStatementsAreCounted(t *testing.T) {
 	statement := attribute.String(AttrStatement, "insert into t values (?)")
 	assert.Equal(t, 2.0, h.value(MetricSlowStatements, route("POST /bulk"), statement))
 }
+
+func TestReusedConnectionFollowsEachRequest(t *testing.T) {
+	h := newHarness(t, Options{})
+	pool := fakePool(t, h.m, 1)
+	for _, r := range []string{"GET /a", "GET /b", ""} {
+		ctx, end := h.m.StartRequest(context.Background(), r)
+		_, err := pool.Exec(ctx, "select 1")
+		require.NoError(t, err)
+		end()
+	}
+
+	for _, r := range []string{"GET /a", "GET /b", Unmatched} {
+		n, _ := h.hist(MetricConnHold, route(r))
+		assert.Equal(t, uint64(1), n, r)
+		_, queries := h.hist(MetricQueriesPerRequest, route(r))
+		assert.Equal(t, 1.0, queries, r)
+	}
+}
