@@ -19,7 +19,8 @@ type fileRewrite struct {
 	dec     *decorator.Decorator
 	file    *dst.File
 	src     []byte
-	imports map[string]bool // paths the edits need
+	imports map[string]bool   // paths the edits need
+	names   map[string]string // package names by import path
 	edited  []*ast.FuncDecl
 }
 

@@ -22,6 +22,12 @@ func TestREADMEExample(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	code := run([]string{"rewrite", "--dry-run", "-C", "../../fixtures/example"}, strings.NewReader(""), &stdout, &stderr)
 	require.Equal(t, 0, code, stderr.String())
+	if *update {
+		readme = bytes.Replace(readme, blocks[1], stdout.Bytes(), 1)
+		readme = bytes.Replace(readme, blocks[2], stderr.Bytes(), 1)
+		require.NoError(t, os.WriteFile("../../README.md", readme, 0o644))
+		return
+	}
 	assert.Equal(t, string(blocks[1]), stdout.String())
 	assert.Equal(t, string(blocks[2]), stderr.String())
 }
