@@ -116,7 +116,12 @@ func applyFile(prog *Program, f *ast.File, plans []Plan, indexes []int, ops []ch
 		}
 	}
 	inserts := map[*ast.FuncDecl][]byte{}
+	removed := map[*ast.FuncDecl]bool{}
 	for _, op := range ops {
+		if op.remove {
+			removed[op.decl] = true
+			continue
+		}
 		if op.variant != "" {
 			text, err := variantText(prog, f, src, op, fr.imports, fr.names)
 			if err != nil {
@@ -132,14 +137,14 @@ func applyFile(prog *Program, f *ast.File, plans []Plan, indexes []int, ops []ch
 		}
 		edited[op.decl] = true
 	}
-	if len(edited) == 0 && len(inserts) == 0 {
+	if len(edited) == 0 && len(inserts) == 0 && len(removed) == 0 {
 		return nil, failures, nil
 	}
 	var restored bytes.Buffer
 	if err := decorator.Fprint(&restored, df); err != nil {
 		return nil, nil, fmt.Errorf("apply: %s: %w", prog.Rel(name), err)
 	}
-	out, err := splice(src, f, prog.Fset, restored.Bytes(), edited, inserts, fr.imports, fr.names)
+	out, err := splice(src, f, prog.Fset, restored.Bytes(), declEdits{edited, inserts, removed}, fr.imports, fr.names)
 	if err != nil {
 		return nil, nil, fmt.Errorf("apply: %s: %w", prog.Rel(name), err)
 	}
@@ -152,7 +157,15 @@ func applyFile(prog *Program, f *ast.File, plans []Plan, indexes []int, ops []ch
 // splice copies the edited functions from the restored file into the
 // original source, so everything else stays byte-identical, then fixes the
 // imports: adds what the edits need, drops what nothing uses any more.
-func splice(src []byte, orig *ast.File, fset *token.FileSet, restored []byte, edited map[*ast.FuncDecl]bool, inserts map[*ast.FuncDecl][]byte, imports map[string]bool, names map[string]string) ([]byte, error) {
+// declEdits says what happens to declarations: edited in the restored
+// file, followed by inserted text, or removed.
+type declEdits struct {
+	edited  map[*ast.FuncDecl]bool
+	inserts map[*ast.FuncDecl][]byte
+	removed map[*ast.FuncDecl]bool
+}
+
+func splice(src []byte, orig *ast.File, fset *token.FileSet, restored []byte, de declEdits, imports map[string]bool, names map[string]string) ([]byte, error) {
 	rfset := token.NewFileSet()
 	rfile, err := parser.ParseFile(rfset, "", restored, parser.ParseComments)
 	if err != nil {
@@ -160,7 +173,7 @@ func splice(src []byte, orig *ast.File, fset *token.FileSet, restored []byte, ed
 	}
 	replacements := map[int]*ast.FuncDecl{} // original decl index → restored decl
 	for i, d := range orig.Decls {
-		if fd, ok := d.(*ast.FuncDecl); ok && edited[fd] {
+		if fd, ok := d.(*ast.FuncDecl); ok && de.edited[fd] {
 			replacements[i] = rfile.Decls[i].(*ast.FuncDecl)
 		}
 	}
@@ -169,17 +182,22 @@ func splice(src []byte, orig *ast.File, fset *token.FileSet, restored []byte, ed
 	for i, d := range orig.Decls {
 		od, isFunc := d.(*ast.FuncDecl)
 		rd, replaced := replacements[i]
-		if !isFunc || (!replaced && inserts[od] == nil) {
+		if !isFunc || (!replaced && de.inserts[od] == nil && !de.removed[od]) {
 			continue
 		}
 		start, end := declRange(fset, od)
+		if de.removed[od] {
+			out.Write(src[last:start])
+			last = end
+			continue
+		}
 		out.Write(src[last:end])
 		if replaced {
 			rstart, rend := declRange(rfset, rd)
 			out.Truncate(out.Len() - (end - start))
 			out.Write(restored[rstart:rend])
 		}
-		if text := inserts[od]; text != nil {
+		if text := de.inserts[od]; text != nil {
 			out.WriteString("\n\n")
 			out.Write(text)
 		}
@@ -306,6 +324,8 @@ func variantText(prog *Program, f *ast.File, src []byte, op chainOp, imports map
 	for i, c := range fd.Decs.Start {
 		fd.Decs.Start[i] = strings.Replace(c, "// "+old+" ", "// "+op.variant+" ", 1)
 	}
+	fd.Decs.Start.Append("//", "// "+op.variant+" is "+old+" on a tenant-scoped pooled handle instead of a transaction,")
+	fd.Decs.Start.Append("// for the handlers that open WithTenant around their own writes.")
 	var restored bytes.Buffer
 	if err := decorator.Fprint(&restored, df); err != nil {
 		return nil, err

@@ -17,6 +17,7 @@ type chainOp struct {
 	decl    *ast.FuncDecl
 	file    *ast.File
 	variant string
+	remove  bool // the declaration goes: nothing uses it any more
 	edit    func(fr *fileRewrite) error
 }
 
@@ -144,6 +145,15 @@ func (cp *ChainPlan) ops(prog *Program) []chainOp {
 			}
 			return fr.wrapBlock(prog, m, h, start)
 		}})
+	}
+	if cp.Reuse {
+		if cp.Remove {
+			out = append(out, chainOp{decl: m.Src.Decl, file: m.Src.File, remove: true})
+			if l := m.Via; l != nil && !layerUsedElsewhere(prog, l, m) {
+				out = append(out, chainOp{decl: l.Site.Func.Decl, file: l.Site.Func.File, remove: true})
+			}
+		}
+		return out
 	}
 	out = append(out, chainOp{decl: m.Src.Decl, file: m.Src.File, variant: cp.Variant, edit: func(fr *fileRewrite) error {
 		return fr.poolMiddleware(m, cp.LayerVariant)

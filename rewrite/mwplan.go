@@ -17,6 +17,9 @@ type ChainPlan struct {
 	// LayerVariant names the pooled copy of the layer; "" changes it in place.
 	LayerVariant string
 	Failed       string // why the whole chain was dropped, if it was
+	// Reuse means the variant exists from an earlier run; Remove that the
+	// original middleware (and its layer) lost their last user and go.
+	Reuse, Remove bool
 }
 
 // PlanChain plans every handler behind a middleware with the inline
@@ -55,6 +58,13 @@ func PlanChain(prog *Program, m *Middleware, opts PlanOptions) *ChainPlan {
 	}
 	if kept == len(cp.Plans) {
 		cp.Failed = "no handler behind it can move"
+		return cp
+	}
+	if existing := m.Func.Name() + "Pooled"; scopeHasMethodOrFunc(m.Src.Pkg.Types, existing) {
+		// An earlier run emitted the variant: the handlers fixed since move
+		// to it, and once none is left the original goes.
+		cp.Variant, cp.Reuse = existing, true
+		cp.Remove = kept == 0 && !usedOutside(prog, m.Func, m.Handlers)
 		return cp
 	}
 	if kept > 0 {
@@ -154,6 +164,27 @@ func (cp *ChainPlan) touches(prog *Program, file string) bool {
 	for _, op := range cp.ops(prog) {
 		if prog.Fset.Position(op.file.Pos()).Filename == file {
 			return true
+		}
+	}
+	return false
+}
+
+// usedOutside reports whether fn is referred to other than by the calls of
+// the given handlers.
+func usedOutside(prog *Program, fn *types.Func, handlers []*Handler) bool {
+	for _, pkg := range prog.Packages {
+		for id, obj := range pkg.TypesInfo.Uses {
+			f, ok := obj.(*types.Func)
+			if !ok || f.Origin() != fn {
+				continue
+			}
+			inHandler := false
+			for _, h := range handlers {
+				inHandler = inHandler || containsNode(h.Site.Call, id)
+			}
+			if !inHandler {
+				return true
+			}
 		}
 	}
 	return false
