@@ -165,6 +165,9 @@ func (c *Classifier) method(info *types.Info, call *ast.CallExpr, fn *types.Func
 		return c.summarize(fn, txArgs)
 	}
 	if rule.SQLArg < 0 || rule.SQLArg >= len(call.Args) {
+		if isGormClauses(fn) {
+			return rules.ClausesEffect(argTypes(info, call)), "GORM clauses"
+		}
 		return rule.Effect, "driver method"
 	}
 	text, ok := readSQL(info, call.Args[rule.SQLArg])
@@ -236,4 +239,18 @@ func aliasArgs(info *types.Info, call *ast.CallExpr, aliases map[types.Object]bo
 func isFuncLit(e ast.Expr) bool {
 	_, ok := ast.Unparen(e).(*ast.FuncLit)
 	return ok
+}
+
+// isGormClauses matches (*gorm.DB).Clauses, whose effect depends on the
+// types of the clauses passed.
+func isGormClauses(fn *types.Func) bool {
+	return rules.FuncName(fn) == "gorm.io/gorm.(*DB).Clauses"
+}
+
+func argTypes(info *types.Info, call *ast.CallExpr) []types.Type {
+	ts := make([]types.Type, len(call.Args))
+	for i, a := range call.Args {
+		ts[i] = info.TypeOf(a)
+	}
+	return ts
 }
