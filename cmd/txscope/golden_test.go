@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -16,6 +18,20 @@ import (
 )
 
 var update = flag.Bool("update", false, "rewrite the golden report and want/ files of fixtures/*/*.txtar")
+
+// TestMain runs more cases at once than there are cores unless -parallel
+// was given: a case spends most of its time waiting for the go command.
+func TestMain(m *testing.M) {
+	flag.Parse()
+	explicit := false
+	flag.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "test.parallel" })
+	if !explicit {
+		if err := flag.Set("test.parallel", strconv.Itoa(4*runtime.GOMAXPROCS(0))); err != nil {
+			panic(err)
+		}
+	}
+	os.Exit(m.Run())
+}
 
 // TestGolden runs every fixture under fixtures/<command>/ through the
 // command in-process, and the check fixtures also through the library. An
