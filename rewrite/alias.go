@@ -8,12 +8,30 @@ import (
 	"github.com/txscope/txscope/rules"
 )
 
+// handles are the objects that hold the transaction inside a body.
+type handles struct {
+	objs map[types.Object]bool
+	// methods maps a method value of the tx (`exec := tx.Exec`) to the
+	// method, so that calls through it are classified like tx.Exec(…).
+	methods map[types.Object]*types.Func
+}
+
+// methodValue is the tx method fun refers to through a method value, or nil.
+func (h handles) methodValue(info *types.Info, fun ast.Expr) *types.Func {
+	id, ok := ast.Unparen(fun).(*ast.Ident)
+	if !ok {
+		return nil
+	}
+	return h.methods[info.Uses[id]]
+}
+
 // trackAliases returns the objects that hold the transaction inside body:
 // the seeds and every variable assigned from them that can carry a handle
 // (`q := store.New(tx)`, `repo := Repo{tx: tx}`, `exec := tx.Exec`,
 // `ctx = context.WithValue(ctx, key, tx)`).
-func trackAliases(info *types.Info, body ast.Node, seeds []types.Object) map[types.Object]bool {
+func trackAliases(info *types.Info, body ast.Node, seeds []types.Object) handles {
 	aliases := map[types.Object]bool{}
+	methods := map[types.Object]*types.Func{}
 	for _, s := range seeds {
 		if s != nil {
 			aliases[s] = true
@@ -26,6 +44,11 @@ func trackAliases(info *types.Info, body ast.Node, seeds []types.Object) map[typ
 			if obj != nil && !aliases[obj] && becomesAlias(info, obj, rhs, aliases) {
 				aliases[obj] = true
 				changed = true
+				if sel, ok := ast.Unparen(rhs).(*ast.SelectorExpr); ok && funcSignature(obj.Type()) != nil {
+					if m, ok := info.Uses[sel.Sel].(*types.Func); ok {
+						methods[obj] = m
+					}
+				}
 			}
 		}
 		ast.Inspect(body, func(n ast.Node) bool {
@@ -46,7 +69,7 @@ func trackAliases(info *types.Info, body ast.Node, seeds []types.Object) map[typ
 			return true
 		})
 	}
-	return aliases
+	return handles{objs: aliases, methods: methods}
 }
 
 // pick is the right-hand side for the i-th left-hand side: its own, or the

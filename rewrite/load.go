@@ -89,7 +89,7 @@ func Load(opts LoadOptions) (*Program, error) {
 		return nil, err
 	}
 	if len(pkgs) == 0 {
-		return nil, fmt.Errorf("load: no Go packages match %s", strings.Join(patterns, " "))
+		return nil, fmt.Errorf("load: %s", goListProblem(cfg, patterns))
 	}
 	prog := &Program{Fset: cfg.Fset, Root: root, Config: config, Support: support, Packages: pkgs, Generated: map[*ast.File]bool{}, options: opts}
 	for _, p := range pkgs {
@@ -100,6 +100,18 @@ func Load(opts LoadOptions) (*Program, error) {
 		}
 	}
 	return prog, nil
+}
+
+// goListProblem explains an empty load: packages.Load drops what the go
+// command says when it refuses to list anything (go.mod out of date).
+func goListProblem(cfg *packages.Config, patterns []string) string {
+	cmd := exec.Command("go", append(append([]string{"list"}, cfg.BuildFlags...), patterns...)...)
+	cmd.Dir = cfg.Dir
+	out, err := cmd.CombinedOutput()
+	if msg := strings.Join(strings.Fields(string(out)), " "); err != nil && msg != "" {
+		return strings.TrimPrefix(msg, "go: ")
+	}
+	return "no Go packages match " + strings.Join(patterns, " ")
 }
 
 // ConfigFile is the configuration's name at the module root.

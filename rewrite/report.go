@@ -117,9 +117,13 @@ func (a *Analysis) diagnostics(findings []Finding) []Diagnostic {
 	return out
 }
 
-// WriteText prints one line per handler, then the findings.
+// WriteText prints one line per handler, then the findings; a report with
+// neither says so, since a wrapper that was not detected looks the same.
 func (r *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
+	if len(r.Handlers) == 0 && len(r.Findings) == 0 {
+		b.WriteString("no tenant wrapper calls found (name the wrapper in txscope.yaml if it was not detected)\n")
+	}
 	for _, h := range r.Handlers {
 		fmt.Fprintf(&b, "%s: %s: %s", h.Pos, h.Func, h.Class)
 		if h.Action != "" {
