@@ -34,18 +34,25 @@ func (fr *fileRewrite) rewriteSite(p Plan) error {
 	if err != nil {
 		return err
 	}
-	expr, err := renderTemplate(tmpl, site, fr.text)
+	qName := freshName(fr.info, site, "q")
+	hoisted, bind := fr.hoister(site, pooled, qName)
+	expr, err := renderTemplate(tmpl, site, fr.text, bind)
 	if err != nil {
 		return err
 	}
-	qName := freshName(fr.info, site, "q")
 	qDecl, err := parseStmt(qName + " := " + expr)
 	if err != nil {
 		return fmt.Errorf("pooled template %q: %w", tmpl, err)
 	}
-	fr.imports[PooledPackage] = true
+	usesTx := false
 	for _, s := range moved {
+		usesTx = usesTx || mentions(fr.info, s, map[types.Object]bool{site.Tx: true})
 		fr.renameUses(s, site.Tx, qName)
+	}
+	head := *hoisted // the pooled handle, when a moved statement needs it
+	if usesTx {
+		head = append(head, qDecl)
+		fr.imports[PooledPackage] = true
 	}
 	sh := shapeOf(fr.info, site, moved, pooled)
 	lit := fr.dec.Dst.Nodes[site.Callback].(*dst.FuncLit)
@@ -56,12 +63,11 @@ func (fr *fileRewrite) rewriteSite(p Plan) error {
 	}
 	call := fr.dec.Dst.Nodes[site.Call].(*dst.CallExpr)
 	if !sh.inline {
-		return fr.closure(site, sh, call, lit, qDecl, dstMoved, pooled)
+		return fr.closure(site, call, lit, head, dstMoved, pooled)
 	}
 	container, index := fr.container(site)
 	sink := (*container)[index]
-	var out []dst.Stmt
-	out = append(out, qDecl)
+	out := head
 	if sh.sink == sinkReturn {
 		out = append(out, dstMoved...)
 	} else {
@@ -74,10 +80,12 @@ func (fr *fileRewrite) rewriteSite(p Plan) error {
 		}
 		out = append(out, (*container)[index:index+span]...)
 	}
-	out[0].Decorations().Before = dst.NewLine
-	out[0].Decorations().Start.Replace(sink.Decorations().Start...)
-	if pooled {
-		out[len(out)-1].Decorations().End.Append((*container)[index+span-1].Decorations().End...)
+	if len(out) > 0 {
+		out[0].Decorations().Before = dst.NewLine
+		out[0].Decorations().Start.Replace(sink.Decorations().Start...)
+		if pooled {
+			out[len(out)-1].Decorations().End.Append((*container)[index+span-1].Decorations().End...)
+		}
 	}
 	if !pooled {
 		sink.Decorations().Start.Clear()
@@ -87,10 +95,63 @@ func (fr *fileRewrite) rewriteSite(p Plan) error {
 	return nil
 }
 
+// hoister binds a wrapper argument that is not a plain expression (such as
+// `tenantOf(r)`) for the pooled handle. Without a transaction left the
+// argument is evaluated once, in the handle; with one, it is evaluated once
+// into a new variable that both the handle and the wrapper call use.
+func (fr *fileRewrite) hoister(site *Site, pooled bool, taken ...string) (*[]dst.Stmt, func(string, ast.Expr) (string, error)) {
+	var hoisted []dst.Stmt
+	return &hoisted, func(placeholder string, arg ast.Expr) (string, error) {
+		if pooled {
+			return fr.text(arg), nil
+		}
+		i := argIndex(site.Call, arg)
+		if placeholder == "recv" || i < 0 || !plainBefore(site.Call, i) {
+			return "", fmt.Errorf("the wrapper's argument %s is evaluated once; it is not a plain expression", fr.text(arg))
+		}
+		base := "arg"
+		if i == site.Wrapper.Tenant {
+			base = "tenantID"
+		}
+		name := freshName(fr.info, site, base, taken...)
+		taken = append(taken, name)
+		decl, err := parseStmt(name + " := " + fr.text(arg))
+		if err != nil {
+			return "", err
+		}
+		hoisted = append(hoisted, decl)
+		fr.dec.Dst.Nodes[site.Call].(*dst.CallExpr).Args[i] = dst.NewIdent(name)
+		return name, nil
+	}
+}
+
+func argIndex(call *ast.CallExpr, arg ast.Expr) int {
+	for i, a := range call.Args {
+		if a == arg {
+			return i
+		}
+	}
+	return -1
+}
+
+// plainBefore reports whether the receiver and the arguments before i are
+// plain, so evaluating argument i first changes nothing.
+func plainBefore(call *ast.CallExpr, i int) bool {
+	if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok && !sideEffectFree(sel.X) {
+		return false
+	}
+	for _, a := range call.Args[:i] {
+		if !sideEffectFree(a) {
+			return false
+		}
+	}
+	return true
+}
+
 // closure replaces the wrapper call with a function literal called in
 // place: the callback's returns keep their meaning exactly.
-func (fr *fileRewrite) closure(site *Site, sh shape, call *dst.CallExpr, lit *dst.FuncLit, qDecl dst.Stmt, moved []dst.Stmt, pooled bool) error {
-	stmts := append([]dst.Stmt{qDecl}, moved...)
+func (fr *fileRewrite) closure(site *Site, call *dst.CallExpr, lit *dst.FuncLit, head, moved []dst.Stmt, pooled bool) error {
+	stmts := append(head, moved...)
 	if !pooled {
 		stmts = append(stmts, &dst.ReturnStmt{Results: []dst.Expr{dst.Clone(call).(dst.Expr)}})
 	}
@@ -130,9 +191,12 @@ func (fr *fileRewrite) mapReturns(sh shape, moved []ast.Stmt, dstMoved []dst.Stm
 			out = out[:last]
 			if !isNil(fr.info, r.Results[0]) {
 				ifs := &dst.IfStmt{
-					Init: &dst.AssignStmt{Lhs: []dst.Expr{dst.NewIdent(errName)}, Tok: token.DEFINE, Rhs: []dst.Expr{dstMoved[last].(*dst.ReturnStmt).Results[0]}},
 					Cond: &dst.BinaryExpr{X: dst.NewIdent(errName), Op: token.NEQ, Y: dst.NewIdent("nil")},
 					Body: dst.Clone(sinkBody).(*dst.BlockStmt),
+				}
+				if id, ok := r.Results[0].(*ast.Ident); !ok || id.Name != errName {
+					// `return err` is already the variable: no `err := err`.
+					ifs.Init = &dst.AssignStmt{Lhs: []dst.Expr{dst.NewIdent(errName)}, Tok: token.DEFINE, Rhs: []dst.Expr{dstMoved[last].(*dst.ReturnStmt).Results[0]}}
 				}
 				ifs.Decs.Start = dstMoved[last].Decorations().Start
 				ifs.Decs.Before = dst.NewLine
@@ -227,9 +291,13 @@ func parseStmt(src string) (dst.Stmt, error) {
 	return f.Decls[0].(*dst.FuncDecl).Body.List[0], nil
 }
 
-// freshName picks a name free at the site and inside the callback.
-func freshName(info *types.Info, site *Site, base string) string {
+// freshName picks a name free at the site and inside the callback, and not
+// among also.
+func freshName(info *types.Info, site *Site, base string, also ...string) string {
 	taken := map[string]bool{}
+	for _, name := range also {
+		taken[name] = true
+	}
 	ast.Inspect(site.Callback, func(n ast.Node) bool {
 		if id, ok := n.(*ast.Ident); ok {
 			taken[id.Name] = true
@@ -240,7 +308,11 @@ func freshName(info *types.Info, site *Site, base string) string {
 	if scope == nil {
 		scope = info.Scopes[site.Func.Decl.Type]
 	}
-	for _, name := range []string{base, "pq", "tq", "pooled"} {
+	candidates := []string{base, base + "2", base + "3"}
+	if base == "q" {
+		candidates = []string{"q", "pq", "tq", "pooled"}
+	}
+	for _, name := range candidates {
 		if taken[name] {
 			continue
 		}
@@ -254,7 +326,7 @@ func freshName(info *types.Info, site *Site, base string) string {
 		}
 		return name
 	}
-	return "pooledQ"
+	return base + "_"
 }
 
 func declaresName(info *types.Info, stmts []ast.Stmt, name string) bool {

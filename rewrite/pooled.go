@@ -61,8 +61,9 @@ func txKind(t types.Type) string {
 }
 
 // renderTemplate substitutes the wrapper call's arguments into a template,
-// as Go source.
-func renderTemplate(tmpl string, site *Site, src func(ast.Node) string) (string, error) {
+// as Go source. An argument that is not a plain expression goes through
+// bind, which decides how it can be evaluated once.
+func renderTemplate(tmpl string, site *Site, src func(ast.Node) string, bind func(placeholder string, arg ast.Expr) (string, error)) (string, error) {
 	call := site.Call
 	var b strings.Builder
 	for len(tmpl) > 0 {
@@ -100,10 +101,14 @@ func renderTemplate(tmpl string, site *Site, src func(ast.Node) string) (string,
 		default:
 			return "", fmt.Errorf("unknown placeholder {%s}", name)
 		}
+		text := src(arg)
 		if !sideEffectFree(arg) {
-			return "", fmt.Errorf("the wrapper's argument %s is evaluated once; it is not a plain expression", src(arg))
+			var err error
+			if text, err = bind(name, arg); err != nil {
+				return "", err
+			}
 		}
-		b.WriteString(src(arg))
+		b.WriteString(text)
 	}
 	return b.String(), nil
 }

@@ -56,7 +56,9 @@ func Rewrite(prog *Program, opts Options) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
+		stage := "the rewrite could not be made"
 		if len(failures) == 0 {
+			stage = "the rewrite does not type-check"
 			failures = Verify(prog, edits, res.Plans)
 		}
 		if len(failures) == 0 {
@@ -74,7 +76,7 @@ func Rewrite(prog *Program, opts Options) (*Result, error) {
 				return nil, fmt.Errorf("verify: %v", f.err)
 			}
 			if p := res.Plans[f.plan]; p.Action != ActionKept {
-				res.Plans[f.plan] = p.keep("the rewrite does not type-check: %v", f.err)
+				res.Plans[f.plan] = p.keep("%s: %v", stage, f.err)
 			}
 		}
 	}

@@ -62,6 +62,9 @@ func runGolden(t *testing.T, repo, file, command string) {
 	args := append([]string{command, "-C", dir}, caseArgs(ar)...)
 
 	got := runCommand(args)
+	if command == "rewrite" {
+		defer assertIdempotent(t, dir, caseArgs(ar))
+	}
 	if *update {
 		updateArchive(t, file, ar, dir, got)
 		return
