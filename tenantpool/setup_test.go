@@ -21,8 +21,8 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 var clusterOptions = pgtest.Options{PgBouncer: true, PoolSize: 3}
 
 // schema has one table under forced row-level security on the tenant
-// setting; the superuser that seeds it bypasses the policy, the application
-// role cannot.
+// setting (the superuser that seeds it bypasses the policy, the application
+// role cannot) and one without, whose tenant column defaults to the setting.
 const schema = `
 create table items (
 	id bigserial primary key,
@@ -34,6 +34,11 @@ alter table items force row level security;
 create policy tenant_isolation on items
 	using (tenant_id = current_setting('app.current_tenant_id', true))
 	with check (tenant_id = current_setting('app.current_tenant_id', true));
+create table events (
+	id bigserial primary key,
+	tenant_id text not null default current_setting('app.current_tenant_id'),
+	name text not null
+);
 `
 
 // Tenant ids of the seed data beside the ten plain ones.
