@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -55,28 +56,53 @@ type fixture struct {
 	counts  map[string]int
 }
 
+// seeded is the database that fixtures copy, built once per test binary.
+var seeded struct {
+	once sync.Once
+	db   *pgtest.Database
+	err  error
+}
+
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
-	db := pgtest.Shared(t, clusterOptions).NewDatabase(t)
-	f := &fixture{db: db, counts: map[string]int{uuidTenant: 2, intTenant: 3}}
+	cluster := pgtest.Shared(t, clusterOptions)
+	f := &fixture{counts: map[string]int{uuidTenant: 2, intTenant: 3}}
 	for n := 1; n <= 10; n++ {
 		tenant := fmt.Sprintf("t%02d", n)
 		f.tenants = append(f.tenants, tenant)
 		f.counts[tenant] = n
 	}
+	seeded.once.Do(func() {
+		seeded.db, seeded.err = cluster.CreateDatabase("seeded")
+		if seeded.err == nil {
+			seeded.err = seed(seeded.db.URL, f.counts)
+		}
+	})
+	require.NoError(t, seeded.err)
+	f.db = cluster.NewCopy(t, seeded.db)
+	return f
+}
+
+// seed creates the schema and counts[tenant] rows for each tenant.
+func seed(url string, counts map[string]int) error {
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, db.URL)
-	require.NoError(t, err)
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return err
+	}
 	defer conn.Close(ctx)
-	_, err = conn.Exec(ctx, schema)
-	require.NoError(t, err)
-	for tenant, n := range f.counts {
+	if _, err := conn.Exec(ctx, schema); err != nil {
+		return err
+	}
+	for tenant, n := range counts {
 		_, err := conn.Exec(ctx,
 			"insert into items (tenant_id, name) select $1, 'item ' || i from generate_series(1, $2) i",
 			tenant, n)
-		require.NoError(t, err)
+		if err != nil {
+			return err
+		}
 	}
-	return f
+	return nil
 }
 
 // pool opens a pgx pool on url with at most maxConns connections.
