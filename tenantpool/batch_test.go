@@ -107,3 +107,13 @@ type dbtx interface {
 }
 
 var _ dbtx = (*tenantpool.Handle)(nil)
+
+func TestNamedArgs(t *testing.T) {
+	f := newFixture(t)
+	pool := f.pool(t, f.db.AppURL, 1)
+	var n int
+	err := tenantpool.For(pool, "t05").QueryRow(context.Background(),
+		"select count(*) from items where name <> @name", pgx.NamedArgs{"name": "item 1"}).Scan(&n)
+	require.NoError(t, err)
+	assert.Equal(t, 4, n)
+}
