@@ -6,6 +6,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -106,7 +107,11 @@ type dbtx interface {
 	SendBatch(context.Context, *pgx.Batch) pgx.BatchResults
 }
 
-var _ dbtx = (*tenantpool.Handle)(nil)
+var (
+	_ dbtx            = (*tenantpool.Handle)(nil)
+	_ tenantpool.Pool = (*pgxpool.Pool)(nil)
+	_ tenantpool.Pool = (*pgx.Conn)(nil)
+)
 
 func TestNamedArgs(t *testing.T) {
 	f := newFixture(t)
