@@ -80,5 +80,6 @@
 // Per-query pgx options work as they do in a batch: a QueryRewriter such as
 // pgx.NamedArgs does; QueryExecMode and the result format options do not
 // (pgx sends them as parameters and the statement fails). A batch given to
-// SendBatch must not use Batch.BeginTx.
+// SendBatch must not use Batch.BeginTx. pgx reports each call to a
+// BatchTracer, not to a QueryTracer.
 package tenantpool
