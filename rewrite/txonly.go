@@ -23,7 +23,7 @@ func keepTxOnlyCalls(h *Handler, start int) int {
 	info := h.Site.Func.Pkg.TypesInfo
 	aliases := trackAliases(info, h.Site.Callback.Body, []types.Object{h.Site.Tx})
 	for i := 0; i < start; i++ {
-		if needsTx(info, h.Stmts[i].Stmt, aliases) {
+		if needsTx(info, h.Stmts[i].Stmt, aliases.objs) {
 			return i
 		}
 	}
