@@ -73,11 +73,10 @@ func (o *rankOptions) run(cmd *cobra.Command, scrape string, patterns []string) 
 
 // plan returns the plans rewrite makes, verified by applying and
 // type-checking them. When the module cannot import the pooled handle's
-// package, the plans are the planner's alone and note says why.
+// package, the plans are the planner's alone and note says so.
 func (o *rankOptions) plan(patterns []string) (*rewrite.Program, []rewrite.Plan, string, error) {
 	opts := rewrite.LoadOptions{Dir: o.dir, Patterns: patterns, Tags: o.tags, Tests: o.tests, Support: []string{rewrite.PooledPackage}}
-	prog, err := rewrite.Load(opts)
-	if err == nil {
+	if prog, err := rewrite.Load(opts); err == nil {
 		res, err := rewrite.Rewrite(prog, rewrite.Options{})
 		if err != nil {
 			return nil, nil, "", err
@@ -85,19 +84,20 @@ func (o *rankOptions) plan(patterns []string) (*rewrite.Program, []rewrite.Plan,
 		return prog, res.Plans, "", nil
 	}
 	opts.Support = nil
-	prog, plainErr := rewrite.Load(opts)
-	if plainErr != nil {
-		return nil, nil, "", plainErr
+	prog, err := rewrite.Load(opts)
+	if err != nil {
+		return nil, nil, "", err
 	}
-	a, err2 := rewrite.Analyze(prog)
-	if err2 != nil {
-		return nil, nil, "", err2
+	a, err := rewrite.Analyze(prog)
+	if err != nil {
+		return nil, nil, "", err
 	}
 	plans := make([]rewrite.Plan, 0, len(a.Handlers))
 	for _, h := range a.Handlers {
 		plans = append(plans, rewrite.PlanHandler(prog, h, rewrite.PlanOptions{}))
 	}
-	return prog, plans, strings.TrimPrefix(err.Error(), "load: "), nil
+	note := fmt.Sprintf("the module cannot import %s; go get it to verify", rewrite.PooledPackage)
+	return prog, plans, note, nil
 }
 
 // readScrape parses the scrape from a file (relative to -C) or a local URL.
