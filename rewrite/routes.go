@@ -107,9 +107,9 @@ type routeWalker struct {
 func (w *routeWalker) visit(n ast.Node) bool {
 	switch n := n.(type) {
 	case *ast.RangeStmt:
-		if id, ok := n.Value.(*ast.Ident); ok && n.Tok == token.DEFINE {
-			if obj := w.info.Defs[id]; obj != nil {
-				w.ranges[obj] = n
+		for _, v := range []ast.Expr{n.Key, n.Value} {
+			if id, ok := v.(*ast.Ident); ok && n.Tok == token.DEFINE && w.info.Defs[id] != nil {
+				w.ranges[w.info.Defs[id]] = n
 			}
 		}
 	case *ast.AssignStmt:

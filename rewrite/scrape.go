@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 	"sort"
+	"strconv"
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
@@ -45,28 +46,42 @@ func ParseScrape(r io.Reader) ([]RouteMetrics, error) {
 	}
 	byRoute := map[string]*RouteMetrics{}
 	route := func(m *dto.Metric) *RouteMetrics {
-		name := txmetrics.Unmatched
-		for _, l := range m.GetLabel() {
-			if l.GetName() == txmetrics.AttrRoute {
-				name = l.GetValue()
-			}
+		name := scrapeLabel(m, txmetrics.AttrRoute)
+		if name == "" {
+			name = txmetrics.Unmatched
 		}
 		if byRoute[name] == nil {
 			byRoute[name] = &RouteMetrics{Route: name}
 		}
 		return byRoute[name]
 	}
-	for _, m := range families[txmetrics.MetricConnHold].GetMetric() {
-		route(m).Hold.add(m.GetHistogram())
+	histograms := []struct {
+		name string
+		of   func(*RouteMetrics) *Histogram
+	}{
+		{txmetrics.MetricConnHold, func(r *RouteMetrics) *Histogram { return &r.Hold }},
+		{txmetrics.MetricTxDuration, func(r *RouteMetrics) *Histogram { return &r.Tx }},
+		{txmetrics.MetricAcquireWait, func(r *RouteMetrics) *Histogram { return &r.AcquireWait }},
 	}
-	for _, m := range families[txmetrics.MetricTxDuration].GetMetric() {
-		route(m).Tx.add(m.GetHistogram())
-	}
-	for _, m := range families[txmetrics.MetricAcquireWait].GetMetric() {
-		route(m).AcquireWait.add(m.GetHistogram())
+	for _, h := range histograms {
+		for _, m := range families[h.name].GetMetric() {
+			h.of(route(m)).add(m.GetHistogram())
+		}
+		// An excerpt without TYPE lines parses as untyped series.
+		for _, m := range families[h.name+"_sum"].GetMetric() {
+			h.of(route(m)).Sum += m.GetUntyped().GetValue()
+		}
+		for _, m := range families[h.name+"_count"].GetMetric() {
+			h.of(route(m)).Count += m.GetUntyped().GetValue()
+		}
+		for _, m := range families[h.name+"_bucket"].GetMetric() {
+			if bound, err := strconv.ParseFloat(scrapeLabel(m, "le"), 64); err == nil {
+				h.of(route(m)).addBucket(bound, m.GetUntyped().GetValue())
+			}
+		}
 	}
 	for _, m := range families[txmetrics.MetricAcquireTimeouts].GetMetric() {
-		route(m).Timeouts += m.GetCounter().GetValue()
+		route(m).Timeouts += m.GetCounter().GetValue() + m.GetUntyped().GetValue()
 	}
 	out := make([]RouteMetrics, 0, len(byRoute))
 	for _, rm := range byRoute {
@@ -84,16 +99,30 @@ func (h *Histogram) add(d *dto.Histogram) {
 	h.Sum += d.GetSampleSum()
 	h.Count += float64(d.GetSampleCount()) + d.GetSampleCountFloat()
 	for _, b := range d.GetBucket() {
-		n := float64(b.GetCumulativeCount()) + b.GetCumulativeCountFloat()
-		i := sort.Search(len(h.Buckets), func(i int) bool { return h.Buckets[i].UpperBound >= b.GetUpperBound() })
-		if i < len(h.Buckets) && h.Buckets[i].UpperBound == b.GetUpperBound() {
-			h.Buckets[i].Count += n
-			continue
-		}
-		h.Buckets = append(h.Buckets, Bucket{})
-		copy(h.Buckets[i+1:], h.Buckets[i:])
-		h.Buckets[i] = Bucket{UpperBound: b.GetUpperBound(), Count: n}
+		h.addBucket(b.GetUpperBound(), float64(b.GetCumulativeCount())+b.GetCumulativeCountFloat())
 	}
+}
+
+// addBucket adds n observations to the cumulative bucket of bound.
+func (h *Histogram) addBucket(bound, n float64) {
+	i := sort.Search(len(h.Buckets), func(i int) bool { return h.Buckets[i].UpperBound >= bound })
+	if i < len(h.Buckets) && h.Buckets[i].UpperBound == bound {
+		h.Buckets[i].Count += n
+		return
+	}
+	h.Buckets = append(h.Buckets, Bucket{})
+	copy(h.Buckets[i+1:], h.Buckets[i:])
+	h.Buckets[i] = Bucket{UpperBound: bound, Count: n}
+}
+
+// scrapeLabel is the value of a series' label, "" when absent.
+func scrapeLabel(m *dto.Metric, name string) string {
+	for _, l := range m.GetLabel() {
+		if l.GetName() == name {
+			return l.GetValue()
+		}
+	}
+	return ""
 }
 
 // Quantile estimates the q-quantile as Prometheus's histogram_quantile
