@@ -5,12 +5,15 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/txscope/txscope/rewrite"
+	"golang.org/x/tools/txtar"
 )
 
 const rankScrape = `# TYPE txscope_conn_hold_seconds histogram
@@ -45,4 +48,16 @@ func TestRankReadsLocalURL(t *testing.T) {
 	assert.Equal(t, "GET /b", got.Unmapped[0].Route, "ordered by hold seconds")
 	assert.Equal(t, 3.0, got.Unmapped[0].HoldSeconds)
 	assert.Nil(t, got.Unmapped[0].HoldP99Ms, "no buckets, no quantile")
+}
+
+// TestRankREADMESection keeps the README section honest: its output block
+// is the golden report of the fixture it names.
+func TestRankREADMESection(t *testing.T) {
+	doc, err := os.ReadFile("../../fixtures/rank/README-section.md")
+	require.NoError(t, err)
+	block := regexp.MustCompile("(?s)it prints:\n\n```\n(.*?)```").FindSubmatch(doc)
+	require.Len(t, block, 2, "the section has the rank output block")
+	ar, err := txtar.ParseFile("../../fixtures/rank/nethttp.txtar")
+	require.NoError(t, err)
+	assert.Equal(t, strings.TrimSuffix(section(ar, "report"), "exit 0\n"), string(block[1]))
 }
