@@ -1,0 +1,96 @@
+package tenantpool
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// Pool is what a Handle needs from a pgx connection pool. *pgxpool.Pool
+// provides it, as do *pgx.Conn and pool wrappers that delegate to either.
+type Pool interface {
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+}
+
+// Handle runs statements on a pgx pool, each in its own implicit
+// transaction with the tenant set. It has the methods of pgx.Tx that
+// queries use, so it satisfies the querier interfaces of pgx code and the
+// DBTX interface of sqlc-generated code. A Handle is cheap; make one per
+// request. It is safe for concurrent use.
+type Handle struct {
+	pool    Pool
+	setting string
+	tenant  string
+	err     error
+}
+
+// For returns a handle that runs statements on pool as tenant, set in
+// DefaultSetting. The tenant id may be a string, an integer, a uuid.UUID or
+// any value with a driver.Valuer or String method.
+func For(pool Pool, tenant any) *Handle {
+	return ForSetting(pool, DefaultSetting, tenant)
+}
+
+// ForSetting is For with the configuration parameter that the policies read.
+func ForSetting(pool Pool, setting string, tenant any) *Handle {
+	text, err := tenantText(tenant)
+	return &Handle{pool: pool, setting: setting, tenant: text, err: err}
+}
+
+// Exec runs sql with the tenant set and returns its command tag.
+func (h *Handle) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	br, err := h.send(ctx, sql, args)
+	if err != nil {
+		return pgconn.CommandTag{}, err
+	}
+	tag, err := br.Exec()
+	if closeErr := br.Close(); err == nil {
+		err = closeErr
+	}
+	return tag, err
+}
+
+// Query runs sql with the tenant set. The rows hold the connection until
+// they are closed or Next returns false.
+func (h *Handle) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	br, err := h.send(ctx, sql, args)
+	if err != nil {
+		return errRows{err: err}, err
+	}
+	rows, err := br.Query()
+	if err != nil {
+		_ = br.Close()
+		return errRows{err: err}, err
+	}
+	return &batchRows{Rows: rows, br: br}, nil
+}
+
+// QueryRow runs sql with the tenant set. The row holds the connection until
+// Scan, which returns pgx.ErrNoRows when there is no row.
+func (h *Handle) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	rows, _ := h.Query(ctx, sql, args...)
+	return firstRow{rows: rows}
+}
+
+// send sends the tenant setting and sql as one batch and reads the
+// setting's result, leaving the statement's to the caller.
+func (h *Handle) send(ctx context.Context, sql string, args []any) (pgx.BatchResults, error) {
+	if h.err != nil {
+		return nil, h.err
+	}
+	br := h.pool.SendBatch(ctx, h.batch(&pgx.QueuedQuery{SQL: sql, Arguments: args}))
+	if _, err := br.Exec(); err != nil {
+		_ = br.Close()
+		return nil, err
+	}
+	return br, nil
+}
+
+// batch is the tenant setting followed by queries.
+func (h *Handle) batch(queries ...*pgx.QueuedQuery) *pgx.Batch {
+	b := &pgx.Batch{QueuedQueries: make([]*pgx.QueuedQuery, 0, len(queries)+1)}
+	b.Queue(setTenantSQL, h.setting, h.tenant)
+	b.QueuedQueries = append(b.QueuedQueries, queries...)
+	return b
+}

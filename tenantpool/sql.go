@@ -1,0 +1,125 @@
+package tenantpool
+
+import (
+	"context"
+	"database/sql"
+)
+
+// SQLHandle runs statements on a database/sql pool, each in its own short
+// transaction with the tenant set. It is safe for concurrent use.
+type SQLHandle struct {
+	db      *sql.DB
+	setting string
+	tenant  string
+	err     error
+}
+
+// ForDB returns a handle that runs statements on db as tenant, set in
+// DefaultSetting. The tenant id may be of the types For accepts.
+func ForDB(db *sql.DB, tenant any) *SQLHandle {
+	return ForDBSetting(db, DefaultSetting, tenant)
+}
+
+// ForDBSetting is ForDB with the configuration parameter that the policies
+// read.
+func ForDBSetting(db *sql.DB, setting string, tenant any) *SQLHandle {
+	text, err := tenantText(tenant)
+	return &SQLHandle{db: db, setting: setting, tenant: text, err: err}
+}
+
+// ExecContext runs query with the tenant set and commits.
+func (h *SQLHandle) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	var res sql.Result
+	err := h.inTx(ctx, func(tx *sql.Tx) (err error) {
+		res, err = tx.ExecContext(ctx, query, args...)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// QueryContext runs query with the tenant set, reads all its rows and
+// commits. The rows it returns hold no connection.
+func (h *SQLHandle) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	res, err := h.read(ctx, query, args, -1)
+	if err != nil {
+		return nil, err
+	}
+	return res.sqlRows()
+}
+
+// QueryRowContext runs query with the tenant set, reads its first row and
+// commits. Scan returns sql.ErrNoRows when there is no row.
+func (h *SQLHandle) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	res, err := h.read(ctx, query, args, 1)
+	if err != nil {
+		res = &buffered{err: err}
+	}
+	return res.sqlRow()
+}
+
+// read runs query in a short transaction and keeps up to max rows (all if
+// max < 0).
+func (h *SQLHandle) read(ctx context.Context, query string, args []any, max int) (*buffered, error) {
+	var res *buffered
+	err := h.inTx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		res, err = readRows(rows, max)
+		return err
+	})
+	return res, err
+}
+
+// inTx runs fn in a transaction with the tenant set, committing if fn
+// succeeds and rolling back otherwise.
+func (h *SQLHandle) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	if h.err != nil {
+		return h.err
+	}
+	tx, err := h.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, setTenantSQL, h.setting, h.tenant); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// readRows reads up to max rows (all if max < 0) as the driver gave them,
+// and closes rows.
+func readRows(rows *sql.Rows, max int) (*buffered, error) {
+	defer rows.Close()
+	columns, err := rows.ColumnTypes()
+	if err != nil {
+		return nil, err
+	}
+	res := &buffered{columns: columns}
+	for (max < 0 || len(res.rows) < max) && rows.Next() {
+		// Scanning into *any keeps each driver value as it is, so that
+		// replaying it converts exactly as the driver's own rows would.
+		values := make([]any, len(columns))
+		dest := make([]any, len(columns))
+		for i := range dest {
+			dest[i] = &values[i]
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return nil, err
+		}
+		res.rows = append(res.rows, values)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return res, rows.Close()
+}
