@@ -67,11 +67,6 @@ func (w *routeWalker) tableRows(call *ast.CallExpr, reg routeRegistrar, hIdx int
 	return rows
 }
 
-func identOf(e ast.Expr) *ast.Ident {
-	id, _ := e.(*ast.Ident)
-	return id
-}
-
 // routeBinding is one row of a route table: what the range key and value
 // variables stand for.
 type routeBinding struct {
