@@ -135,14 +135,14 @@ func orDot(dir string) string {
 
 // moduleRoot is the directory of go.work when one is in use, else of go.mod.
 func moduleRoot(dir string) (string, error) {
-	for _, v := range []string{"GOWORK", "GOMOD"} {
-		cmd := exec.Command("go", "env", v)
-		cmd.Dir = dir
-		out, err := cmd.Output()
-		if err != nil {
-			return "", fmt.Errorf("go env %s: %w", v, err)
-		}
-		path := strings.TrimSpace(string(out))
+	cmd := exec.Command("go", "env", "GOWORK", "GOMOD")
+	cmd.Dir = dir
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("go env: %w", err)
+	}
+	for _, path := range strings.Split(string(out), "\n") {
+		path = strings.TrimSpace(path)
 		if path != "" && path != "off" && path != os.DevNull {
 			return filepath.Dir(path), nil
 		}
@@ -174,6 +174,8 @@ func targets(pkgs []*packages.Package) []*packages.Package {
 }
 
 // firstError reports the first package error as "load: path:line:col: msg".
+// Errors with a position come first: the go command's compile failure
+// ("# pkg" then the compiler's lines) repeats what the type checker says.
 func firstError(root string, pkgs []*packages.Package) error {
 	var errs []packages.Error
 	packages.Visit(pkgs, nil, func(p *packages.Package) {
@@ -182,12 +184,15 @@ func firstError(root string, pkgs []*packages.Package) error {
 	if len(errs) == 0 {
 		return nil
 	}
+	sort.SliceStable(errs, func(i, j int) bool { return hasPos(errs[i]) && !hasPos(errs[j]) })
 	e := errs[0]
-	if e.Pos == "" || e.Pos == "-" {
-		return fmt.Errorf("load: %s", e.Msg)
+	if !hasPos(e) {
+		return fmt.Errorf("load: %s", strings.Join(strings.Fields(e.Msg), " "))
 	}
 	return fmt.Errorf("load: %s: %s", relPos(root, e.Pos), e.Msg)
 }
+
+func hasPos(e packages.Error) bool { return e.Pos != "" && e.Pos != "-" }
 
 // relPos shortens an absolute "file:line:col" to a path relative to root.
 func relPos(root, pos string) string {
