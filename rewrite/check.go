@@ -40,7 +40,7 @@ func Analyze(prog *Program) (*Analysis, error) {
 		return nil, err
 	}
 	if err := checkPatterns(prog, cfg); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("config: %w", err)
 	}
 	a := &Analysis{Prog: prog, Config: cfg, Wrappers: ws}
 	c := NewClassifier(prog, cfg)

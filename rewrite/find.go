@@ -40,13 +40,16 @@ type Wrappers struct {
 	patterns []rules.Pattern
 	setting  string
 	byFunc   map[*types.Func]*Wrapper
+	// byName finds a detected wrapper from the other variant of its package
+	// (with --tests, callers outside the tests see "p", detection "p [p.test]").
+	byName map[string]*Wrapper
 }
 
 // FindWrappers resolves the wrappers. Without configured patterns it
 // detects them; detection that finds several tenant settings is ambiguous
 // and the error shows the configuration to write.
 func FindWrappers(prog *Program, cfg *rules.Config) (*Wrappers, error) {
-	ws := &Wrappers{prog: prog, patterns: cfg.Wrappers, setting: cfg.Tenant.Setting, byFunc: map[*types.Func]*Wrapper{}}
+	ws := &Wrappers{prog: prog, patterns: cfg.Wrappers, setting: cfg.Tenant.Setting, byFunc: map[*types.Func]*Wrapper{}, byName: map[string]*Wrapper{}}
 	if len(cfg.Wrappers) > 0 {
 		return ws, nil
 	}
@@ -58,6 +61,7 @@ func FindWrappers(prog *Program, cfg *rules.Config) (*Wrappers, error) {
 		}
 		if w := analyzeWrapper(prog, src, fn); w != nil {
 			ws.byFunc[fn] = w
+			ws.byName[rules.FuncName(fn)] = w
 			settings[w.Setting] = true
 		}
 	})
@@ -92,6 +96,9 @@ func (ws *Wrappers) List() []*Wrapper {
 func (ws *Wrappers) Lookup(fn *types.Func) *Wrapper {
 	fn = fn.Origin()
 	if w, ok := ws.byFunc[fn]; ok {
+		return w
+	}
+	if w, ok := ws.byName[rules.FuncName(fn)]; ok {
 		return w
 	}
 	if !ws.configured(fn) {

@@ -38,10 +38,13 @@ type Program struct {
 	Generated map[*ast.File]bool
 	options   LoadOptions
 	idx       *index
+	// replaced are the non-test variants of packages loaded with their
+	// tests: indexed for summaries, never reported on.
+	replaced []*packages.Package
 }
 
 const loadMode = packages.NeedName | packages.NeedFiles | packages.NeedSyntax |
-	packages.NeedTypes | packages.NeedTypesInfo | packages.NeedModule | packages.NeedImports
+	packages.NeedTypes | packages.NeedTypesInfo | packages.NeedModule | packages.NeedImports | packages.NeedForTest
 
 // Load type-checks the target packages. Dependencies come from export data;
 // only the targets are parsed. A package with errors fails the whole load.
@@ -50,13 +53,17 @@ func Load(opts LoadOptions) (*Program, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load: %w", err)
 	}
-	root, err := moduleRoot(dir)
+	root, inModule, err := moduleRoot(dir)
 	if err != nil {
 		return nil, fmt.Errorf("load: %w", err)
 	}
 	patterns := opts.Patterns
-	if len(patterns) == 0 {
+	switch {
+	case len(patterns) > 0:
+	case inModule:
 		patterns = []string{"./..."}
+	default:
+		patterns = []string{"work"} // every package of the workspace's modules
 	}
 	cfg := &packages.Config{
 		Mode:    loadMode,
@@ -76,14 +83,14 @@ func Load(opts LoadOptions) (*Program, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load: %w", err)
 	}
-	pkgs = targets(pkgs)
+	pkgs, replaced := targets(pkgs)
 	if err := firstError(root, pkgs); err != nil {
 		return nil, err
 	}
 	if len(pkgs) == 0 {
 		return nil, fmt.Errorf("load: %s", goListProblem(cfg, patterns))
 	}
-	prog := &Program{Fset: cfg.Fset, Root: root, Config: config, Packages: pkgs, Generated: map[*ast.File]bool{}, options: opts}
+	prog := &Program{Fset: cfg.Fset, Root: root, Config: config, Packages: pkgs, Generated: map[*ast.File]bool{}, options: opts, replaced: replaced}
 	for _, p := range pkgs {
 		for _, f := range p.Syntax {
 			if ast.IsGenerated(f) {
@@ -134,43 +141,50 @@ func orDot(dir string) string {
 }
 
 // moduleRoot is the directory of go.work when one is in use, else of go.mod.
-func moduleRoot(dir string) (string, error) {
+// inModule tells whether dir belongs to a module: the root of a workspace
+// that is not itself a module does not.
+func moduleRoot(dir string) (root string, inModule bool, err error) {
 	cmd := exec.Command("go", "env", "GOWORK", "GOMOD")
 	cmd.Dir = dir
 	out, err := cmd.Output()
 	if err != nil {
-		return "", fmt.Errorf("go env: %w", err)
+		return "", false, fmt.Errorf("go env: %w", err)
 	}
-	for _, path := range strings.Split(string(out), "\n") {
-		path = strings.TrimSpace(path)
-		if path != "" && path != "off" && path != os.DevNull {
-			return filepath.Dir(path), nil
-		}
+	work, mod, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
+	work, mod = strings.TrimSpace(work), strings.TrimSpace(mod)
+	inModule = mod != "" && mod != os.DevNull
+	switch {
+	case work != "" && work != "off":
+		return filepath.Dir(work), inModule, nil
+	case inModule:
+		return filepath.Dir(mod), true, nil
 	}
-	return "", errors.New("not inside a Go module (no go.mod found)")
+	return "", false, errors.New("not inside a Go module (no go.mod found)")
 }
 
-// targets drops vendored packages and the synthesized test mains, and keeps
-// one variant per package: with --tests, "p [p.test]" replaces "p".
-func targets(pkgs []*packages.Package) []*packages.Package {
+// targets drops packages outside the main modules (vendored ones) and the
+// synthesized test mains, and keeps one variant per package: with --tests,
+// "p [p.test]" replaces "p". The replaced variants come back separately:
+// code outside p's tests refers to them, so their functions stay indexed.
+func targets(pkgs []*packages.Package) (out, replaced []*packages.Package) {
 	tested := map[string]bool{}
 	for _, p := range pkgs {
 		if p.ForTest != "" && p.PkgPath == p.ForTest {
 			tested[p.PkgPath] = true
 		}
 	}
-	var out []*packages.Package
 	for _, p := range pkgs {
 		switch {
 		case strings.HasSuffix(p.PkgPath, ".test"),
-			strings.Contains("/"+p.PkgPath+"/", "/vendor/"),
-			p.ForTest == "" && tested[p.PkgPath]:
-			continue
+			p.Module == nil || !p.Module.Main: // vendored or outside the main modules
+		case p.ForTest == "" && tested[p.PkgPath]:
+			replaced = append(replaced, p)
+		default:
+			out = append(out, p)
 		}
-		out = append(out, p)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	return out
+	return out, replaced
 }
 
 // firstError reports the first package error as "load: path:line:col: msg".
