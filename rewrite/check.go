@@ -49,6 +49,10 @@ func Analyze(prog *Program) (*Analysis, error) {
 		used[site.Wrapper] = true
 		h := &Handler{Site: site, Stmts: c.Body(site.Func.Pkg.TypesInfo, site.Callback.Body, []types.Object{site.Tx})}
 		h.Class = classify(h.Stmts)
+		if site.Wrapper.Middleware {
+			// The middleware validated the session in the transaction first.
+			h.Class = classify(append([]StmtEffect{{Effect: rules.Read}}, h.Stmts...))
+		}
 		a.Handlers = append(a.Handlers, h)
 		a.Findings = append(a.Findings, handlerFindings(h)...)
 	}
