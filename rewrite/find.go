@@ -40,7 +40,7 @@ type Wrappers struct {
 	patterns   []rules.Pattern
 	middleware []rules.Pattern
 	setting    string
-	byFunc   map[*types.Func]*Wrapper
+	byFunc     map[*types.Func]*Wrapper
 	// byName finds a detected wrapper from the other variant of its package
 	// (with --tests, callers outside the tests see "p", detection "p [p.test]").
 	byName map[string]*Wrapper
