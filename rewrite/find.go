@@ -182,7 +182,7 @@ func callbackCall(src funcSource, cbVar types.Object) *ast.CallExpr {
 }
 
 // errNoWrapper explains an empty result when nothing was configured or found.
-var errNoWrapper = errors.New("no tenant wrapper found: name it under wrappers in txscope.yaml (see txscope init)")
+var errNoWrapper = errors.New("detect: no tenant wrapper found: no function sets set_config('app.…') or SET LOCAL app.… on a tx before running its callback; name yours under wrappers in txscope.yaml")
 
 // Find lists every wrapper call with a function-literal callback, in any
 // function of a non-generated file, in source order. Calls inside the

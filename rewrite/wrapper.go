@@ -283,6 +283,11 @@ func exprTemplate(info *types.Info, sig *types.Signature, e ast.Expr) string {
 		if v, ok := info.Uses[x].(*types.Var); ok && v.Pkg() != nil && v.Parent() == v.Pkg().Scope() {
 			return "{pkg " + v.Pkg().Path() + "}." + x.Name
 		}
+	case *ast.CallExpr:
+		// A chain method that returns its receiver's type: db.g.WithContext(ctx).
+		if sel, ok := ast.Unparen(x.Fun).(*ast.SelectorExpr); ok && types.Identical(info.TypeOf(x), info.TypeOf(sel.X)) {
+			return exprTemplate(info, sig, sel.X)
+		}
 	case *ast.SelectorExpr:
 		if inner := exprTemplate(info, sig, x.X); inner != "" {
 			return inner + "." + x.Sel.Name
