@@ -2,7 +2,6 @@ package rewrite
 
 import (
 	"fmt"
-	"go/ast"
 	"go/types"
 
 	"github.com/txscope/txscope/rules"
@@ -61,34 +60,6 @@ func Analyze(prog *Program) (*Analysis, error) {
 	}
 	a.Findings = append(a.Findings, scanProgram(prog, cfg)...)
 	return a, nil
-}
-
-// checkPatterns reports configured names that match no function in the
-// loaded program: a typo there would silently disable a rule.
-func checkPatterns(prog *Program, cfg *rules.Config) error {
-	if cfg.Path == "" {
-		return nil
-	}
-	var funcs []*types.Func
-	seen := map[*types.Func]bool{}
-	for _, pkg := range prog.Packages {
-		for _, m := range []map[*ast.Ident]types.Object{pkg.TypesInfo.Defs, pkg.TypesInfo.Uses} {
-			for _, obj := range m {
-				if fn, ok := obj.(*types.Func); ok && !seen[fn.Origin()] {
-					seen[fn.Origin()] = true
-					funcs = append(funcs, fn.Origin())
-				}
-			}
-		}
-	}
-	return cfg.Unmatched(func(p rules.Pattern) bool {
-		for _, fn := range funcs {
-			if p.Match(fn) {
-				return true
-			}
-		}
-		return false
-	})
 }
 
 // classify names the handler's class from its statements: read-only when
