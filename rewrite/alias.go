@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/txscope/txscope/rules"
+	"golang.org/x/tools/go/types/typeutil"
 )
 
 // handles are the objects that hold the transaction inside a body.
@@ -85,7 +86,7 @@ func becomesAlias(info *types.Info, obj types.Object, rhs ast.Expr, aliases map[
 	if !mentions(info, rhs, aliases) {
 		return false
 	}
-	if carriesTx(obj.Type()) {
+	if carriesTx(obj.Type()) || presetAlias(info, rhs) {
 		return true
 	}
 	if sel, ok := ast.Unparen(rhs).(*ast.SelectorExpr); ok && funcSignature(obj.Type()) != nil {
@@ -109,6 +110,9 @@ func carriesTxDepth(t types.Type, depth int) bool {
 	if rules.IsTxType(t) || isQuerierInterface(t) || rules.IsPoolType(t) {
 		return true
 	}
+	if isLibraryType(t) {
+		return false // the internals of rows, statements and clients hold no tx of ours
+	}
 	switch u := types.Unalias(t).Underlying().(type) {
 	case *types.Pointer:
 		return carriesTxDepth(u.Elem(), depth)
@@ -120,6 +124,38 @@ func carriesTxDepth(t types.Type, depth int) bool {
 		}
 	}
 	return false
+}
+
+// isLibraryType reports whether t is a named type of the standard library or
+// of a database driver: its fields are implementation details.
+func isLibraryType(t types.Type) bool {
+	n, ok := types.Unalias(t).(*types.Named)
+	if !ok || n.Obj().Pkg() == nil {
+		return false
+	}
+	path := n.Obj().Pkg().Path()
+	first, _, _ := strings.Cut(path, "/")
+	return !strings.Contains(first, ".") || driverPackages[path]
+}
+
+var driverPackages = map[string]bool{
+	"github.com/jackc/pgx/v5": true, "github.com/jackc/pgx/v5/pgxpool": true, "github.com/jackc/pgx/v5/pgconn": true,
+	"github.com/jmoiron/sqlx": true, "gorm.io/gorm": true,
+}
+
+// presetAlias reports whether rhs is a call of a driver method whose result
+// is a handle on the same transaction (tx.Prepare, GORM chains).
+func presetAlias(info *types.Info, rhs ast.Expr) bool {
+	call, ok := ast.Unparen(rhs).(*ast.CallExpr)
+	if !ok {
+		return false
+	}
+	fn, _ := typeutil.Callee(info, call).(*types.Func)
+	if fn == nil {
+		return false
+	}
+	rule, ok := rules.Preset(fn)
+	return ok && rule.Alias
 }
 
 // isPooledHandle matches pools and tenant-scoped pooled handles: a query on

@@ -58,17 +58,24 @@ func settingInStatement(info *types.Info, call *ast.CallExpr) (Finding, bool) {
 		Message: "tenant set inside a larger statement: only that statement sees it, and only when it is evaluated first"}, true
 }
 
-// largerStatement reports whether a statement that calls set_config also
-// reads or writes: a CTE, a FROM clause or a data-modifying keyword.
+// largerStatement reports whether the statement that calls set_config also
+// reads or writes: a CTE, a FROM clause or a data-modifying keyword. Other
+// statements of the same text run after it in the same implicit
+// transaction, which is how a scoped tenant is meant to be set.
 func largerStatement(text string) bool {
-	words := strings.Fields(strings.ToLower(text))
-	if len(words) > 0 && strings.HasPrefix(words[0], "with") {
-		return true
-	}
-	for _, w := range words {
-		switch w {
-		case "from", "insert", "update", "delete", "merge":
+	for _, stmt := range strings.Split(strings.ToLower(text), ";") {
+		if !strings.Contains(stmt, "set_config") {
+			continue
+		}
+		words := strings.Fields(stmt)
+		if len(words) > 0 && strings.HasPrefix(words[0], "with") {
 			return true
+		}
+		for _, w := range words {
+			switch w {
+			case "from", "insert", "update", "delete", "merge":
+				return true
+			}
 		}
 	}
 	return false
