@@ -4,6 +4,7 @@ import (
 	"go/ast"
 	"go/types"
 
+	"github.com/txscope/txscope/rules"
 	"golang.org/x/tools/go/types/typeutil"
 )
 
@@ -296,4 +297,29 @@ func findHandlers(prog *Program, mws map[*types.Func]*Middleware, c *Classifier)
 			return true
 		})
 	})
+}
+
+// addMiddlewareHandlers finds the middleware among the analysed wrapper
+// calls and adds each handler behind one, classified as running after the
+// middleware's session check inside the transaction.
+func (a *Analysis) addMiddlewareHandlers(c *Classifier) {
+	var sites []*Site
+	known := map[*ast.CallExpr]bool{}
+	for _, h := range a.Handlers {
+		known[h.Site.Call] = true
+		if !h.Site.Wrapper.Middleware {
+			sites = append(sites, h.Site)
+		}
+	}
+	a.Middleware = FindMiddleware(a.Prog, sites, c)
+	for _, m := range a.Middleware {
+		for _, h := range m.Handlers {
+			h.Class = classify(append([]StmtEffect{{Effect: rules.Read}}, h.Stmts...))
+			if known[h.Site.Call] {
+				continue
+			}
+			a.Handlers = append(a.Handlers, h)
+			a.Findings = append(a.Findings, handlerFindings(h)...)
+		}
+	}
 }

@@ -57,10 +57,11 @@ func PlanHandler(prog *Program, h *Handler, opts PlanOptions) Plan {
 	if first < len(h.Stmts) {
 		start = pullReads(h.Site.Func.Pkg.TypesInfo, h.Stmts, first)
 	}
+	pulled := start
 	start = keepTxOnlyCalls(h, start)
 	if start == 0 {
-		if first == len(h.Stmts) {
-			return p.keep("a helper needs the concrete transaction type")
+		if pulled > 0 {
+			return p.keep("the statement at %s needs the concrete transaction type (a helper's parameter or a tx-only method), so the reads before the first write cannot leave the transaction", prog.Position(h.Stmts[0].Stmt.Pos()))
 		}
 		p.Action = ActionUnchanged
 		return p

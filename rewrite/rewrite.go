@@ -2,6 +2,7 @@ package rewrite
 
 import (
 	"fmt"
+	"go/ast"
 
 	"github.com/txscope/txscope/rules"
 	"regexp"
@@ -37,12 +38,20 @@ func Rewrite(prog *Program, opts Options) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{Analysis: a, Chains: planChains(prog, a, opts)}
-	inChain := map[*Site]bool{}
+	inChain := map[*ast.CallExpr]bool{}
 	for _, cp := range res.Chains {
-		inChain[cp.Middleware.realSite()] = true
+		inChain[cp.Middleware.realSite().Call] = true
+		for _, h := range cp.Middleware.Handlers {
+			inChain[h.Site.Call] = true
+		}
 	}
 	for _, h := range a.Handlers {
-		if inChain[h.Site] || (opts.Only != nil && !opts.Only.MatchString(h.Site.Name())) {
+		if inChain[h.Site.Call] || (opts.Only != nil && !opts.Only.MatchString(h.Site.Name())) {
+			continue
+		}
+		if h.Site.Wrapper.Middleware {
+			res.Plans = append(res.Plans, Plan{Handler: h, Action: ActionKept,
+				Reason: "txscope could not read how the configured middleware opens its transaction, so it cannot migrate it"})
 			continue
 		}
 		p := PlanHandler(prog, h, opts.PlanOptions)
@@ -168,12 +177,8 @@ func countActions(plans []Plan) string {
 
 // planChains finds the middleware and plans each migration.
 func planChains(prog *Program, a *Analysis, opts Options) []*ChainPlan {
-	var sites []*Site
-	for _, h := range a.Handlers {
-		sites = append(sites, h.Site)
-	}
 	var out []*ChainPlan
-	for _, m := range FindMiddleware(prog, sites, NewClassifier(prog, prog.Config)) {
+	for _, m := range a.Middleware {
 		out = append(out, PlanChain(prog, m, opts.PlanOptions))
 	}
 	return out
