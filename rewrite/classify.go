@@ -34,11 +34,15 @@ type Classifier struct {
 	cfg       *rules.Config
 	slow      []rules.Pattern
 	summaries map[summaryKey]*summary
+	// paramSQL binds string parameters to the constant SQL the caller
+	// passed, while a summary of that callee is being computed.
+	paramSQL map[types.Object]string
 }
 
 type summaryKey struct {
-	fn   *types.Func
-	mask uint64 // bit i+1: parameter i carries the tx; bit 0: the receiver
+	fn     *types.Func
+	mask   uint64 // bit i+1: parameter i carries the tx; bit 0: the receiver
+	consts string // the constant SQL arguments, when the tx is passed too
 }
 
 type summary struct {
@@ -152,7 +156,7 @@ func (c *Classifier) call(info *types.Info, call *ast.CallExpr, h handles) CallE
 	case onTx:
 		ce.Effect, ce.Why = c.method(info, call, fn, append([]int{-1}, txArgs...))
 	case len(txArgs) > 0:
-		ce.Effect, ce.Why = c.summarize(fn, txArgs)
+		ce.Effect, ce.Why = c.summarize(fn, txArgs, constArgs(info, call, c.paramSQL))
 	default:
 		ce.Effect, ce.Why = c.untouched(fn)
 		ce.Pooled = recv != nil && isPooledHandle(info.TypeOf(recv)) && isQueryMethod(fn)
@@ -167,7 +171,7 @@ func (c *Classifier) method(info *types.Info, call *ast.CallExpr, fn *types.Func
 		rule, ok = rules.GenericMethod(fn)
 	}
 	if !ok {
-		return c.summarize(fn, txArgs)
+		return c.summarize(fn, txArgs, constArgs(info, call, c.paramSQL))
 	}
 	if rule.SQLArg < 0 || rule.SQLArg >= len(call.Args) {
 		if isGormClauses(fn) {
@@ -176,6 +180,9 @@ func (c *Classifier) method(info *types.Info, call *ast.CallExpr, fn *types.Func
 		return rule.Effect, "driver method"
 	}
 	text, ok := readSQL(info, call.Args[rule.SQLArg])
+	if id := identOf(call.Args[rule.SQLArg]); !ok && id != nil {
+		text.Text, ok = c.paramSQL[info.Uses[id]]
+	}
 	if !ok {
 		return rule.Default, "SQL text is not a constant"
 	}
@@ -191,7 +198,7 @@ func (c *Classifier) untouched(fn *types.Func) (rules.Effect, string) {
 		}
 	}
 	if _, ok := c.prog.Source(fn); ok {
-		if e, why := c.summarize(fn, nil); e.Has(rules.Slow) {
+		if e, why := c.summarize(fn, nil, nil); e.Has(rules.Slow) {
 			return rules.Slow, why
 		}
 	}

@@ -324,8 +324,8 @@ func variantText(prog *Program, f *ast.File, src []byte, op chainOp, imports map
 	for i, c := range fd.Decs.Start {
 		fd.Decs.Start[i] = strings.Replace(c, "// "+old+" ", "// "+op.variant+" ", 1)
 	}
-	fd.Decs.Start.Append("//", "// "+op.variant+" is "+old+" on a tenant-scoped pooled handle instead of a transaction,")
-	fd.Decs.Start.Append("// for the handlers that open WithTenant around their own writes.")
+	fd.Decs.Start.Append("//")
+	fd.Decs.Start.Append(op.doc...)
 	var restored bytes.Buffer
 	if err := decorator.Fprint(&restored, df); err != nil {
 		return nil, err

@@ -53,9 +53,15 @@ func (p *Program) Source(fn *types.Func) (funcSource, bool) {
 // EachFunc calls visit for every function declared in a file that is not
 // generated, in load order.
 func (p *Program) EachFunc(visit func(src funcSource)) {
+	p.eachFunc(false, visit)
+}
+
+// eachFunc is EachFunc, with generated files too when generated is set:
+// handlers in generated code still go through the middleware.
+func (p *Program) eachFunc(generated bool, visit func(src funcSource)) {
 	for _, pkg := range p.Packages {
 		for _, f := range pkg.Syntax {
-			if p.Generated[f] {
+			if p.Generated[f] && !generated {
 				continue
 			}
 			for _, d := range f.Decls {

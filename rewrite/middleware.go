@@ -266,7 +266,7 @@ func findHandlers(prog *Program, mws map[*types.Func]*Middleware, c *Classifier)
 	if len(mws) == 0 {
 		return
 	}
-	prog.EachFunc(func(src funcSource) {
+	prog.eachFunc(true, func(src funcSource) {
 		info := src.Pkg.TypesInfo
 		ast.Inspect(src.Decl.Body, func(n ast.Node) bool {
 			call, ok := n.(*ast.CallExpr)

@@ -17,7 +17,8 @@ type chainOp struct {
 	decl    *ast.FuncDecl
 	file    *ast.File
 	variant string
-	remove  bool // the declaration goes: nothing uses it any more
+	remove  bool     // the declaration goes: nothing uses it any more
+	doc     []string // comment lines appended to a variant's doc
 	edit    func(fr *fileRewrite) error
 }
 
@@ -131,10 +132,19 @@ func (cp *ChainPlan) ops(prog *Program) []chainOp {
 	m := cp.Middleware
 	var out []chainOp
 	for _, p := range cp.Plans {
+		h := p.Handler
+		if prog.Generated[h.Site.Func.File] {
+			continue // pooled handlers there need no edit; see PlanChain
+		}
 		if p.Action == ActionKept {
+			if cp.TxCopy != "" {
+				out = append(out, chainOp{decl: h.Site.Func.Decl, file: h.Site.Func.File, edit: func(fr *fileRewrite) error {
+					renameCall(fr, h.Site.Call, cp.TxCopy)
+					return nil
+				}})
+			}
 			continue
 		}
-		h := p.Handler
 		start := p.Start
 		out = append(out, chainOp{decl: h.Site.Func.Decl, file: h.Site.Func.File, edit: func(fr *fileRewrite) error {
 			if cp.Variant != "" {
@@ -146,6 +156,12 @@ func (cp *ChainPlan) ops(prog *Program) []chainOp {
 			return fr.wrapBlock(prog, m, h, start)
 		}})
 	}
+	if cp.TxCopy != "" {
+		name := m.Func.Name()
+		out = append(out, chainOp{decl: m.Src.Decl, file: m.Src.File, variant: cp.TxCopy,
+			doc:  []string{"// " + cp.TxCopy + " is " + name + " as it was, one transaction around the whole handler,", "// for the handlers that cannot move to the pooled handle yet."},
+			edit: func(*fileRewrite) error { return nil }})
+	}
 	if cp.Reuse {
 		if cp.Remove {
 			out = append(out, chainOp{decl: m.Src.Decl, file: m.Src.File, remove: true})
@@ -155,13 +171,13 @@ func (cp *ChainPlan) ops(prog *Program) []chainOp {
 		}
 		return out
 	}
-	out = append(out, chainOp{decl: m.Src.Decl, file: m.Src.File, variant: cp.Variant, edit: func(fr *fileRewrite) error {
-		return fr.poolMiddleware(m, cp.LayerVariant)
-	}})
+	out = append(out, chainOp{decl: m.Src.Decl, file: m.Src.File, variant: cp.Variant,
+		doc:  []string{"// " + cp.Variant + " is " + m.Func.Name() + " on a tenant-scoped pooled handle instead of a transaction,", "// for the handlers that open WithTenant around their own writes."},
+		edit: func(fr *fileRewrite) error { return fr.poolMiddleware(m, cp.LayerVariant) }})
 	if l := m.Via; l != nil {
-		out = append(out, chainOp{decl: l.Site.Func.Decl, file: l.Site.Func.File, variant: cp.LayerVariant, edit: func(fr *fileRewrite) error {
-			return fr.poolLayer(l)
-		}})
+		out = append(out, chainOp{decl: l.Site.Func.Decl, file: l.Site.Func.File, variant: cp.LayerVariant,
+			doc:  []string{"// " + cp.LayerVariant + " is " + l.Func.Name() + " handing its callback a tenant-scoped pooled handle instead of a transaction."},
+			edit: func(fr *fileRewrite) error { return fr.poolLayer(l) }})
 	}
 	return out
 }

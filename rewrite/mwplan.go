@@ -17,6 +17,11 @@ type ChainPlan struct {
 	// LayerVariant names the pooled copy of the layer; "" changes it in place.
 	LayerVariant string
 	Failed       string // why the whole chain was dropped, if it was
+	// TxCopy, when set, names a copy of the original middleware that keeps
+	// the transaction: the middleware itself is pooled in place and only
+	// the handlers that cannot move switch to the copy. Used when handlers
+	// that move live in generated files, which txscope does not edit.
+	TxCopy string
 	// Reuse means the variant exists from an earlier run; Remove that the
 	// original middleware (and its layer) lost their last user and go.
 	Reuse, Remove bool
@@ -27,23 +32,29 @@ type ChainPlan struct {
 func PlanChain(prog *Program, m *Middleware, opts PlanOptions) *ChainPlan {
 	cp := &ChainPlan{Middleware: m}
 	reason := chainUnsupported(m)
-	kept := 0
+	kept, keptGenerated, movingGenerated := 0, 0, 0
 	for _, h := range m.Handlers {
 		p := PlanHandler(prog, h, opts)
+		generated := prog.Generated[h.Site.Func.File]
 		switch {
 		case reason != "":
 			p = p.keep("%s", reason)
 		case p.Action == ActionKept:
+		case generated && p.Action != ActionPooled:
+			p = p.keep("the handler is in a generated file, which txscope does not edit; change its generator to open WithTenant around the writes")
 		default:
 			if why := carrierEscapes(prog, h, m.Carrier, p.Start); why != "" {
 				p = p.keep("%s", why)
-			} else if _, err := wrapperCallFor(prog, m, h); err != nil {
+			} else if _, err := wrapperCallFor(prog, m, h); err != nil && p.Action != ActionPooled {
 				p = p.keep("%v", err)
 			}
 		}
 		switch p.Action {
 		case ActionKept:
 			kept++
+			if generated {
+				keptGenerated++
+			}
 		case ActionUnchanged:
 			// Behind the middleware even a write-only handler moves: its
 			// writes get their own transaction, the middleware's goes away.
@@ -51,6 +62,9 @@ func PlanChain(prog *Program, m *Middleware, opts PlanOptions) *ChainPlan {
 			p.Moves = []string{"the whole handler runs in its own " + m.realSite().Wrapper.Func.Name()}
 		case ActionPooled:
 			p.Moves = []string{"reads run on the pooled handle " + m.Func.Name() + " hands over"}
+			if generated {
+				movingGenerated++
+			}
 		case ActionNarrowed:
 			p.Moves = []string{fmt.Sprintf("%d statement(s) on the pooled handle, the rest in %s", p.Start, m.realSite().Wrapper.Func.Name())}
 		}
@@ -67,7 +81,13 @@ func PlanChain(prog *Program, m *Middleware, opts PlanOptions) *ChainPlan {
 		cp.Remove = kept == 0 && !usedOutside(prog, m.Func, m.Handlers)
 		return cp
 	}
-	if kept > 0 {
+	switch {
+	case kept > 0 && movingGenerated > 0 && keptGenerated > 0:
+		cp.Failed = "handlers in generated files would have to change sides; regenerate them first"
+		return cp
+	case kept > 0 && movingGenerated > 0:
+		cp.TxCopy = freeFuncName(m.Src.Pkg.Types, m.Func.Name()+"Tx")
+	case kept > 0:
 		cp.Variant = freeFuncName(m.Src.Pkg.Types, m.Func.Name()+"Pooled")
 	}
 	if l := m.Via; l != nil && (kept > 0 || layerUsedElsewhere(prog, l, m)) {

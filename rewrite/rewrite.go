@@ -133,8 +133,11 @@ func (r *Result) middlewareReports() []MiddlewareReport {
 		switch {
 		case cp.Failed != "":
 			mr.Action, mr.Reason = ActionKept, cp.Failed
-		case cp.Variant != "":
+		case cp.Variant != "" || cp.TxCopy != "":
 			mr.Action = "pooled variant " + cp.Variant
+			if cp.TxCopy != "" {
+				mr.Action = "pooled in place; the handlers that cannot move switch to the transactional copy " + cp.TxCopy
+			}
 			for _, p := range cp.Plans {
 				if p.Action == ActionKept {
 					mr.LeftOnOriginal = append(mr.LeftOnOriginal, p.Handler.Site.Name()+": "+p.Reason)

@@ -1,7 +1,11 @@
 package rewrite
 
 import (
+	"fmt"
+	"go/ast"
 	"go/types"
+	"sort"
+	"strings"
 
 	"github.com/txscope/txscope/rules"
 )
@@ -9,10 +13,13 @@ import (
 // summarize is the effect of calling fn with the tx in the given argument
 // positions (-1 is the receiver), read from fn's body when it is in the
 // loaded code. Summaries are memoized; a recursive cycle is unknown.
-func (c *Classifier) summarize(fn *types.Func, txArgs []int) (rules.Effect, string) {
+//
+// consts holds the constant SQL passed to string parameters (by index): a
+// helper like count(ctx, q, countSQL) is classified by the text it gets.
+func (c *Classifier) summarize(fn *types.Func, txArgs []int, consts map[int]string) (rules.Effect, string) {
 	fn = fn.Origin()
 	sig := fn.Type().(*types.Signature)
-	key := summaryKey{fn: fn, mask: argMask(sig, txArgs)}
+	key := summaryKey{fn: fn, mask: argMask(sig, txArgs), consts: constKey(consts)}
 	if s, ok := c.summaries[key]; ok {
 		if !s.done {
 			return rules.Unknown, "recursive call of " + rules.FuncName(fn)
@@ -37,7 +44,16 @@ func (c *Classifier) summarize(fn *types.Func, txArgs []int) (rules.Effect, stri
 			seeds = append(seeds, sig.Params().At(i))
 		}
 	}
-	for _, se := range c.Body(src.Pkg.TypesInfo, src.Decl.Body, seeds) {
+	saved := c.paramSQL
+	c.paramSQL = map[types.Object]string{}
+	for i, text := range consts {
+		if i < sig.Params().Len() {
+			c.paramSQL[sig.Params().At(i)] = text
+		}
+	}
+	stmts := c.Body(src.Pkg.TypesInfo, src.Decl.Body, seeds)
+	c.paramSQL = saved
+	for _, se := range stmts {
 		s.effect |= se.Effect
 		for _, ce := range se.Calls {
 			if s.why == "" && ce.Effect != rules.Pure {
@@ -63,4 +79,40 @@ func argMask(sig *types.Signature, txArgs []int) uint64 {
 		}
 	}
 	return mask
+}
+
+func constKey(consts map[int]string) string {
+	keys := make([]int, 0, len(consts))
+	for i := range consts {
+		keys = append(keys, i)
+	}
+	sort.Ints(keys)
+	var b strings.Builder
+	for _, i := range keys {
+		fmt.Fprintf(&b, "%d=%q;", i, consts[i])
+	}
+	return b.String()
+}
+
+// constArgs are the call's arguments that are constant SQL-like strings.
+func constArgs(info *types.Info, call *ast.CallExpr, paramSQL map[types.Object]string) map[int]string {
+	var out map[int]string
+	for i, a := range call.Args {
+		if !isStringType(info.TypeOf(a)) {
+			continue
+		}
+		text, ok := "", false
+		if s, isConst := readSQL(info, a); isConst && !s.Formatted {
+			text, ok = s.Text, true
+		} else if id := identOf(a); id != nil {
+			text, ok = paramSQL[info.Uses[id]]
+		}
+		if ok {
+			if out == nil {
+				out = map[int]string{}
+			}
+			out[i] = text
+		}
+	}
+	return out
 }
