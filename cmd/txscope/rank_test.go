@@ -50,10 +50,10 @@ func TestRankReadsLocalURL(t *testing.T) {
 	assert.Nil(t, got.Unmapped[0].HoldP99Ms, "no buckets, no quantile")
 }
 
-// TestRankREADMESection keeps the README section honest: its output block
+// TestRankREADMESection keeps the README's rank section honest: its output block
 // is the golden report of the fixture it names.
 func TestRankREADMESection(t *testing.T) {
-	doc, err := os.ReadFile("../../fixtures/rank/README-section.md")
+	doc, err := os.ReadFile("../../README.md")
 	require.NoError(t, err)
 	block := regexp.MustCompile("(?s)it prints:\n\n```\n(.*?)```").FindSubmatch(doc)
 	require.Len(t, block, 2, "the section has the rank output block")
