@@ -2,6 +2,7 @@ package rewrite
 
 import (
 	"fmt"
+	"strings"
 	"go/ast"
 	"go/token"
 	"go/types"
@@ -57,20 +58,20 @@ func PlanHandler(prog *Program, h *Handler, opts PlanOptions) Plan {
 	if first < len(h.Stmts) {
 		start = pullReads(h.Site.Func.Pkg.TypesInfo, h.Stmts, first)
 	}
-	start = keepTxOnlyCalls(h, start)
-	if start == 0 {
-		if first == len(h.Stmts) {
-			return p.keep("a helper needs the concrete transaction type")
-		}
-		p.Action = ActionUnchanged
-		return p
-	}
+	start, txOnly := keepTxOnlyCalls(h, start)
 	for _, s := range h.Stmts[start:] {
 		for _, ce := range s.Calls {
 			if ce.Effect.Has(rules.Slow) && !opts.Split {
-				return p.keep("slow call %s at %s would stay inside the write block (use --split to commit before it)", ce.Callee, prog.Position(ce.Node.Pos()))
+				return p.keep("slow call %s at %s would stay inside the write block (use --split to commit before it)", shortName(ce.Callee), prog.Position(ce.Node.Pos()))
 			}
 		}
+	}
+	if txOnly != nil && start == 0 {
+		return p.keep("%s at %s needs the concrete transaction type: its query stays in the transaction", types.ExprString(txOnly.Fun), prog.Position(txOnly.Pos()))
+	}
+	if start == 0 {
+		p.Action = ActionUnchanged
+		return p
 	}
 	for _, s := range h.Stmts[:start] {
 		if pos, ok := ignoredReadError(h.Site.Func.Pkg.TypesInfo, s); ok {
@@ -78,13 +79,29 @@ func PlanHandler(prog *Program, h *Handler, opts PlanOptions) Plan {
 		}
 	}
 	p.Start = start
+	p.Action = ActionNarrowed
 	if start == len(h.Stmts) {
 		p.Action = ActionPooled
-	} else {
-		p.Action = ActionNarrowed
-		p.Moves = append(p.Moves, fmt.Sprintf("%d statement(s) before %s moved onto the pool", start, prog.Position(h.Stmts[start].Stmt.Pos())))
 	}
+	p.Moves = moves(prog, h.Stmts[:start])
 	return p
+}
+
+// moves names what leaves the transaction: each query onto the pooled
+// handle, each slow call out of the transaction.
+func moves(prog *Program, stmts []StmtEffect) []string {
+	var out []string
+	for _, s := range stmts {
+		for _, ce := range s.Calls {
+			switch {
+			case ce.Effect.Has(rules.Slow):
+				out = append(out, fmt.Sprintf("slow call %s at %s: out of the transaction", shortName(ce.Callee), prog.Position(ce.Node.Pos())))
+			case ce.Effect.Has(rules.Read):
+				out = append(out, fmt.Sprintf("read %s at %s: onto the pool", shortName(ce.Callee), prog.Position(ce.Node.Pos())))
+			}
+		}
+	}
+	return out
 }
 
 func (p Plan) keep(format string, args ...any) Plan {
@@ -115,4 +132,14 @@ func ignoredReadError(info *types.Info, s StmtEffect) (token.Pos, bool) {
 		}
 	}
 	return token.NoPos, false
+}
+
+// shortName drops the import path before a function's package name:
+// "net/http.(*Client).Do" is "http.(*Client).Do" in the report.
+func shortName(fn string) string {
+	pkg := fn
+	if i := strings.IndexByte(fn, '('); i >= 0 {
+		pkg = fn[:i]
+	}
+	return fn[strings.LastIndexByte(pkg, '/')+1:]
 }
