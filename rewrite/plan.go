@@ -2,10 +2,10 @@ package rewrite
 
 import (
 	"fmt"
-	"strings"
 	"go/ast"
 	"go/token"
 	"go/types"
+	"strings"
 
 	"github.com/txscope/txscope/rules"
 )
