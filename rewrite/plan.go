@@ -5,6 +5,7 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"regexp"
 	"strings"
 
 	"github.com/txscope/txscope/rules"
@@ -48,7 +49,10 @@ func PlanHandler(prog *Program, h *Handler, opts PlanOptions) Plan {
 	}
 	for _, s := range h.Stmts {
 		for _, ce := range s.Calls {
-			if ce.Effect.HandsOff() {
+			switch {
+			case ce.Effect.Has(rules.TxControl):
+				return p.keep("%s controls the transaction by hand at %s", shortName(ce.Callee), prog.Position(ce.Node.Pos()))
+			case ce.Effect.HandsOff():
 				return p.keep("%s at %s", ce.Why, prog.Position(ce.Node.Pos()))
 			}
 		}
@@ -137,9 +141,22 @@ func ignoredReadError(info *types.Info, s StmtEffect) (token.Pos, bool) {
 // shortName drops the import path before a function's package name:
 // "net/http.(*Client).Do" is "http.(*Client).Do" in the report.
 func shortName(fn string) string {
-	pkg := fn
+	head := fn
 	if i := strings.IndexByte(fn, '('); i >= 0 {
-		pkg = fn[:i]
+		head = fn[:i]
 	}
-	return fn[strings.LastIndexByte(pkg, '/')+1:]
+	slash := strings.LastIndexByte(head, '/')
+	dot := strings.IndexByte(fn[slash+1:], '.')
+	if dot < 0 {
+		return fn
+	}
+	path, rest := fn[:slash+1+dot], fn[slash+1+dot:]
+	elems := strings.Split(path, "/")
+	name := elems[len(elems)-1]
+	if len(elems) > 1 && majorVersion.MatchString(name) {
+		name = elems[len(elems)-2] // github.com/jackc/pgx/v5 is pgx
+	}
+	return name + rest
 }
+
+var majorVersion = regexp.MustCompile(`^v[0-9]+$`)
