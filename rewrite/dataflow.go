@@ -49,7 +49,7 @@ func pullReads(info *types.Info, stmts []StmtEffect, start int) int {
 			if !ok {
 				continue
 			}
-			if s.Effect&^rules.Slow != rules.Pure || branches(s.Stmt) {
+			if s.Effect&^rules.Slow != rules.Pure || guards(s.Stmt) {
 				next = min(next, j)
 				continue
 			}
@@ -131,6 +131,16 @@ func branches(s ast.Stmt) bool {
 		return !found
 	})
 	return found
+}
+
+// guards reports whether s decides, inside the block, whether the block
+// commits: a conditional return, branch or panic. The callback's own
+// top-level return only hands back what it computed (the response).
+func guards(s ast.Stmt) bool {
+	if _, ok := s.(*ast.ReturnStmt); ok {
+		return false
+	}
+	return branches(s)
 }
 
 var errorType = types.Universe.Lookup("error").Type()
