@@ -67,12 +67,20 @@ func (fr *fileRewrite) rewriteSite(p Plan) error {
 	container, index := fr.container(site)
 	sink := (*container)[index]
 	out := head
+	span := sinkSpan(sh.sink)
+	var sinkComments dst.Decorations // of the sink's `if err != nil`, when it goes away
+	if pooled && sh.sink == sinkAssign {
+		sinkComments = (*container)[index+1].Decorations().Start
+	}
 	if sh.sink == sinkReturn {
 		out = append(out, dstMoved...)
 	} else {
-		out = append(out, fr.mapReturns(sh, moved, dstMoved, pooled)...)
+		out = append(out, fr.mapReturns(sh, moved, dstMoved, pooled, &sinkComments)...)
 	}
-	span := sinkSpan(sh.sink)
+	if len(sinkComments) > 0 && index+span < len(*container) {
+		next := (*container)[index+span].Decorations()
+		next.Start.Replace(append(sinkComments, next.Start...)...)
+	}
 	if !pooled {
 		if sh.sink == sinkAssign && declaresName(fr.info, moved, sh.errVar.Name) {
 			sink.(*dst.AssignStmt).Tok = token.ASSIGN
@@ -81,13 +89,11 @@ func (fr *fileRewrite) rewriteSite(p Plan) error {
 	}
 	if len(out) > 0 {
 		out[0].Decorations().Before = dst.NewLine
-		out[0].Decorations().Start.Replace(sink.Decorations().Start...)
-		if pooled {
-			out[len(out)-1].Decorations().End.Append((*container)[index+span-1].Decorations().End...)
-		}
 	}
-	if !pooled {
-		sink.Decorations().Start.Clear()
+	if len(out) > 0 && pooled {
+		// The sink goes away: its comments go with the code that replaces it.
+		out[0].Decorations().Start.Replace(sink.Decorations().Start...)
+		out[len(out)-1].Decorations().End.Append((*container)[index+span-1].Decorations().End...)
 	}
 	rest := append(out, (*container)[index+span:]...)
 	*container = append((*container)[:index:index], rest...)
@@ -179,7 +185,8 @@ func (fr *fileRewrite) closure(site *Site, call *dst.CallExpr, lit *dst.FuncLit,
 // mapReturns turns the moved statements' returns into the sink: a non-nil
 // error runs the sink's body; the final return of a pooled body becomes
 // `if err := X; err != nil { sink }`, or disappears when it returns nil.
-func (fr *fileRewrite) mapReturns(sh shape, moved []ast.Stmt, dstMoved []dst.Stmt, pooled bool) []dst.Stmt {
+// The sink's own comments (comments) go with the first mapped return.
+func (fr *fileRewrite) mapReturns(sh shape, moved []ast.Stmt, dstMoved []dst.Stmt, pooled bool, comments *dst.Decorations) []dst.Stmt {
 	sinkBody := fr.dec.Dst.Nodes[sh.ifStmt.Body].(*dst.BlockStmt)
 	exit := !terminates(sh.ifStmt.Body.List)
 	errName := sh.errVar.Name
@@ -213,6 +220,10 @@ func (fr *fileRewrite) mapReturns(sh shape, moved []ast.Stmt, dstMoved []dst.Stm
 			if exit {
 				repl = append(repl, &dst.ReturnStmt{})
 			}
+			if len(*comments) > 0 {
+				repl[0].Decorations().Start.Replace(*comments...)
+				*comments = nil
+			}
 			replaceStmt(out, dr, repl)
 		})
 	}
@@ -226,7 +237,8 @@ func replaceStmt(roots []dst.Stmt, old dst.Stmt, stmts []dst.Stmt) {
 			if c.Node() != old {
 				return true
 			}
-			stmts[0].Decorations().Start.Replace(old.Decorations().Start...)
+			stmts[0].Decorations().Start.Prepend(old.Decorations().Start...)
+			stmts[len(stmts)-1].Decorations().End.Append(old.Decorations().End...)
 			for i := len(stmts) - 1; i >= 1; i-- {
 				c.InsertAfter(stmts[i])
 			}

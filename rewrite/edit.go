@@ -6,6 +6,7 @@ import (
 	"go/ast"
 	"go/format"
 	"go/parser"
+	"go/printer"
 	"go/token"
 	"os"
 	"sort"
@@ -160,20 +161,71 @@ func declRange(fset *token.FileSet, fd *ast.FuncDecl) (int, int) {
 
 // fixImports adds the imports the edits need and removes those nothing
 // uses any more; names maps import paths to package names (a path's last
-// element is not always its name: github.com/jackc/pgx/v5 is pgx).
+// element is not always its name: github.com/jackc/pgx/v5 is pgx). Only the
+// import declarations are reprinted: the rest of the file keeps its bytes.
 func fixImports(src []byte, add map[string]bool, names map[string]string) ([]byte, error) {
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, "", src, parser.ParseComments)
 	if err != nil {
 		return nil, fmt.Errorf("rewritten file does not parse: %w", err)
 	}
+	type span struct{ start, end int }
+	old := map[*ast.GenDecl]span{}
+	for _, d := range f.Decls {
+		if g, ok := d.(*ast.GenDecl); ok && g.Tok == token.IMPORT {
+			old[g] = span{fset.Position(g.Pos()).Offset, fset.Position(g.End()).Offset}
+		}
+	}
 	changed := false
 	for path := range add {
-		if hasImport(f, path) || !usesName(f, names[path]) {
+		if !hasImport(f, path) && usesName(f, names[path]) {
+			changed = astutil.AddImport(fset, f, path) || changed
+		}
+	}
+	for _, imp := range unusedImports(f, names) {
+		path, _ := strconv.Unquote(imp.Path.Value)
+		name := ""
+		if imp.Name != nil {
+			name = imp.Name.Name
+		}
+		changed = astutil.DeleteNamedImport(fset, f, name, path) || changed
+	}
+	if !changed {
+		return src, nil
+	}
+	var edits []textEdit
+	kept := map[*ast.GenDecl]bool{}
+	for _, d := range f.Decls {
+		g, ok := d.(*ast.GenDecl)
+		if !ok || g.Tok != token.IMPORT {
 			continue
 		}
-		changed = astutil.AddImport(fset, f, path) || changed
+		text, err := printDecl(fset, f, g)
+		if err != nil {
+			return nil, err
+		}
+		if sp, ok := old[g]; ok {
+			kept[g] = true
+			edits = append(edits, textEdit{sp.start, sp.end, text})
+			continue
+		}
+		at := fset.Position(f.Name.End()).Offset // a new import declaration
+		edits = append(edits, textEdit{at, at, "\n\n" + text})
 	}
+	for g, sp := range old {
+		if !kept[g] {
+			end := sp.end
+			for end < len(src) && src[end] == '\n' {
+				end++ // the blank lines that separated it
+			}
+			edits = append(edits, textEdit{sp.start, end, ""})
+		}
+	}
+	return applyEdits(src, edits), nil
+}
+
+// unusedImports are the imports whose package name the file no longer uses.
+func unusedImports(f *ast.File, names map[string]string) []*ast.ImportSpec {
 	var unused []*ast.ImportSpec
 	for _, imp := range f.Imports {
 		path, _ := strconv.Unquote(imp.Path.Value)
@@ -188,22 +240,34 @@ func fixImports(src []byte, add map[string]bool, names map[string]string) ([]byt
 			unused = append(unused, imp)
 		}
 	}
-	for _, imp := range unused {
-		path, _ := strconv.Unquote(imp.Path.Value)
-		name := ""
-		if imp.Name != nil {
-			name = imp.Name.Name
-		}
-		changed = astutil.DeleteNamedImport(fset, f, name, path) || changed
-	}
-	if !changed {
-		return format.Source(src)
-	}
+	return unused
+}
+
+func printDecl(fset *token.FileSet, f *ast.File, g *ast.GenDecl) (string, error) {
 	var buf bytes.Buffer
-	if err := format.Node(&buf, fset, f); err != nil {
-		return nil, err
+	if err := format.Node(&buf, fset, &printer.CommentedNode{Node: g, Comments: f.Comments}); err != nil {
+		return "", fmt.Errorf("imports: %w", err)
 	}
-	return format.Source(buf.Bytes())
+	return buf.String(), nil
+}
+
+// textEdit replaces src[start:end] with text.
+type textEdit struct {
+	start, end int
+	text       string
+}
+
+func applyEdits(src []byte, edits []textEdit) []byte {
+	sort.Slice(edits, func(i, j int) bool { return edits[i].start < edits[j].start })
+	var out bytes.Buffer
+	last := 0
+	for _, e := range edits {
+		out.Write(src[last:e.start])
+		out.WriteString(e.text)
+		last = e.end
+	}
+	out.Write(src[last:])
+	return out.Bytes()
 }
 
 func hasImport(f *ast.File, path string) bool {
