@@ -11,6 +11,7 @@ import (
 	"os"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/dave/dst/decorator"
 	"golang.org/x/tools/go/ast/astutil"
@@ -177,9 +178,11 @@ func fixImports(src []byte, add map[string]bool, names map[string]string) ([]byt
 		}
 	}
 	changed := false
+	added := map[string]bool{}
 	for path := range add {
 		if !hasImport(f, path) && usesName(f, names[path]) {
-			changed = astutil.AddImport(fset, f, path) || changed
+			added[path] = astutil.AddImport(fset, f, path)
+			changed = added[path] || changed
 		}
 	}
 	for _, imp := range unusedImports(f, names) {
@@ -204,6 +207,7 @@ func fixImports(src []byte, add map[string]bool, names map[string]string) ([]byt
 		if err != nil {
 			return nil, err
 		}
+		text = separateGroups(text, added)
 		if sp, ok := old[g]; ok {
 			kept[g] = true
 			edits = append(edits, textEdit{sp.start, sp.end, text})
@@ -249,6 +253,47 @@ func printDecl(fset *token.FileSet, f *ast.File, g *ast.GenDecl) (string, error)
 		return "", fmt.Errorf("imports: %w", err)
 	}
 	return buf.String(), nil
+}
+
+// separateGroups puts an added import that is not from the standard
+// library in a group of its own when it landed next to standard ones, as
+// goimports would.
+func separateGroups(decl string, added map[string]bool) string {
+	lines := strings.Split(decl, "\n")
+	var out []string
+	for i, line := range lines {
+		path, isAdded := importLine(line)
+		if isAdded = isAdded && added[path]; isAdded && i > 0 {
+			if prev, ok := importLine(lines[i-1]); ok && isStd(prev) != isStd(path) {
+				out = append(out, "")
+			}
+		}
+		out = append(out, line)
+		if isAdded && i+1 < len(lines) {
+			if next, ok := importLine(lines[i+1]); ok && isStd(next) != isStd(path) {
+				out = append(out, "")
+			}
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+// importLine reads the path of a line `\t"path"` or `\tname "path"`.
+func importLine(line string) (string, bool) {
+	line = strings.TrimSpace(line)
+	if i := strings.IndexByte(line, '"'); i >= 0 {
+		if path, err := strconv.Unquote(line[i:]); err == nil {
+			return path, true
+		}
+	}
+	return "", false
+}
+
+// isStd reports whether an import path is the standard library's: its first
+// element has no dot.
+func isStd(path string) bool {
+	first, _, _ := strings.Cut(path, "/")
+	return !strings.Contains(first, ".")
 }
 
 // textEdit replaces src[start:end] with text.

@@ -109,7 +109,7 @@ func moves(prog *Program, stmts []StmtEffect) []string {
 }
 
 func (p Plan) keep(format string, args ...any) Plan {
-	p.Action, p.Reason = ActionKept, fmt.Sprintf(format, args...)
+	p.Action, p.Reason, p.Moves = ActionKept, fmt.Sprintf(format, args...), nil
 	return p
 }
 
