@@ -19,7 +19,9 @@ type fileRewrite struct {
 	dec     *decorator.Decorator
 	file    *dst.File
 	src     []byte
-	imports map[string]bool // paths the edits need
+	imports map[string]bool   // paths the edits need
+	names   map[string]string // package names of paths the file does not import yet
+	pkgPath string
 	edited  []*ast.FuncDecl
 }
 
@@ -61,8 +63,11 @@ func (fr *fileRewrite) rewriteSite(p Plan) error {
 		lit.Body.List[0].Decorations().Before = dst.NewLine
 	}
 	call := fr.dec.Dst.Nodes[site.Call].(*dst.CallExpr)
+	if len(p.Splits) > 0 {
+		return fr.placeSplit(p, sh, call, lit, append(head, dstMoved...))
+	}
 	if !sh.inline {
-		return fr.closure(site, call, lit, head, dstMoved, pooled)
+		return fr.closure(site, call, lit, append(head, dstMoved...), pooled)
 	}
 	container, index := fr.container(site)
 	sink := (*container)[index]
@@ -155,11 +160,34 @@ func plainBefore(call *ast.CallExpr, i int) bool {
 
 // closure replaces the wrapper call with a function literal called in
 // place: the callback's returns keep their meaning exactly.
-func (fr *fileRewrite) closure(site *Site, call *dst.CallExpr, lit *dst.FuncLit, head, moved []dst.Stmt, pooled bool) error {
-	stmts := append(head, moved...)
+func (fr *fileRewrite) closure(site *Site, call *dst.CallExpr, lit *dst.FuncLit, stmts []dst.Stmt, pooled bool) error {
 	if !pooled {
 		stmts = append(stmts, &dst.ReturnStmt{Results: []dst.Expr{dst.Clone(call).(dst.Expr)}})
 	}
+	return fr.closureOf(site, call, lit, stmts)
+}
+
+// placeSplit puts the moved statements and the split blocks in place of
+// the wrapper call: inlined for `return W(…)`, else in a closure.
+func (fr *fileRewrite) placeSplit(p Plan, sh shape, call *dst.CallExpr, lit *dst.FuncLit, moved []dst.Stmt) error {
+	tail, err := fr.splitTail(p, lit, call)
+	if err != nil {
+		return err
+	}
+	stmts := append(moved, tail...)
+	if !sh.inline || sh.sink != sinkReturn {
+		return fr.closureOf(p.Handler.Site, call, lit, stmts)
+	}
+	container, index := fr.container(p.Handler.Site)
+	stmts[0].Decorations().Start.Replace((*container)[index].Decorations().Start...)
+	stmts[len(stmts)-1].Decorations().End.Append((*container)[index].Decorations().End...)
+	rest := append(stmts, (*container)[index+1:]...)
+	*container = append((*container)[:index:index], rest...)
+	return nil
+}
+
+// closureOf replaces the wrapper call with `func() error { stmts }()`.
+func (fr *fileRewrite) closureOf(site *Site, call *dst.CallExpr, lit *dst.FuncLit, stmts []dst.Stmt) error {
 	for _, s := range stmts {
 		s.Decorations().Before = dst.NewLine
 	}

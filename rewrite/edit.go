@@ -81,7 +81,7 @@ func applyFile(prog *Program, f *ast.File, plans []Plan, indexes []int) (*FileEd
 	if err != nil {
 		return nil, nil, fmt.Errorf("apply: %s: %w", prog.Rel(name), err)
 	}
-	fr := &fileRewrite{prog: prog, info: pkg.TypesInfo, dec: dec, file: df, src: src, imports: map[string]bool{}}
+	fr := &fileRewrite{prog: prog, info: pkg.TypesInfo, dec: dec, file: df, src: src, imports: map[string]bool{}, names: map[string]string{}, pkgPath: pkg.PkgPath}
 	var failures []failure
 	edited := map[*ast.FuncDecl]bool{}
 	for _, i := range indexes {
@@ -107,6 +107,9 @@ func applyFile(prog *Program, f *ast.File, plans []Plan, indexes []int) (*FileEd
 	names := map[string]string{PooledPackage: "tenantpool"}
 	for path, imp := range pkg.Imports {
 		names[path] = imp.Name
+	}
+	for path, name := range fr.names {
+		names[path] = name
 	}
 	out, err := splice(src, f, prog.Fset, restored.Bytes(), edited, fr.imports, names)
 	if err != nil {

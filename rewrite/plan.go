@@ -27,7 +27,9 @@ type Plan struct {
 	// Start is the index of the first statement of the write block: the
 	// statements before it move onto the pooled handle. len(Stmts) for pooled.
 	Start int
-	Moves []string
+	// Splits are the cuts --split makes in the write block at slow calls.
+	Splits []Split
+	Moves  []string
 }
 
 // PlanOptions are the planner's switches.
@@ -63,17 +65,19 @@ func PlanHandler(prog *Program, h *Handler, opts PlanOptions) Plan {
 		start = pullReads(h.Site.Func.Pkg.TypesInfo, h.Stmts, first)
 	}
 	start, txOnly := keepTxOnlyCalls(h, start)
-	for _, s := range h.Stmts[start:] {
-		for _, ce := range s.Calls {
-			if ce.Effect.Has(rules.Slow) && !opts.Split {
-				return p.keep("slow call %s at %s would stay inside the write block (use --split to commit before it)", shortName(ce.Callee), prog.Position(ce.Node.Pos()))
-			}
+	if opts.Split {
+		splits, why := planSplits(prog, h, start)
+		if why != "" {
+			return p.keep("%s", why)
 		}
+		p.Splits = splits
+	} else if ce, ok := slowCall(h.Stmts[start:]); ok {
+		return p.keep("slow call %s at %s would stay inside the write block (use --split to commit before it)", shortName(ce.Callee), prog.Position(ce.Node.Pos()))
 	}
-	if txOnly != nil && start == 0 {
+	if txOnly != nil && start == 0 && len(p.Splits) == 0 {
 		return p.keep("%s at %s needs the concrete transaction type: its query stays in the transaction", types.ExprString(txOnly.Fun), prog.Position(txOnly.Pos()))
 	}
-	if start == 0 {
+	if start == 0 && len(p.Splits) == 0 {
 		p.Action = ActionUnchanged
 		return p
 	}
@@ -87,8 +91,20 @@ func PlanHandler(prog *Program, h *Handler, opts PlanOptions) Plan {
 	if start == len(h.Stmts) {
 		p.Action = ActionPooled
 	}
-	p.Moves = moves(prog, h.Stmts[:start])
+	p.Moves = append(moves(prog, h.Stmts[:start]), splitMoves(prog, h, p.Splits)...)
 	return p
+}
+
+// slowCall finds the first slow call in stmts.
+func slowCall(stmts []StmtEffect) (CallEffect, bool) {
+	for _, s := range stmts {
+		for _, ce := range s.Calls {
+			if ce.Effect.Has(rules.Slow) {
+				return ce, true
+			}
+		}
+	}
+	return CallEffect{}, false
 }
 
 // moves names what leaves the transaction: each query onto the pooled
