@@ -6,14 +6,33 @@ import (
 	"strings"
 
 	"github.com/txscope/txscope/rules"
+	"golang.org/x/tools/go/types/typeutil"
 )
+
+// handles are the objects that hold the transaction inside a body.
+type handles struct {
+	objs map[types.Object]bool
+	// methods maps a method value of the tx (`exec := tx.Exec`) to the
+	// method, so that calls through it are classified like tx.Exec(…).
+	methods map[types.Object]*types.Func
+}
+
+// methodValue is the tx method fun refers to through a method value, or nil.
+func (h handles) methodValue(info *types.Info, fun ast.Expr) *types.Func {
+	id, ok := ast.Unparen(fun).(*ast.Ident)
+	if !ok {
+		return nil
+	}
+	return h.methods[info.Uses[id]]
+}
 
 // trackAliases returns the objects that hold the transaction inside body:
 // the seeds and every variable assigned from them that can carry a handle
 // (`q := store.New(tx)`, `repo := Repo{tx: tx}`, `exec := tx.Exec`,
 // `ctx = context.WithValue(ctx, key, tx)`).
-func trackAliases(info *types.Info, body ast.Node, seeds []types.Object) map[types.Object]bool {
+func trackAliases(info *types.Info, body ast.Node, seeds []types.Object) handles {
 	aliases := map[types.Object]bool{}
+	methods := map[types.Object]*types.Func{}
 	for _, s := range seeds {
 		if s != nil {
 			aliases[s] = true
@@ -26,6 +45,11 @@ func trackAliases(info *types.Info, body ast.Node, seeds []types.Object) map[typ
 			if obj != nil && !aliases[obj] && becomesAlias(info, obj, rhs, aliases) {
 				aliases[obj] = true
 				changed = true
+				if sel, ok := ast.Unparen(rhs).(*ast.SelectorExpr); ok && funcSignature(obj.Type()) != nil {
+					if m, ok := info.Uses[sel.Sel].(*types.Func); ok {
+						methods[obj] = m
+					}
+				}
 			}
 		}
 		ast.Inspect(body, func(n ast.Node) bool {
@@ -46,7 +70,7 @@ func trackAliases(info *types.Info, body ast.Node, seeds []types.Object) map[typ
 			return true
 		})
 	}
-	return aliases
+	return handles{objs: aliases, methods: methods}
 }
 
 // pick is the right-hand side for the i-th left-hand side: its own, or the
@@ -62,7 +86,7 @@ func becomesAlias(info *types.Info, obj types.Object, rhs ast.Expr, aliases map[
 	if !mentions(info, rhs, aliases) {
 		return false
 	}
-	if carriesTx(obj.Type()) {
+	if carriesTx(obj.Type()) || presetAlias(info, rhs) {
 		return true
 	}
 	if sel, ok := ast.Unparen(rhs).(*ast.SelectorExpr); ok && funcSignature(obj.Type()) != nil {
@@ -86,6 +110,9 @@ func carriesTxDepth(t types.Type, depth int) bool {
 	if rules.IsTxType(t) || isQuerierInterface(t) || rules.IsPoolType(t) {
 		return true
 	}
+	if isLibraryType(t) {
+		return false // the internals of rows, statements and clients hold no tx of ours
+	}
 	switch u := types.Unalias(t).Underlying().(type) {
 	case *types.Pointer:
 		return carriesTxDepth(u.Elem(), depth)
@@ -97,6 +124,38 @@ func carriesTxDepth(t types.Type, depth int) bool {
 		}
 	}
 	return false
+}
+
+// isLibraryType reports whether t is a named type of the standard library or
+// of a database driver: its fields are implementation details.
+func isLibraryType(t types.Type) bool {
+	n, ok := types.Unalias(t).(*types.Named)
+	if !ok || n.Obj().Pkg() == nil {
+		return false
+	}
+	path := n.Obj().Pkg().Path()
+	first, _, _ := strings.Cut(path, "/")
+	return !strings.Contains(first, ".") || driverPackages[path]
+}
+
+var driverPackages = map[string]bool{
+	"github.com/jackc/pgx/v5": true, "github.com/jackc/pgx/v5/pgxpool": true, "github.com/jackc/pgx/v5/pgconn": true,
+	"github.com/jmoiron/sqlx": true, "gorm.io/gorm": true,
+}
+
+// presetAlias reports whether rhs is a call of a driver method whose result
+// is a handle on the same transaction (tx.Prepare, GORM chains).
+func presetAlias(info *types.Info, rhs ast.Expr) bool {
+	call, ok := ast.Unparen(rhs).(*ast.CallExpr)
+	if !ok {
+		return false
+	}
+	fn, _ := typeutil.Callee(info, call).(*types.Func)
+	if fn == nil {
+		return false
+	}
+	rule, ok := rules.Preset(fn)
+	return ok && rule.Alias
 }
 
 // isPooledHandle matches pools and tenant-scoped pooled handles: a query on

@@ -20,7 +20,7 @@ type fileRewrite struct {
 	file    *dst.File
 	src     []byte
 	imports map[string]bool   // paths the edits need
-	names   map[string]string // package names of paths the file does not import yet
+	names   map[string]string // package names by import path
 	pkgPath string
 	edited  []*ast.FuncDecl
 }

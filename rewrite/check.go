@@ -2,7 +2,6 @@ package rewrite
 
 import (
 	"fmt"
-	"go/ast"
 	"go/types"
 
 	"github.com/txscope/txscope/rules"
@@ -40,7 +39,7 @@ func Analyze(prog *Program) (*Analysis, error) {
 		return nil, err
 	}
 	if err := checkPatterns(prog, cfg); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("config: %w", err)
 	}
 	a := &Analysis{Prog: prog, Config: cfg, Wrappers: ws}
 	c := NewClassifier(prog, cfg)
@@ -49,6 +48,10 @@ func Analyze(prog *Program) (*Analysis, error) {
 		used[site.Wrapper] = true
 		h := &Handler{Site: site, Stmts: c.Body(site.Func.Pkg.TypesInfo, site.Callback.Body, []types.Object{site.Tx})}
 		h.Class = classify(h.Stmts)
+		if site.Wrapper.Middleware {
+			// The middleware validated the session in the transaction first.
+			h.Class = classify(append([]StmtEffect{{Effect: rules.Read}}, h.Stmts...))
+		}
 		a.Handlers = append(a.Handlers, h)
 		a.Findings = append(a.Findings, handlerFindings(h)...)
 	}
@@ -57,34 +60,6 @@ func Analyze(prog *Program) (*Analysis, error) {
 	}
 	a.Findings = append(a.Findings, scanProgram(prog, cfg)...)
 	return a, nil
-}
-
-// checkPatterns reports configured names that match no function in the
-// loaded program: a typo there would silently disable a rule.
-func checkPatterns(prog *Program, cfg *rules.Config) error {
-	if cfg.Path == "" {
-		return nil
-	}
-	var funcs []*types.Func
-	seen := map[*types.Func]bool{}
-	for _, pkg := range prog.Packages {
-		for _, m := range []map[*ast.Ident]types.Object{pkg.TypesInfo.Defs, pkg.TypesInfo.Uses} {
-			for _, obj := range m {
-				if fn, ok := obj.(*types.Func); ok && !seen[fn.Origin()] {
-					seen[fn.Origin()] = true
-					funcs = append(funcs, fn.Origin())
-				}
-			}
-		}
-	}
-	return cfg.Unmatched(func(p rules.Pattern) bool {
-		for _, fn := range funcs {
-			if p.Match(fn) {
-				return true
-			}
-		}
-		return false
-	})
 }
 
 // classify names the handler's class from its statements: read-only when

@@ -60,16 +60,17 @@ func NewClassifier(prog *Program, cfg *rules.Config) *Classifier {
 // Body classifies each top-level statement of body, where seeds are the
 // objects holding the transaction (the callback's tx parameter).
 func (c *Classifier) Body(info *types.Info, body *ast.BlockStmt, seeds []types.Object) []StmtEffect {
-	aliases := trackAliases(info, body, seeds)
+	h := trackAliases(info, body, seeds)
 	out := make([]StmtEffect, 0, len(body.List))
 	for _, s := range body.List {
-		out = append(out, c.stmt(info, s, aliases, body))
+		out = append(out, c.stmt(info, s, h, body))
 	}
 	return out
 }
 
 // stmt joins the effects of every call and tx use under s.
-func (c *Classifier) stmt(info *types.Info, s ast.Stmt, aliases map[types.Object]bool, scope ast.Node) StmtEffect {
+func (c *Classifier) stmt(info *types.Info, s ast.Stmt, h handles, scope ast.Node) StmtEffect {
+	aliases := h.objs
 	se := StmtEffect{Stmt: s}
 	add := func(ce CallEffect) {
 		se.Effect |= ce.Effect
@@ -92,7 +93,7 @@ func (c *Classifier) stmt(info *types.Info, s ast.Stmt, aliases map[types.Object
 				add(CallEffect{Node: node, Effect: rules.Escapes, Why: "tx stored outside the callback"})
 			}
 		case *ast.CallExpr:
-			add(c.call(info, n, aliases))
+			add(c.call(info, n, h))
 		}
 		return true
 	})
@@ -124,13 +125,17 @@ func containsPos(n ast.Node, pos token.Pos) bool {
 }
 
 // call is the effect of one call expression given the tx aliases in scope.
-func (c *Classifier) call(info *types.Info, call *ast.CallExpr, aliases map[types.Object]bool) CallEffect {
+func (c *Classifier) call(info *types.Info, call *ast.CallExpr, h handles) CallEffect {
 	if tv, ok := info.Types[call.Fun]; ok && (tv.IsType() || tv.IsBuiltin()) {
 		return CallEffect{Node: call}
 	}
+	aliases := h.objs
 	fn, _ := typeutil.Callee(info, call).(*types.Func)
 	recv := receiverExpr(call, fn)
 	onTx := recv != nil && mentions(info, recv, aliases) && carriesTx(info.TypeOf(recv))
+	if m := h.methodValue(info, call.Fun); fn == nil && m != nil {
+		fn, onTx = m, true
+	}
 	txArgs := aliasArgs(info, call, aliases)
 	if fn == nil {
 		if onTx || len(txArgs) > 0 || mentions(info, call.Fun, aliases) {
@@ -165,6 +170,9 @@ func (c *Classifier) method(info *types.Info, call *ast.CallExpr, fn *types.Func
 		return c.summarize(fn, txArgs)
 	}
 	if rule.SQLArg < 0 || rule.SQLArg >= len(call.Args) {
+		if isGormClauses(fn) {
+			return rules.ClausesEffect(argTypes(info, call)), "GORM clauses"
+		}
 		return rule.Effect, "driver method"
 	}
 	text, ok := readSQL(info, call.Args[rule.SQLArg])
@@ -236,4 +244,18 @@ func aliasArgs(info *types.Info, call *ast.CallExpr, aliases map[types.Object]bo
 func isFuncLit(e ast.Expr) bool {
 	_, ok := ast.Unparen(e).(*ast.FuncLit)
 	return ok
+}
+
+// isGormClauses matches (*gorm.DB).Clauses, whose effect depends on the
+// types of the clauses passed.
+func isGormClauses(fn *types.Func) bool {
+	return rules.FuncName(fn) == "gorm.io/gorm.(*DB).Clauses"
+}
+
+func argTypes(info *types.Info, call *ast.CallExpr) []types.Type {
+	ts := make([]types.Type, len(call.Args))
+	for i, a := range call.Args {
+		ts[i] = info.TypeOf(a)
+	}
+	return ts
 }

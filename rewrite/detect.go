@@ -1,9 +1,15 @@
 package rewrite
 
-import "github.com/txscope/txscope/rules"
+import (
+	"path"
+	"strings"
+
+	"github.com/txscope/txscope/rules"
+)
 
 // DetectConfig is the configuration `txscope init` writes: the detected
-// wrappers and their tenant setting, on top of the defaults.
+// wrappers, their tenant setting and the pool their transactions begin on,
+// on top of the defaults.
 func DetectConfig(prog *Program) (*rules.Config, error) {
 	cfg := rules.Default()
 	ws, err := FindWrappers(prog, cfg)
@@ -16,7 +22,21 @@ func DetectConfig(prog *Program) (*rules.Config, error) {
 	}
 	for _, w := range list {
 		cfg.Wrappers = append(cfg.Wrappers, rules.MustPattern(rules.FuncName(w.Func)))
-		cfg.Tenant.Setting = w.Setting
+		cfg.Tenant.Setting, cfg.Tenant.SettingSet = w.Setting, true
+		if pool := configPool(w.Pool); pool != "" {
+			cfg.Pooled = "tenantpool.For(" + pool + ", {tenant})"
+		}
 	}
 	return cfg, nil
+}
+
+// configPool renders a detected pool for the pooled template: {recv} and
+// {argN} stay placeholders; a package variable is written qualified by its
+// package name for a person to check.
+func configPool(pool string) string {
+	if rest, ok := strings.CutPrefix(pool, "{pkg "); ok {
+		pkgPath, name, _ := strings.Cut(rest, "}")
+		return path.Base(pkgPath) + name
+	}
+	return pool
 }

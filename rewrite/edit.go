@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dave/dst"
 	"github.com/dave/dst/decorator"
 	"golang.org/x/tools/go/ast/astutil"
 )
@@ -27,16 +28,30 @@ type FileEdit struct {
 
 // failure ties an edit that could not be made to its plan.
 type failure struct {
-	plan int
+	plan int    // the plan it belongs to, -1 for a middleware migration
+	file string // the file it was found in
 	err  error
 }
 
 // Apply renders the pooled and narrowed plans (and the wrapper fixes) into
 // new file contents, in memory. A plan whose edit cannot be made comes
 // back as a failure; the other plans still apply.
-func Apply(prog *Program, plans []Plan) ([]FileEdit, []failure, error) {
+func Apply(prog *Program, plans []Plan, chains []*ChainPlan) ([]FileEdit, []failure, error) {
 	byFile := map[*ast.File][]int{}
 	var files []*ast.File
+	ops := map[*ast.File][]chainOp{}
+	for _, cp := range chains {
+		if cp.Failed != "" {
+			continue
+		}
+		for _, op := range cp.ops(prog) {
+			if byFile[op.file] == nil {
+				files = append(files, op.file)
+				byFile[op.file] = []int{}
+			}
+			ops[op.file] = append(ops[op.file], op)
+		}
+	}
 	for i, p := range plans {
 		if p.Action != ActionPooled && p.Action != ActionNarrowed {
 			continue
@@ -56,7 +71,7 @@ func Apply(prog *Program, plans []Plan) ([]FileEdit, []failure, error) {
 	var edits []FileEdit
 	var failures []failure
 	for _, f := range files {
-		edit, failed, err := applyFile(prog, f, plans, byFile[f])
+		edit, failed, err := applyFile(prog, f, plans, byFile[f], ops[f])
 		if err != nil {
 			return nil, nil, err
 		}
@@ -69,7 +84,7 @@ func Apply(prog *Program, plans []Plan) ([]FileEdit, []failure, error) {
 	return edits, failures, nil
 }
 
-func applyFile(prog *Program, f *ast.File, plans []Plan, indexes []int) (*FileEdit, []failure, error) {
+func applyFile(prog *Program, f *ast.File, plans []Plan, indexes []int, ops []chainOp) (*FileEdit, []failure, error) {
 	name := prog.Fset.Position(f.Pos()).Filename
 	src, err := prog.fileContent(name)
 	if err != nil {
@@ -81,12 +96,16 @@ func applyFile(prog *Program, f *ast.File, plans []Plan, indexes []int) (*FileEd
 	if err != nil {
 		return nil, nil, fmt.Errorf("apply: %s: %w", prog.Rel(name), err)
 	}
-	fr := &fileRewrite{prog: prog, info: pkg.TypesInfo, dec: dec, file: df, src: src, imports: map[string]bool{}, names: map[string]string{}, pkgPath: pkg.PkgPath}
+	names := map[string]string{PooledPackage: "tenantpool"}
+	for path, imp := range pkg.Imports {
+		names[path] = imp.Name
+	}
+	fr := &fileRewrite{prog: prog, info: pkg.TypesInfo, dec: dec, file: df, src: src, imports: map[string]bool{}, names: names, pkgPath: pkg.PkgPath}
 	var failures []failure
 	edited := map[*ast.FuncDecl]bool{}
 	for _, i := range indexes {
 		if err := fr.rewriteSite(plans[i]); err != nil {
-			failures = append(failures, failure{plan: i, err: err})
+			failures = append(failures, failure{plan: i, file: name, err: err})
 			continue
 		}
 		edited[plans[i].Handler.Site.Func.Decl] = true
@@ -97,21 +116,36 @@ func applyFile(prog *Program, f *ast.File, plans []Plan, indexes []int) (*FileEd
 			edited[fix.wrapper.Source.Decl] = true
 		}
 	}
-	if len(edited) == 0 {
+	inserts := map[*ast.FuncDecl][]byte{}
+	removed := map[*ast.FuncDecl]bool{}
+	for _, op := range ops {
+		if op.remove {
+			removed[op.decl] = true
+			continue
+		}
+		if op.variant != "" {
+			text, err := variantText(prog, f, src, op, fr.imports, fr.names)
+			if err != nil {
+				failures = append(failures, failure{plan: -1, file: name, err: err})
+				continue
+			}
+			inserts[op.decl] = append(inserts[op.decl], text...)
+			continue
+		}
+		if err := op.edit(fr); err != nil {
+			failures = append(failures, failure{plan: -1, file: name, err: err})
+			continue
+		}
+		edited[op.decl] = true
+	}
+	if len(edited) == 0 && len(inserts) == 0 && len(removed) == 0 {
 		return nil, failures, nil
 	}
 	var restored bytes.Buffer
 	if err := decorator.Fprint(&restored, df); err != nil {
 		return nil, nil, fmt.Errorf("apply: %s: %w", prog.Rel(name), err)
 	}
-	names := map[string]string{PooledPackage: "tenantpool"}
-	for path, imp := range pkg.Imports {
-		names[path] = imp.Name
-	}
-	for path, name := range fr.names {
-		names[path] = name
-	}
-	out, err := splice(src, f, prog.Fset, restored.Bytes(), edited, fr.imports, names)
+	out, err := splice(src, f, prog.Fset, restored.Bytes(), declEdits{edited, inserts, removed}, fr.imports, fr.names)
 	if err != nil {
 		return nil, nil, fmt.Errorf("apply: %s: %w", prog.Rel(name), err)
 	}
@@ -124,7 +158,15 @@ func applyFile(prog *Program, f *ast.File, plans []Plan, indexes []int) (*FileEd
 // splice copies the edited functions from the restored file into the
 // original source, so everything else stays byte-identical, then fixes the
 // imports: adds what the edits need, drops what nothing uses any more.
-func splice(src []byte, orig *ast.File, fset *token.FileSet, restored []byte, edited map[*ast.FuncDecl]bool, imports map[string]bool, names map[string]string) ([]byte, error) {
+// declEdits says what happens to declarations: edited in the restored
+// file, followed by inserted text, or removed.
+type declEdits struct {
+	edited  map[*ast.FuncDecl]bool
+	inserts map[*ast.FuncDecl][]byte
+	removed map[*ast.FuncDecl]bool
+}
+
+func splice(src []byte, orig *ast.File, fset *token.FileSet, restored []byte, de declEdits, imports map[string]bool, names map[string]string) ([]byte, error) {
 	rfset := token.NewFileSet()
 	rfile, err := parser.ParseFile(rfset, "", restored, parser.ParseComments)
 	if err != nil {
@@ -132,22 +174,34 @@ func splice(src []byte, orig *ast.File, fset *token.FileSet, restored []byte, ed
 	}
 	replacements := map[int]*ast.FuncDecl{} // original decl index → restored decl
 	for i, d := range orig.Decls {
-		if fd, ok := d.(*ast.FuncDecl); ok && edited[fd] {
+		if fd, ok := d.(*ast.FuncDecl); ok && de.edited[fd] {
 			replacements[i] = rfile.Decls[i].(*ast.FuncDecl)
 		}
 	}
 	var out bytes.Buffer
 	last := 0
-	for i := range orig.Decls {
-		rd, ok := replacements[i]
-		if !ok {
+	for i, d := range orig.Decls {
+		od, isFunc := d.(*ast.FuncDecl)
+		rd, replaced := replacements[i]
+		if !isFunc || (!replaced && de.inserts[od] == nil && !de.removed[od]) {
 			continue
 		}
-		od := orig.Decls[i].(*ast.FuncDecl)
 		start, end := declRange(fset, od)
-		rstart, rend := declRange(rfset, rd)
-		out.Write(src[last:start])
-		out.Write(restored[rstart:rend])
+		if de.removed[od] {
+			out.Write(src[last:start])
+			last = end
+			continue
+		}
+		out.Write(src[last:end])
+		if replaced {
+			rstart, rend := declRange(rfset, rd)
+			out.Truncate(out.Len() - (end - start))
+			out.Write(restored[rstart:rend])
+		}
+		if text := de.inserts[od]; text != nil {
+			out.WriteString("\n\n")
+			out.Write(text)
+		}
 		last = end
 	}
 	out.Write(src[last:])
@@ -351,4 +405,44 @@ func (p *Program) fileContent(name string) ([]byte, error) {
 		return nil, fmt.Errorf("load: %w", err)
 	}
 	return data, nil
+}
+
+// variantText renders a copy of op.decl with op's edits and the variant's
+// name, for incremental migration: the original stays for its other callers.
+func variantText(prog *Program, f *ast.File, src []byte, op chainOp, imports map[string]bool, names map[string]string) ([]byte, error) {
+	dec := decorator.NewDecorator(prog.Fset)
+	df, err := dec.DecorateFile(f)
+	if err != nil {
+		return nil, err
+	}
+	pkg := prog.index().files[f]
+	fr := &fileRewrite{prog: prog, info: pkg.TypesInfo, dec: dec, file: df, src: src, imports: imports, names: names}
+	if err := op.edit(fr); err != nil {
+		return nil, err
+	}
+	index := -1
+	for i, d := range f.Decls {
+		if d == op.decl {
+			index = i
+		}
+	}
+	fd := dec.Dst.Nodes[op.decl].(*dst.FuncDecl)
+	old := fd.Name.Name
+	fd.Name.Name = op.variant
+	for i, c := range fd.Decs.Start {
+		fd.Decs.Start[i] = strings.Replace(c, "// "+old+" ", "// "+op.variant+" ", 1)
+	}
+	fd.Decs.Start.Append("//", "// "+op.variant+" is "+old+" on a tenant-scoped pooled handle instead of a transaction,")
+	fd.Decs.Start.Append("// for the handlers that open WithTenant around their own writes.")
+	var restored bytes.Buffer
+	if err := decorator.Fprint(&restored, df); err != nil {
+		return nil, err
+	}
+	rfset := token.NewFileSet()
+	rfile, err := parser.ParseFile(rfset, "", restored.Bytes(), parser.ParseComments)
+	if err != nil {
+		return nil, err
+	}
+	start, end := declRange(rfset, rfile.Decls[index].(*ast.FuncDecl))
+	return restored.Bytes()[start:end], nil
 }

@@ -36,17 +36,21 @@ func (s *Site) Name() string {
 // Wrappers holds the tenant wrappers of a program: configured by pattern,
 // or detected from their bodies.
 type Wrappers struct {
-	prog     *Program
-	patterns []rules.Pattern
-	setting  string
-	byFunc   map[*types.Func]*Wrapper
+	prog       *Program
+	patterns   []rules.Pattern
+	middleware []rules.Pattern
+	setting    string
+	byFunc     map[*types.Func]*Wrapper
+	// byName finds a detected wrapper from the other variant of its package
+	// (with --tests, callers outside the tests see "p", detection "p [p.test]").
+	byName map[string]*Wrapper
 }
 
 // FindWrappers resolves the wrappers. Without configured patterns it
 // detects them; detection that finds several tenant settings is ambiguous
 // and the error shows the configuration to write.
 func FindWrappers(prog *Program, cfg *rules.Config) (*Wrappers, error) {
-	ws := &Wrappers{prog: prog, patterns: cfg.Wrappers, setting: cfg.Tenant.Setting, byFunc: map[*types.Func]*Wrapper{}}
+	ws := &Wrappers{prog: prog, patterns: cfg.Wrappers, middleware: cfg.Middleware, setting: cfg.Tenant.Setting, byFunc: map[*types.Func]*Wrapper{}, byName: map[string]*Wrapper{}}
 	if len(cfg.Wrappers) > 0 {
 		return ws, nil
 	}
@@ -58,6 +62,7 @@ func FindWrappers(prog *Program, cfg *rules.Config) (*Wrappers, error) {
 		}
 		if w := analyzeWrapper(prog, src, fn); w != nil {
 			ws.byFunc[fn] = w
+			ws.byName[rules.FuncName(fn)] = w
 			settings[w.Setting] = true
 		}
 	})
@@ -94,21 +99,51 @@ func (ws *Wrappers) Lookup(fn *types.Func) *Wrapper {
 	if w, ok := ws.byFunc[fn]; ok {
 		return w
 	}
-	if !ws.configured(fn) {
+	if w, ok := ws.byName[rules.FuncName(fn)]; ok {
+		return w
+	}
+	var w *Wrapper
+	switch {
+	case matchAny(ws.patterns, fn):
+		w = ws.configuredWrapper(fn)
+	case matchAny(ws.middleware, fn):
+		w = ws.middlewareWrapper(fn)
+	default:
 		return nil
 	}
-	w := ws.configuredWrapper(fn)
 	ws.byFunc[fn] = w
 	return w
 }
 
-func (ws *Wrappers) configured(fn *types.Func) bool {
-	for _, p := range ws.patterns {
+func matchAny(patterns []rules.Pattern, fn *types.Func) bool {
+	for _, p := range patterns {
 		if p.Match(fn) {
 			return true
 		}
 	}
 	return false
+}
+
+// middlewareWrapper describes a configured middleware. The handler's error
+// goes back through the wrapper it calls, which rolls back.
+func (ws *Wrappers) middlewareWrapper(fn *types.Func) *Wrapper {
+	cb, _ := middlewareCallback(fn.Type().(*types.Signature))
+	w := &Wrapper{Func: fn, Callback: cb, Tenant: -1, Setting: ws.setting, RollsBack: true, Middleware: true}
+	w.Source, _ = ws.prog.Source(fn)
+	return w
+}
+
+// inside reports whether a function is a wrapper or middleware itself:
+// the calls in its body open the transaction for its callers' callbacks.
+func (ws *Wrappers) inside(info *types.Info, decl *ast.FuncDecl) bool {
+	self, _ := info.Defs[decl.Name].(*types.Func)
+	if self == nil {
+		return false
+	}
+	if w := ws.byFunc[self]; w != nil && w.Source.Decl == decl {
+		return true
+	}
+	return matchAny(ws.middleware, self)
 }
 
 // configuredWrapper reads a configured wrapper's body when it is loaded;
@@ -147,7 +182,7 @@ func callbackCall(src funcSource, cbVar types.Object) *ast.CallExpr {
 }
 
 // errNoWrapper explains an empty result when nothing was configured or found.
-var errNoWrapper = errors.New("no tenant wrapper found: name it under wrappers in txscope.yaml (see txscope init)")
+var errNoWrapper = errors.New("detect: no tenant wrapper found: no function sets set_config('app.…') or SET LOCAL app.… on a tx before running its callback; name yours under wrappers in txscope.yaml")
 
 // Find lists every wrapper call with a function-literal callback, in any
 // function of a non-generated file, in source order. Calls inside the
@@ -156,7 +191,7 @@ func Find(prog *Program, ws *Wrappers) []*Site {
 	var sites []*Site
 	prog.EachFunc(func(src funcSource) {
 		info := src.Pkg.TypesInfo
-		if self, _ := info.Defs[src.Decl.Name].(*types.Func); self != nil && ws.byFunc[self] != nil && ws.byFunc[self].Source.Decl == src.Decl {
+		if ws.inside(info, src.Decl) {
 			return
 		}
 		ast.Inspect(src.Decl.Body, func(n ast.Node) bool {
@@ -176,20 +211,24 @@ func Find(prog *Program, ws *Wrappers) []*Site {
 			if !ok {
 				return true
 			}
-			sites = append(sites, &Site{Wrapper: w, Call: call, Callback: lit, Tx: litTxParam(info, lit, fn), Func: src})
+			sites = append(sites, &Site{Wrapper: w, Call: call, Callback: lit, Tx: litTxParam(info, lit, w), Func: src})
 			return true
 		})
 	})
 	return sites
 }
 
-// litTxParam finds the callback literal's transaction parameter by type.
-func litTxParam(info *types.Info, lit *ast.FuncLit, wrapper *types.Func) types.Object {
+// litTxParam finds the callback literal's transaction parameter by type:
+// for a middleware, the parameter that carries the tx.
+func litTxParam(info *types.Info, lit *ast.FuncLit, w *Wrapper) types.Object {
 	sig, _ := info.TypeOf(lit).(*types.Signature)
 	if sig == nil {
 		return nil
 	}
-	i := txParam(sig, wrapper.Type().(*types.Signature))
+	i := txParam(sig, w.Func.Type().(*types.Signature))
+	if w.Middleware {
+		i = carrierParam(sig)
+	}
 	if i < 0 {
 		return nil
 	}

@@ -26,7 +26,7 @@ func (p *Program) index() *index {
 		return p.idx
 	}
 	idx := &index{funcs: map[*types.Func]funcSource{}, files: map[*ast.File]*packages.Package{}}
-	for _, pkg := range p.Packages {
+	for _, pkg := range append(p.Packages[:len(p.Packages):len(p.Packages)], p.replaced...) {
 		for _, f := range pkg.Syntax {
 			idx.files[f] = pkg
 			for _, d := range f.Decls {

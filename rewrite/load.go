@@ -42,10 +42,13 @@ type Program struct {
 	Generated map[*ast.File]bool
 	options   LoadOptions
 	idx       *index
+	// replaced are the non-test variants of packages loaded with their
+	// tests: indexed for summaries, never reported on.
+	replaced []*packages.Package
 }
 
 const loadMode = packages.NeedName | packages.NeedFiles | packages.NeedSyntax |
-	packages.NeedTypes | packages.NeedTypesInfo | packages.NeedModule | packages.NeedImports
+	packages.NeedTypes | packages.NeedTypesInfo | packages.NeedModule | packages.NeedImports | packages.NeedForTest
 
 // Load type-checks the target packages. Dependencies come from export data;
 // only the targets are parsed. A package with errors fails the whole load.
@@ -54,13 +57,17 @@ func Load(opts LoadOptions) (*Program, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load: %w", err)
 	}
-	root, err := moduleRoot(dir)
+	root, inModule, err := moduleRoot(dir)
 	if err != nil {
 		return nil, fmt.Errorf("load: %w", err)
 	}
 	patterns := opts.Patterns
-	if len(patterns) == 0 {
+	switch {
+	case len(patterns) > 0:
+	case inModule:
 		patterns = []string{"./..."}
+	default:
+		patterns = []string{"work"} // every package of the workspace's modules
 	}
 	cfg := &packages.Config{
 		Mode:    loadMode,
@@ -84,14 +91,14 @@ func Load(opts LoadOptions) (*Program, error) {
 	if err := supportError(support); err != nil {
 		return nil, err
 	}
-	pkgs = targets(pkgs)
+	pkgs, replaced := targets(pkgs)
 	if err := firstError(root, pkgs); err != nil {
 		return nil, err
 	}
 	if len(pkgs) == 0 {
-		return nil, fmt.Errorf("load: no Go packages match %s", strings.Join(patterns, " "))
+		return nil, fmt.Errorf("load: %s", goListProblem(cfg, patterns))
 	}
-	prog := &Program{Fset: cfg.Fset, Root: root, Config: config, Support: support, Packages: pkgs, Generated: map[*ast.File]bool{}, options: opts}
+	prog := &Program{Fset: cfg.Fset, Root: root, Config: config, Support: support, Packages: pkgs, Generated: map[*ast.File]bool{}, options: opts, replaced: replaced}
 	for _, p := range pkgs {
 		for _, f := range p.Syntax {
 			if ast.IsGenerated(f) {
@@ -100,6 +107,18 @@ func Load(opts LoadOptions) (*Program, error) {
 		}
 	}
 	return prog, nil
+}
+
+// goListProblem explains an empty load: packages.Load drops what the go
+// command says when it refuses to list anything (go.mod out of date).
+func goListProblem(cfg *packages.Config, patterns []string) string {
+	cmd := exec.Command("go", append(append([]string{"list"}, cfg.BuildFlags...), patterns...)...)
+	cmd.Dir = cfg.Dir
+	out, err := cmd.CombinedOutput()
+	if msg := strings.Join(strings.Fields(string(out)), " "); err != nil && msg != "" {
+		return strings.TrimPrefix(msg, "go: ")
+	}
+	return "no Go packages match " + strings.Join(patterns, " ")
 }
 
 // ConfigFile is the configuration's name at the module root.
@@ -130,20 +149,25 @@ func orDot(dir string) string {
 }
 
 // moduleRoot is the directory of go.work when one is in use, else of go.mod.
-func moduleRoot(dir string) (string, error) {
-	for _, v := range []string{"GOWORK", "GOMOD"} {
-		cmd := exec.Command("go", "env", v)
-		cmd.Dir = dir
-		out, err := cmd.Output()
-		if err != nil {
-			return "", fmt.Errorf("go env %s: %w", v, err)
-		}
-		path := strings.TrimSpace(string(out))
-		if path != "" && path != "off" && path != os.DevNull {
-			return filepath.Dir(path), nil
-		}
+// inModule tells whether dir belongs to a module: the root of a workspace
+// that is not itself a module does not.
+func moduleRoot(dir string) (root string, inModule bool, err error) {
+	cmd := exec.Command("go", "env", "GOWORK", "GOMOD")
+	cmd.Dir = dir
+	out, err := cmd.Output()
+	if err != nil {
+		return "", false, fmt.Errorf("go env: %w", err)
 	}
-	return "", errors.New("not inside a Go module (no go.mod found)")
+	work, mod, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
+	work, mod = strings.TrimSpace(work), strings.TrimSpace(mod)
+	inModule = mod != "" && mod != os.DevNull
+	switch {
+	case work != "" && work != "off":
+		return filepath.Dir(work), inModule, nil
+	case inModule:
+		return filepath.Dir(mod), true, nil
+	}
+	return "", false, errors.New("not inside a Go module (no go.mod found)")
 }
 
 // splitSupport separates the support packages from the targets.
@@ -173,30 +197,34 @@ func supportError(support []*packages.Package) error {
 	return nil
 }
 
-// targets drops vendored packages and the synthesized test mains, and keeps
-// one variant per package: with --tests, "p [p.test]" replaces "p".
-func targets(pkgs []*packages.Package) []*packages.Package {
+// targets drops packages outside the main modules (vendored ones) and the
+// synthesized test mains, and keeps one variant per package: with --tests,
+// "p [p.test]" replaces "p". The replaced variants come back separately:
+// code outside p's tests refers to them, so their functions stay indexed.
+func targets(pkgs []*packages.Package) (out, replaced []*packages.Package) {
 	tested := map[string]bool{}
 	for _, p := range pkgs {
 		if p.ForTest != "" && p.PkgPath == p.ForTest {
 			tested[p.PkgPath] = true
 		}
 	}
-	var out []*packages.Package
 	for _, p := range pkgs {
 		switch {
 		case strings.HasSuffix(p.PkgPath, ".test"),
-			strings.Contains("/"+p.PkgPath+"/", "/vendor/"),
-			p.ForTest == "" && tested[p.PkgPath]:
-			continue
+			p.Module == nil || !p.Module.Main: // vendored or outside the main modules
+		case p.ForTest == "" && tested[p.PkgPath]:
+			replaced = append(replaced, p)
+		default:
+			out = append(out, p)
 		}
-		out = append(out, p)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	return out
+	return out, replaced
 }
 
 // firstError reports the first package error as "load: path:line:col: msg".
+// Errors with a position come first: the go command's compile failure
+// ("# pkg" then the compiler's lines) repeats what the type checker says.
 func firstError(root string, pkgs []*packages.Package) error {
 	var errs []packages.Error
 	packages.Visit(pkgs, nil, func(p *packages.Package) {
@@ -205,12 +233,15 @@ func firstError(root string, pkgs []*packages.Package) error {
 	if len(errs) == 0 {
 		return nil
 	}
+	sort.SliceStable(errs, func(i, j int) bool { return hasPos(errs[i]) && !hasPos(errs[j]) })
 	e := errs[0]
-	if e.Pos == "" || e.Pos == "-" {
-		return fmt.Errorf("load: %s", e.Msg)
+	if !hasPos(e) {
+		return fmt.Errorf("load: %s", strings.Join(strings.Fields(e.Msg), " "))
 	}
 	return fmt.Errorf("load: %s: %s", relPos(root, e.Pos), e.Msg)
 }
+
+func hasPos(e packages.Error) bool { return e.Pos != "" && e.Pos != "-" }
 
 // relPos shortens an absolute "file:line:col" to a path relative to root.
 func relPos(root, pos string) string {

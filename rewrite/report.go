@@ -12,9 +12,20 @@ import (
 
 // Report is the plain-data result of a run, printed as text, JSON or SARIF.
 type Report struct {
-	Handlers []HandlerReport `json:"handlers"`
-	Findings []Diagnostic    `json:"findings"`
-	Summary  string          `json:"summary,omitempty"`
+	Handlers   []HandlerReport    `json:"handlers"`
+	Findings   []Diagnostic       `json:"findings"`
+	Summary    string             `json:"summary,omitempty"`
+	Middleware []MiddlewareReport `json:"middleware,omitempty"`
+}
+
+// MiddlewareReport says how a middleware's transaction moved.
+type MiddlewareReport struct {
+	Func           string   `json:"func"`
+	Pos            string   `json:"pos"`
+	Handlers       int      `json:"handlers"`
+	Action         string   `json:"action"`
+	Reason         string   `json:"reason,omitempty"`
+	LeftOnOriginal []string `json:"left_on_original,omitempty"`
 }
 
 // HandlerReport is one wrapped function.
@@ -106,9 +117,13 @@ func (a *Analysis) diagnostics(findings []Finding) []Diagnostic {
 	return out
 }
 
-// WriteText prints one line per handler, then the findings.
+// WriteText prints one line per handler, then the findings; a report with
+// neither says so, since a wrapper that was not detected looks the same.
 func (r *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
+	if len(r.Handlers) == 0 && len(r.Findings) == 0 {
+		b.WriteString("no tenant wrapper calls found (name the wrapper in txscope.yaml if it was not detected)\n")
+	}
 	for _, h := range r.Handlers {
 		fmt.Fprintf(&b, "%s: %s: %s", h.Pos, h.Func, h.Class)
 		if h.Action != "" {
@@ -120,6 +135,16 @@ func (r *Report) WriteText(w io.Writer) error {
 		b.WriteString("\n")
 		for _, m := range h.Moves {
 			fmt.Fprintf(&b, "\t%s\n", m)
+		}
+	}
+	for _, m := range r.Middleware {
+		fmt.Fprintf(&b, "%s: middleware %s (%d handlers): %s", m.Pos, m.Func, m.Handlers, m.Action)
+		if m.Reason != "" {
+			fmt.Fprintf(&b, ": %s", m.Reason)
+		}
+		b.WriteString("\n")
+		for _, h := range m.LeftOnOriginal {
+			fmt.Fprintf(&b, "\tleft on the original: %s\n", h)
 		}
 	}
 	for _, d := range r.Findings {

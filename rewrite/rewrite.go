@@ -20,6 +20,7 @@ type Options struct {
 type Result struct {
 	Analysis *Analysis
 	Plans    []Plan
+	Chains   []*ChainPlan
 	Edits    []FileEdit
 }
 
@@ -35,9 +36,13 @@ func Rewrite(prog *Program, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Analysis: a}
+	res := &Result{Analysis: a, Chains: planChains(prog, a, opts)}
+	inChain := map[*Site]bool{}
+	for _, cp := range res.Chains {
+		inChain[cp.Middleware.realSite()] = true
+	}
 	for _, h := range a.Handlers {
-		if opts.Only != nil && !opts.Only.MatchString(h.Site.Name()) {
+		if inChain[h.Site] || (opts.Only != nil && !opts.Only.MatchString(h.Site.Name())) {
 			continue
 		}
 		p := PlanHandler(prog, h, opts.PlanOptions)
@@ -47,7 +52,7 @@ func Rewrite(prog *Program, opts Options) (*Result, error) {
 		res.Plans = append(res.Plans, p)
 	}
 	for round := 0; ; round++ {
-		edits, failures, err := Apply(prog, res.Plans)
+		edits, failures, err := Apply(prog, res.Plans, res.Chains)
 		if err != nil {
 			return nil, err
 		}
@@ -64,6 +69,12 @@ func Rewrite(prog *Program, opts Options) (*Result, error) {
 			return nil, fmt.Errorf("verify: rewrites still fail after %d rounds: %v", round, failures[0].err)
 		}
 		for _, f := range failures {
+			if res.dropChains(f) {
+				continue
+			}
+			if f.plan < 0 {
+				return nil, fmt.Errorf("verify: %v", f.err)
+			}
 			if p := res.Plans[f.plan]; p.Action != ActionKept {
 				res.Plans[f.plan] = p.keep("%s: %v", stage, f.err)
 			}
@@ -88,9 +99,59 @@ func (r *Result) Report() *Report {
 		hr.Action, hr.Reason, hr.Moves = p.Action, p.Reason, p.Moves
 		handlers = append(handlers, hr)
 	}
+	all := append([]Plan{}, r.Plans...)
+	for _, cp := range r.Chains {
+		for _, p := range cp.reportPlans() {
+			hr := r.Analysis.handlerReport(p.Handler)
+			hr.Wrapper = rules.FuncName(cp.Middleware.Func)
+			hr.Action, hr.Reason, hr.Moves = p.Action, p.Reason, p.Moves
+			handlers = append(handlers, hr)
+			all = append(all, p)
+		}
+	}
 	rep.Handlers = handlers
-	rep.Summary = countActions(r.Plans)
+	rep.Middleware = r.middlewareReports()
+	rep.Summary = countActions(all)
 	return rep
+}
+
+// middlewareReports says how each middleware moved.
+func (r *Result) middlewareReports() []MiddlewareReport {
+	var out []MiddlewareReport
+	for _, cp := range r.Chains {
+		m := cp.Middleware
+		mr := MiddlewareReport{Func: rules.FuncName(m.Func), Pos: r.Analysis.Prog.Position(m.Src.Decl.Pos()), Handlers: len(m.Handlers)}
+		switch {
+		case cp.Failed != "":
+			mr.Action, mr.Reason = ActionKept, cp.Failed
+		case cp.Variant != "":
+			mr.Action = "pooled variant " + cp.Variant
+			for _, p := range cp.Plans {
+				if p.Action == ActionKept {
+					mr.LeftOnOriginal = append(mr.LeftOnOriginal, p.Handler.Site.Name()+": "+p.Reason)
+				}
+			}
+		default:
+			mr.Action = "pooled in place"
+		}
+		out = append(out, mr)
+	}
+	return out
+}
+
+// reportPlans are the handler plans as they stand: all kept when the chain failed.
+func (cp *ChainPlan) reportPlans() []Plan {
+	if cp.Failed == "" {
+		return cp.Plans
+	}
+	out := make([]Plan, len(cp.Plans))
+	for i, p := range cp.Plans {
+		if p.Action != ActionKept {
+			p = p.keep("middleware %s: %s", cp.Middleware.Func.Name(), cp.Failed)
+		}
+		out[i] = p
+	}
+	return out
 }
 
 func countActions(plans []Plan) string {
@@ -103,4 +164,31 @@ func countActions(plans []Plan) string {
 		parts = append(parts, fmt.Sprintf("%d %s", counts[a], a))
 	}
 	return strings.Join(parts, ", ")
+}
+
+// planChains finds the middleware and plans each migration.
+func planChains(prog *Program, a *Analysis, opts Options) []*ChainPlan {
+	var sites []*Site
+	for _, h := range a.Handlers {
+		sites = append(sites, h.Site)
+	}
+	var out []*ChainPlan
+	for _, m := range FindMiddleware(prog, sites, NewClassifier(prog, prog.Config)) {
+		out = append(out, PlanChain(prog, m, opts.PlanOptions))
+	}
+	return out
+}
+
+// dropChains fails every chain with an edit in the failure's file: a
+// middleware and its handlers land together or not at all.
+func (r *Result) dropChains(f failure) bool {
+	dropped := false
+	for _, cp := range r.Chains {
+		if cp.Failed != "" || !cp.touches(r.Analysis.Prog, f.file) {
+			continue
+		}
+		cp.Failed = fmt.Sprintf("the migration does not type-check: %v", f.err)
+		dropped = true
+	}
+	return dropped && f.plan < 0
 }

@@ -29,15 +29,10 @@ func scanProgram(prog *Program, cfg *rules.Config) []Finding {
 							Message: "tenant set in a pool hook: it stays on the connection, not the transaction"})
 					}
 				}
-			case *ast.BasicLit:
-				if text, ok := readSQL(info, n); ok && mentionsSetting(text.Text) {
-					sql := rules.ClassifySQL(text.Text)
-					if sql.Setting != nil && sql.Effect&(rules.Read|rules.Write) != 0 {
-						out = append(out, Finding{Code: "TS007", Pos: n.Pos(),
-							Message: "tenant set inside a larger statement: only that statement sees it, and only when it is evaluated first"})
-					}
-				}
 			case *ast.CallExpr:
+				if f, ok := settingInStatement(info, n); ok {
+					out = append(out, f)
+				}
 				if f, ok := rawPoolRead(info, n, cfg.Tenant.Column); ok {
 					out = append(out, f)
 				}
@@ -46,6 +41,44 @@ func scanProgram(prog *Program, cfg *rules.Config) []Finding {
 		})
 	})
 	return out
+}
+
+// settingInStatement flags SQL text, wherever its constant is declared,
+// that sets a setting inside a statement that also reads or writes.
+func settingInStatement(info *types.Info, call *ast.CallExpr) (Finding, bool) {
+	text, arg, ok := sqlArg(info, call)
+	if !ok || !mentionsSetting(text.Text) {
+		return Finding{}, false
+	}
+	sql := rules.ClassifySQL(text.Text)
+	if sql.Setting == nil || !sql.Setting.Func || !strings.Contains(sql.Setting.Name, ".") || !largerStatement(text.Text) {
+		return Finding{}, false
+	}
+	return Finding{Code: "TS007", Pos: arg.Pos(),
+		Message: "tenant set inside a larger statement: only that statement sees it, and only when it is evaluated first"}, true
+}
+
+// largerStatement reports whether the statement that calls set_config also
+// reads or writes: a CTE, a FROM clause or a data-modifying keyword. Other
+// statements of the same text run after it in the same implicit
+// transaction, which is how a scoped tenant is meant to be set.
+func largerStatement(text string) bool {
+	for _, stmt := range strings.Split(strings.ToLower(text), ";") {
+		if !strings.Contains(stmt, "set_config") {
+			continue
+		}
+		words := strings.Fields(stmt)
+		if len(words) > 0 && strings.HasPrefix(words[0], "with") {
+			return true
+		}
+		for _, w := range words {
+			switch w {
+			case "from", "insert", "update", "delete", "merge":
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func isPoolHook(info *types.Info, lhs ast.Expr) bool {

@@ -24,7 +24,7 @@ func keepTxOnlyCalls(h *Handler, start int) (int, *ast.CallExpr) {
 	info := h.Site.Func.Pkg.TypesInfo
 	aliases := trackAliases(info, h.Site.Callback.Body, []types.Object{h.Site.Tx})
 	for i := 0; i < start; i++ {
-		if call := needsTx(info, h.Stmts[i].Stmt, aliases); call != nil {
+		if call := needsTx(info, h.Stmts[i].Stmt, aliases.objs); call != nil {
 			return i, call
 		}
 	}

@@ -98,13 +98,13 @@ func blame(prog *Program, plans []Plan, file string, decl *ast.FuncDecl, err err
 		if prog.Fset.Position(d.Pos()).Filename != file {
 			continue
 		}
-		all = append(all, failure{plan: i, err: err})
+		all = append(all, failure{plan: i, file: file, err: err})
 		if decl != nil && funcKey(d) == funcKey(decl) {
-			out = append(out, failure{plan: i, err: err})
+			out = append(out, failure{plan: i, file: file, err: err})
 		}
 	}
 	if len(out) == 0 {
-		return all
+		return append(all, failure{plan: -1, file: file, err: err})
 	}
 	return out
 }

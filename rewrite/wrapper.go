@@ -29,6 +29,10 @@ type Wrapper struct {
 	SettingCall *ast.CallExpr
 	SettingSQL  ast.Expr
 	Source      funcSource
+	// Middleware marks a configured middleware: it validates the session
+	// inside a wrapper's transaction and then calls its callback with a
+	// value carrying the tx (a struct such as SalesContext, or the tx).
+	Middleware bool
 }
 
 // txLike reports whether t can be the transaction handle of a callback of a
@@ -80,6 +84,30 @@ func callbackParam(sig *types.Signature) (param, tx int) {
 func txParam(cb, owner *types.Signature) int {
 	for j := 0; j < cb.Params().Len(); j++ {
 		if txLike(cb.Params().At(j).Type(), owner) {
+			return j
+		}
+	}
+	return -1
+}
+
+// middlewareCallback finds a middleware's handler parameter: a func-typed
+// parameter one of whose parameters carries the tx, directly or in a
+// struct. It returns the parameter index and the carrier's index, or -1.
+func middlewareCallback(sig *types.Signature) (param, tx int) {
+	for i := sig.Params().Len() - 1; i >= 0; i-- {
+		if cb := funcSignature(sig.Params().At(i).Type()); cb != nil {
+			if j := carrierParam(cb); j >= 0 {
+				return i, j
+			}
+		}
+	}
+	return -1, -1
+}
+
+// carrierParam is the index of the first parameter of cb that carries a tx.
+func carrierParam(cb *types.Signature) int {
+	for j := 0; j < cb.Params().Len(); j++ {
+		if carriesTx(cb.Params().At(j).Type()) {
 			return j
 		}
 	}
@@ -254,6 +282,11 @@ func exprTemplate(info *types.Info, sig *types.Signature, e ast.Expr) string {
 		}
 		if v, ok := info.Uses[x].(*types.Var); ok && v.Pkg() != nil && v.Parent() == v.Pkg().Scope() {
 			return "{pkg " + v.Pkg().Path() + "}." + x.Name
+		}
+	case *ast.CallExpr:
+		// A chain method that returns its receiver's type: db.g.WithContext(ctx).
+		if sel, ok := ast.Unparen(x.Fun).(*ast.SelectorExpr); ok && types.Identical(info.TypeOf(x), info.TypeOf(sel.X)) {
+			return exprTemplate(info, sig, sel.X)
 		}
 	case *ast.SelectorExpr:
 		if inner := exprTemplate(info, sig, x.X); inner != "" {

@@ -89,6 +89,7 @@ func sqlxRunners(withoutContext bool) map[string]MethodRule {
 
 func sqlxPresets() []driverMethods {
 	tx := sqlxRunners(true)
+	delete(tx, "NamedQueryContext") // *sqlx.Tx has none
 	maps.Copy(tx, map[string]MethodRule{
 		"Stmtx": aliasOf(fixed(Pure)), "StmtxContext": aliasOf(fixed(Pure)),
 		"NamedStmt": aliasOf(fixed(Pure)), "NamedStmtContext": aliasOf(fixed(Pure)),

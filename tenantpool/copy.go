@@ -7,7 +7,9 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// CopyFrom copies rows into a table with the tenant set. COPY cannot join a
+// CopyFrom copies rows into a table with the tenant set, for defaults and
+// triggers that read it: PostgreSQL refuses COPY FROM into a table under
+// row-level security for a role its policies apply to. COPY cannot join a
 // batch's implicit transaction, so it runs in a short explicit one: BEGIN
 // and the setting in one round trip, the COPY, then COMMIT.
 func (h *Handle) CopyFrom(ctx context.Context, table pgx.Identifier, columns []string, src pgx.CopyFromSource) (int64, error) {

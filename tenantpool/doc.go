@@ -29,8 +29,10 @@
 // transaction, and PgBouncer keeps the server connection for a whole
 // transaction). The connection is held for that round trip only; Query's
 // rows hold it until Close, or until Next returns false; QueryRow's row
-// until Scan; SendBatch's results until Close. CopyFrom, which cannot be
-// batched, runs in a short explicit transaction (three round trips).
+// until Scan; SendBatch's results until Close. The queries of a batch given
+// to SendBatch share that transaction: they commit or fail together.
+// CopyFrom, which cannot be batched, runs in a short explicit transaction
+// (three round trips).
 //
 // With database/sql, each call is a short explicit transaction: BEGIN,
 // set_config, the statement, COMMIT. QueryContext and QueryRowContext read
@@ -75,8 +77,9 @@
 // stdlib driver. The tests of this package prove each of these against
 // PgBouncer in transaction mode.
 //
-// pgx options passed as the first query arguments work as in a batch:
-// QueryRewriter values such as pgx.NamedArgs do; QueryExecMode and result
-// format options do not (the pool's mode applies). A batch given to
-// SendBatch must not use Batch.BeginTx.
+// Per-query pgx options work as they do in a batch: a QueryRewriter such as
+// pgx.NamedArgs does; QueryExecMode and the result format options do not
+// (pgx sends them as parameters and the statement fails). A batch given to
+// SendBatch must not use Batch.BeginTx. pgx reports each call to a
+// BatchTracer, not to a QueryTracer.
 package tenantpool

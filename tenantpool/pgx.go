@@ -8,7 +8,8 @@ import (
 )
 
 // Pool is what a Handle needs from a pgx connection pool. *pgxpool.Pool
-// provides it, as do *pgx.Conn and pool wrappers that delegate to either.
+// provides it, as do *pgx.Conn and pool wrappers that delegate to either
+// (CopyFrom also needs Batch.BeginTx honoured, which both do).
 type Pool interface {
 	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
 }

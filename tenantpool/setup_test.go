@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -21,8 +22,8 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 var clusterOptions = pgtest.Options{PgBouncer: true, PoolSize: 3}
 
 // schema has one table under forced row-level security on the tenant
-// setting; the superuser that seeds it bypasses the policy, the application
-// role cannot.
+// setting (the superuser that seeds it bypasses the policy, the application
+// role cannot) and one without, whose tenant column defaults to the setting.
 const schema = `
 create table items (
 	id bigserial primary key,
@@ -34,6 +35,11 @@ alter table items force row level security;
 create policy tenant_isolation on items
 	using (tenant_id = current_setting('app.current_tenant_id', true))
 	with check (tenant_id = current_setting('app.current_tenant_id', true));
+create table events (
+	id bigserial primary key,
+	tenant_id text not null default current_setting('app.current_tenant_id'),
+	name text not null
+);
 `
 
 // Tenant ids of the seed data beside the ten plain ones.
@@ -50,28 +56,53 @@ type fixture struct {
 	counts  map[string]int
 }
 
+// seeded is the database that fixtures copy, built once per test binary.
+var seeded struct {
+	once sync.Once
+	db   *pgtest.Database
+	err  error
+}
+
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
-	db := pgtest.Shared(t, clusterOptions).NewDatabase(t)
-	f := &fixture{db: db, counts: map[string]int{uuidTenant: 2, intTenant: 3}}
+	cluster := pgtest.Shared(t, clusterOptions)
+	f := &fixture{counts: map[string]int{uuidTenant: 2, intTenant: 3}}
 	for n := 1; n <= 10; n++ {
 		tenant := fmt.Sprintf("t%02d", n)
 		f.tenants = append(f.tenants, tenant)
 		f.counts[tenant] = n
 	}
+	seeded.once.Do(func() {
+		seeded.db, seeded.err = cluster.CreateDatabase("seeded")
+		if seeded.err == nil {
+			seeded.err = seed(seeded.db.URL, f.counts)
+		}
+	})
+	require.NoError(t, seeded.err)
+	f.db = cluster.NewCopy(t, seeded.db)
+	return f
+}
+
+// seed creates the schema and counts[tenant] rows for each tenant.
+func seed(url string, counts map[string]int) error {
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, db.URL)
-	require.NoError(t, err)
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return err
+	}
 	defer conn.Close(ctx)
-	_, err = conn.Exec(ctx, schema)
-	require.NoError(t, err)
-	for tenant, n := range f.counts {
+	if _, err := conn.Exec(ctx, schema); err != nil {
+		return err
+	}
+	for tenant, n := range counts {
 		_, err := conn.Exec(ctx,
 			"insert into items (tenant_id, name) select $1, 'item ' || i from generate_series(1, $2) i",
 			tenant, n)
-		require.NoError(t, err)
+		if err != nil {
+			return err
+		}
 	}
-	return f
+	return nil
 }
 
 // pool opens a pgx pool on url with at most maxConns connections.

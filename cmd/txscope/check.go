@@ -1,8 +1,6 @@
 package main
 
 import (
-	"fmt"
-
 	"github.com/spf13/cobra"
 	"github.com/txscope/txscope/rewrite"
 )
@@ -44,9 +42,6 @@ Exit status: 0 when clean, 1 when anything is found, 2 on error.`,
 			case o.json:
 				err = report.WriteJSON(out)
 			default:
-				if len(a.Handlers) == 0 && len(report.Findings) == 0 {
-					fmt.Fprintln(cmd.ErrOrStderr(), "txscope: no tenant wrapper calls found (name the wrapper in txscope.yaml if it was not detected)")
-				}
 				err = report.WriteText(out)
 			}
 			if err != nil {

@@ -6,20 +6,38 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/txscope/txscope/rewrite"
 	"golang.org/x/tools/txtar"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden report and want/ files of fixtures/*/*.txtar")
 
+// TestMain runs more cases at once than there are cores unless -parallel
+// was given: a case spends most of its time waiting for the go command.
+func TestMain(m *testing.M) {
+	flag.Parse()
+	explicit := false
+	flag.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "test.parallel" })
+	if !explicit {
+		if err := flag.Set("test.parallel", strconv.Itoa(4*runtime.GOMAXPROCS(0))); err != nil {
+			panic(err)
+		}
+	}
+	os.Exit(m.Run())
+}
+
 // TestGolden runs every fixture under fixtures/<command>/ through the
-// command in-process. An archive holds a comment, an optional line
-// "args: …" with extra flags, go.mod, the input files, want/<path> for each
-// file the command changes, and "report": the expected output and exit code.
+// command in-process, and the check fixtures also through the library. An
+// archive holds a comment, an optional line "args: …" with extra flags,
+// go.mod, the input files, want/<path> for each file the command changes,
+// and "report": the expected output and exit code.
 func TestGolden(t *testing.T) {
 	repo, err := filepath.Abs("../..")
 	require.NoError(t, err)
@@ -51,7 +69,12 @@ func runGolden(t *testing.T, repo, file, command string) {
 		updateArchive(t, file, ar, dir, got)
 		return
 	}
-	assert.Equal(t, section(ar, "report"), got, "report of %s", strings.Join(args, " "))
+	want := section(ar, "report")
+	assert.Equal(t, want, got, "report of %s", strings.Join(args, " "))
+	if command == "check" {
+		wantLib := want[:strings.LastIndex(strings.TrimSuffix(want, "\n"), "\n")+1]
+		assert.Equal(t, wantLib, runLibrary(t, dir, caseArgs(ar)), "report of the library")
+	}
 	for _, f := range ar.Files {
 		if path, ok := strings.CutPrefix(f.Name, "want/"); ok {
 			data, err := os.ReadFile(filepath.Join(dir, path))
@@ -68,6 +91,42 @@ func runCommand(args []string) string {
 	code := run(args, strings.NewReader(""), &stdout, &stderr)
 	out := stdout.String() + stderr.String() + fmt.Sprintf("exit %d\n", code)
 	return strings.ReplaceAll(out, args[2], "$WORK")
+}
+
+// runLibrary runs load → analyze → report through the rewrite package with
+// the flags of the check command, and renders what the command would print
+// before its exit code.
+func runLibrary(t *testing.T, dir string, args []string) string {
+	cmd := newCheckCmd()
+	require.NoError(t, cmd.ParseFlags(args))
+	flags := cmd.Flags()
+	tags, err := flags.GetStringSlice("tags")
+	require.NoError(t, err)
+	tests, err := flags.GetBool("tests")
+	require.NoError(t, err)
+	var out bytes.Buffer
+	err = func() error {
+		prog, err := rewrite.Load(rewrite.LoadOptions{Dir: dir, Patterns: flags.Args(), Tags: tags, Tests: tests})
+		if err != nil {
+			return err
+		}
+		a, err := rewrite.Analyze(prog)
+		if err != nil {
+			return err
+		}
+		report := a.Report()
+		switch {
+		case flags.Lookup("sarif").Changed:
+			return report.WriteSARIF(&out, version())
+		case flags.Lookup("json").Changed:
+			return report.WriteJSON(&out)
+		}
+		return report.WriteText(&out)
+	}()
+	if err != nil {
+		fmt.Fprintf(&out, "txscope: %v\n", err)
+	}
+	return strings.ReplaceAll(out.String(), dir, "$WORK")
 }
 
 // writeModule materialises the archive's input files. go.sum comes from this

@@ -1,0 +1,191 @@
+package rewrite
+
+import (
+	"fmt"
+	"go/ast"
+	"go/types"
+)
+
+// ChainPlan is the migration of one middleware: its handlers' plans, and
+// whether the middleware changes in place or gets a pooled variant beside
+// it for the handlers that can move (incremental migration).
+type ChainPlan struct {
+	Middleware *Middleware
+	Plans      []Plan
+	// Variant names the pooled copy of the middleware; "" changes it in place.
+	Variant string
+	// LayerVariant names the pooled copy of the layer; "" changes it in place.
+	LayerVariant string
+	Failed       string // why the whole chain was dropped, if it was
+	// Reuse means the variant exists from an earlier run; Remove that the
+	// original middleware (and its layer) lost their last user and go.
+	Reuse, Remove bool
+}
+
+// PlanChain plans every handler behind a middleware with the inline
+// planner, then decides how the middleware itself moves.
+func PlanChain(prog *Program, m *Middleware, opts PlanOptions) *ChainPlan {
+	cp := &ChainPlan{Middleware: m}
+	reason := chainUnsupported(m)
+	kept := 0
+	for _, h := range m.Handlers {
+		p := PlanHandler(prog, h, opts)
+		switch {
+		case reason != "":
+			p = p.keep("%s", reason)
+		case p.Action == ActionKept:
+		default:
+			if why := carrierEscapes(prog, h, m.Carrier, p.Start); why != "" {
+				p = p.keep("%s", why)
+			} else if _, err := wrapperCallFor(prog, m, h); err != nil {
+				p = p.keep("%v", err)
+			}
+		}
+		switch p.Action {
+		case ActionKept:
+			kept++
+		case ActionUnchanged:
+			// Behind the middleware even a write-only handler moves: its
+			// writes get their own transaction, the middleware's goes away.
+			p.Action, p.Start = ActionNarrowed, 0
+			p.Moves = []string{"the whole handler runs in its own " + m.realSite().Wrapper.Func.Name()}
+		case ActionPooled:
+			p.Moves = []string{"reads run on the pooled handle " + m.Func.Name() + " hands over"}
+		case ActionNarrowed:
+			p.Moves = []string{fmt.Sprintf("%d statement(s) on the pooled handle, the rest in %s", p.Start, m.realSite().Wrapper.Func.Name())}
+		}
+		cp.Plans = append(cp.Plans, p)
+	}
+	if kept == len(cp.Plans) {
+		cp.Failed = "no handler behind it can move"
+		return cp
+	}
+	if existing := m.Func.Name() + "Pooled"; scopeHasMethodOrFunc(m.Src.Pkg.Types, existing) {
+		// An earlier run emitted the variant: the handlers fixed since move
+		// to it, and once none is left the original goes.
+		cp.Variant, cp.Reuse = existing, true
+		cp.Remove = kept == 0 && !usedOutside(prog, m.Func, m.Handlers)
+		return cp
+	}
+	if kept > 0 {
+		cp.Variant = freeFuncName(m.Src.Pkg.Types, m.Func.Name()+"Pooled")
+	}
+	if l := m.Via; l != nil && (kept > 0 || layerUsedElsewhere(prog, l, m)) {
+		cp.LayerVariant = freeFuncName(m.Src.Pkg.Types, l.Func.Name()+"Pooled")
+	}
+	return cp
+}
+
+// chainUnsupported names a middleware shape the migration cannot handle.
+func chainUnsupported(m *Middleware) string {
+	switch {
+	case m.Carrier == "":
+		return "the middleware hands the tx itself to its handlers; only a struct carrying it can switch to the pooled handle"
+	case m.TenantField == "":
+		return "the middleware's handler argument carries no tenant field to open WithTenant with"
+	case !m.Site.Wrapper.RollsBack:
+		return m.Site.Wrapper.Contract
+	}
+	return ""
+}
+
+// carrierEscapes keeps a handler whose write block uses the carrier struct
+// whole (passed on, copied): inside the block only carrier.Field reads are
+// rewritten to the tx.
+func carrierEscapes(prog *Program, h *Handler, carrier string, start int) string {
+	info := h.Site.Func.Pkg.TypesInfo
+	for _, s := range h.Site.Callback.Body.List[start:] {
+		var bad ast.Node
+		ast.Inspect(s, func(n ast.Node) bool {
+			if bad != nil {
+				return false
+			}
+			if sel, ok := n.(*ast.SelectorExpr); ok && objectOf(info, identOf(sel.X)) == h.Site.Tx {
+				return false // sc.Field
+			}
+			if id, ok := n.(*ast.Ident); ok && info.Uses[id] == h.Site.Tx {
+				bad = id
+			}
+			return true
+		})
+		if bad != nil {
+			return fmt.Sprintf("the handler passes %s whole at %s; its writes could not be moved onto the transaction", h.Site.Tx.Name(), prog.Position(bad.Pos()))
+		}
+	}
+	return ""
+}
+
+// layerUsedElsewhere reports whether anything but the middleware's call
+// refers to the layer.
+func layerUsedElsewhere(prog *Program, l *Layer, m *Middleware) bool {
+	for _, pkg := range prog.Packages {
+		for id, obj := range pkg.TypesInfo.Uses {
+			if fn, ok := obj.(*types.Func); ok && fn.Origin() == l.Func && !containsNode(m.Site.Call, id) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// freeFuncName is name, or name2, name3… if the package already declares it.
+func freeFuncName(pkg *types.Package, name string) string {
+	for i := 1; ; i++ {
+		n := name
+		if i > 1 {
+			n = fmt.Sprintf("%s%d", name, i)
+		}
+		if !scopeHasMethodOrFunc(pkg, n) {
+			return n
+		}
+	}
+}
+
+func scopeHasMethodOrFunc(pkg *types.Package, name string) bool {
+	if pkg.Scope().Lookup(name) != nil {
+		return true
+	}
+	for _, n := range pkg.Scope().Names() {
+		if tn, ok := pkg.Scope().Lookup(n).(*types.TypeName); ok {
+			if named, ok := tn.Type().(*types.Named); ok {
+				for i := 0; i < named.NumMethods(); i++ {
+					if named.Method(i).Name() == name {
+						return true
+					}
+				}
+			}
+		}
+	}
+	return false
+}
+
+// touches reports whether the chain's migration edits file.
+func (cp *ChainPlan) touches(prog *Program, file string) bool {
+	for _, op := range cp.ops(prog) {
+		if prog.Fset.Position(op.file.Pos()).Filename == file {
+			return true
+		}
+	}
+	return false
+}
+
+// usedOutside reports whether fn is referred to other than by the calls of
+// the given handlers.
+func usedOutside(prog *Program, fn *types.Func, handlers []*Handler) bool {
+	for _, pkg := range prog.Packages {
+		for id, obj := range pkg.TypesInfo.Uses {
+			f, ok := obj.(*types.Func)
+			if !ok || f.Origin() != fn {
+				continue
+			}
+			inHandler := false
+			for _, h := range handlers {
+				inHandler = inHandler || containsNode(h.Site.Call, id)
+			}
+			if !inHandler {
+				return true
+			}
+		}
+	}
+	return false
+}
