@@ -21,6 +21,7 @@ type fileRewrite struct {
 	src     []byte
 	imports map[string]bool   // paths the edits need
 	names   map[string]string // package names by import path
+	pkgPath string
 	edited  []*ast.FuncDecl
 }
 
@@ -62,18 +63,29 @@ func (fr *fileRewrite) rewriteSite(p Plan) error {
 		lit.Body.List[0].Decorations().Before = dst.NewLine
 	}
 	call := fr.dec.Dst.Nodes[site.Call].(*dst.CallExpr)
+	if len(p.Splits) > 0 {
+		return fr.placeSplit(p, sh, call, lit, append(head, dstMoved...))
+	}
 	if !sh.inline {
-		return fr.closure(site, call, lit, head, dstMoved, pooled)
+		return fr.closure(site, call, lit, append(head, dstMoved...), pooled)
 	}
 	container, index := fr.container(site)
 	sink := (*container)[index]
 	out := head
+	span := sinkSpan(sh.sink)
+	var sinkComments dst.Decorations // of the sink's `if err != nil`, when it goes away
+	if pooled && sh.sink == sinkAssign {
+		sinkComments = (*container)[index+1].Decorations().Start
+	}
 	if sh.sink == sinkReturn {
 		out = append(out, dstMoved...)
 	} else {
-		out = append(out, fr.mapReturns(sh, moved, dstMoved, pooled)...)
+		out = append(out, fr.mapReturns(sh, moved, dstMoved, pooled, &sinkComments)...)
 	}
-	span := sinkSpan(sh.sink)
+	if len(sinkComments) > 0 && index+span < len(*container) {
+		next := (*container)[index+span].Decorations()
+		next.Start.Replace(append(sinkComments, next.Start...)...)
+	}
 	if !pooled {
 		if sh.sink == sinkAssign && declaresName(fr.info, moved, sh.errVar.Name) {
 			sink.(*dst.AssignStmt).Tok = token.ASSIGN
@@ -82,13 +94,11 @@ func (fr *fileRewrite) rewriteSite(p Plan) error {
 	}
 	if len(out) > 0 {
 		out[0].Decorations().Before = dst.NewLine
-		out[0].Decorations().Start.Replace(sink.Decorations().Start...)
-		if pooled {
-			out[len(out)-1].Decorations().End.Append((*container)[index+span-1].Decorations().End...)
-		}
 	}
-	if !pooled {
-		sink.Decorations().Start.Clear()
+	if len(out) > 0 && pooled {
+		// The sink goes away: its comments go with the code that replaces it.
+		out[0].Decorations().Start.Replace(sink.Decorations().Start...)
+		out[len(out)-1].Decorations().End.Append((*container)[index+span-1].Decorations().End...)
 	}
 	rest := append(out, (*container)[index+span:]...)
 	*container = append((*container)[:index:index], rest...)
@@ -150,11 +160,34 @@ func plainBefore(call *ast.CallExpr, i int) bool {
 
 // closure replaces the wrapper call with a function literal called in
 // place: the callback's returns keep their meaning exactly.
-func (fr *fileRewrite) closure(site *Site, call *dst.CallExpr, lit *dst.FuncLit, head, moved []dst.Stmt, pooled bool) error {
-	stmts := append(head, moved...)
+func (fr *fileRewrite) closure(site *Site, call *dst.CallExpr, lit *dst.FuncLit, stmts []dst.Stmt, pooled bool) error {
 	if !pooled {
 		stmts = append(stmts, &dst.ReturnStmt{Results: []dst.Expr{dst.Clone(call).(dst.Expr)}})
 	}
+	return fr.closureOf(site, call, lit, stmts)
+}
+
+// placeSplit puts the moved statements and the split blocks in place of
+// the wrapper call: inlined for `return W(…)`, else in a closure.
+func (fr *fileRewrite) placeSplit(p Plan, sh shape, call *dst.CallExpr, lit *dst.FuncLit, moved []dst.Stmt) error {
+	tail, err := fr.splitTail(p, lit, call)
+	if err != nil {
+		return err
+	}
+	stmts := append(moved, tail...)
+	if !sh.inline || sh.sink != sinkReturn {
+		return fr.closureOf(p.Handler.Site, call, lit, stmts)
+	}
+	container, index := fr.container(p.Handler.Site)
+	stmts[0].Decorations().Start.Replace((*container)[index].Decorations().Start...)
+	stmts[len(stmts)-1].Decorations().End.Append((*container)[index].Decorations().End...)
+	rest := append(stmts, (*container)[index+1:]...)
+	*container = append((*container)[:index:index], rest...)
+	return nil
+}
+
+// closureOf replaces the wrapper call with `func() error { stmts }()`.
+func (fr *fileRewrite) closureOf(site *Site, call *dst.CallExpr, lit *dst.FuncLit, stmts []dst.Stmt) error {
 	for _, s := range stmts {
 		s.Decorations().Before = dst.NewLine
 	}
@@ -180,7 +213,8 @@ func (fr *fileRewrite) closure(site *Site, call *dst.CallExpr, lit *dst.FuncLit,
 // mapReturns turns the moved statements' returns into the sink: a non-nil
 // error runs the sink's body; the final return of a pooled body becomes
 // `if err := X; err != nil { sink }`, or disappears when it returns nil.
-func (fr *fileRewrite) mapReturns(sh shape, moved []ast.Stmt, dstMoved []dst.Stmt, pooled bool) []dst.Stmt {
+// The sink's own comments (comments) go with the first mapped return.
+func (fr *fileRewrite) mapReturns(sh shape, moved []ast.Stmt, dstMoved []dst.Stmt, pooled bool, comments *dst.Decorations) []dst.Stmt {
 	sinkBody := fr.dec.Dst.Nodes[sh.ifStmt.Body].(*dst.BlockStmt)
 	exit := !terminates(sh.ifStmt.Body.List)
 	errName := sh.errVar.Name
@@ -214,6 +248,10 @@ func (fr *fileRewrite) mapReturns(sh shape, moved []ast.Stmt, dstMoved []dst.Stm
 			if exit {
 				repl = append(repl, &dst.ReturnStmt{})
 			}
+			if len(*comments) > 0 {
+				repl[0].Decorations().Start.Replace(*comments...)
+				*comments = nil
+			}
 			replaceStmt(out, dr, repl)
 		})
 	}
@@ -227,7 +265,8 @@ func replaceStmt(roots []dst.Stmt, old dst.Stmt, stmts []dst.Stmt) {
 			if c.Node() != old {
 				return true
 			}
-			stmts[0].Decorations().Start.Replace(old.Decorations().Start...)
+			stmts[0].Decorations().Start.Prepend(old.Decorations().Start...)
+			stmts[len(stmts)-1].Decorations().End.Append(old.Decorations().End...)
 			for i := len(stmts) - 1; i >= 1; i-- {
 				c.InsertAfter(stmts[i])
 			}

@@ -8,9 +8,12 @@ import (
 )
 
 // pullReads moves the start of the write block back over reads whose
-// values flow into the block (read-modify-write) or into a guard before it:
-// those reads must see the same snapshot as the write, so they stay in its
-// transaction. Error values do not count: a failed read writes nothing.
+// values flow into a statement of the block that touches the database
+// (read-modify-write) or into a guard (before the block or in it, deciding
+// whether it commits): those reads must see the same snapshot as the write,
+// so they stay in its transaction. A value that only reaches pure code (the
+// response) does not pull its read. Error values do not count: a failed
+// read writes nothing.
 func pullReads(info *types.Info, stmts []StmtEffect, start int) int {
 	for {
 		origin := map[types.Object]int{}
@@ -42,8 +45,20 @@ func pullReads(info *types.Info, stmts []StmtEffect, start int) int {
 		}
 		next := start
 		for _, s := range stmts[start:] {
-			if j, ok := firstTainted(info, s.Stmt, origin); ok && j < next {
-				next = j
+			j, ok := firstTainted(info, s.Stmt, origin)
+			if !ok {
+				continue
+			}
+			if s.Effect&^rules.Slow != rules.Pure || guards(s.Stmt) {
+				next = min(next, j)
+				continue
+			}
+			// Pure code (the response, a captured result) only carries the
+			// value on: what it assigns is tainted by the same read.
+			for _, obj := range defs(info, s.Stmt) {
+				if _, seen := origin[obj]; !seen {
+					origin[obj] = j
+				}
 			}
 		}
 		if next == start {
@@ -116,6 +131,16 @@ func branches(s ast.Stmt) bool {
 		return !found
 	})
 	return found
+}
+
+// guards reports whether s decides, inside the block, whether the block
+// commits: a conditional return, branch or panic. The callback's own
+// top-level return only hands back what it computed (the response).
+func guards(s ast.Stmt) bool {
+	if _, ok := s.(*ast.ReturnStmt); ok {
+		return false
+	}
+	return branches(s)
 }
 
 var errorType = types.Universe.Lookup("error").Type()

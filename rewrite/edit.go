@@ -6,6 +6,7 @@ import (
 	"go/ast"
 	"go/format"
 	"go/parser"
+	"go/printer"
 	"go/token"
 	"os"
 	"sort"
@@ -99,7 +100,7 @@ func applyFile(prog *Program, f *ast.File, plans []Plan, indexes []int, ops []ch
 	for path, imp := range pkg.Imports {
 		names[path] = imp.Name
 	}
-	fr := &fileRewrite{prog: prog, info: pkg.TypesInfo, dec: dec, file: df, src: src, imports: map[string]bool{}, names: names}
+	fr := &fileRewrite{prog: prog, info: pkg.TypesInfo, dec: dec, file: df, src: src, imports: map[string]bool{}, names: names, pkgPath: pkg.PkgPath}
 	var failures []failure
 	edited := map[*ast.FuncDecl]bool{}
 	for _, i := range indexes {
@@ -218,20 +219,74 @@ func declRange(fset *token.FileSet, fd *ast.FuncDecl) (int, int) {
 
 // fixImports adds the imports the edits need and removes those nothing
 // uses any more; names maps import paths to package names (a path's last
-// element is not always its name: github.com/jackc/pgx/v5 is pgx).
+// element is not always its name: github.com/jackc/pgx/v5 is pgx). Only the
+// import declarations are reprinted: the rest of the file keeps its bytes.
 func fixImports(src []byte, add map[string]bool, names map[string]string) ([]byte, error) {
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, "", src, parser.ParseComments)
 	if err != nil {
 		return nil, fmt.Errorf("rewritten file does not parse: %w", err)
 	}
+	type span struct{ start, end int }
+	old := map[*ast.GenDecl]span{}
+	for _, d := range f.Decls {
+		if g, ok := d.(*ast.GenDecl); ok && g.Tok == token.IMPORT {
+			old[g] = span{fset.Position(g.Pos()).Offset, fset.Position(g.End()).Offset}
+		}
+	}
 	changed := false
+	added := map[string]bool{}
 	for path := range add {
-		if hasImport(f, path) || !usesName(f, names[path]) {
+		if !hasImport(f, path) && usesName(f, names[path]) {
+			added[path] = astutil.AddImport(fset, f, path)
+			changed = added[path] || changed
+		}
+	}
+	for _, imp := range unusedImports(f, names) {
+		path, _ := strconv.Unquote(imp.Path.Value)
+		name := ""
+		if imp.Name != nil {
+			name = imp.Name.Name
+		}
+		changed = astutil.DeleteNamedImport(fset, f, name, path) || changed
+	}
+	if !changed {
+		return src, nil
+	}
+	var edits []textEdit
+	kept := map[*ast.GenDecl]bool{}
+	for _, d := range f.Decls {
+		g, ok := d.(*ast.GenDecl)
+		if !ok || g.Tok != token.IMPORT {
 			continue
 		}
-		changed = astutil.AddImport(fset, f, path) || changed
+		text, err := printDecl(fset, f, g)
+		if err != nil {
+			return nil, err
+		}
+		text = separateGroups(text, added)
+		if sp, ok := old[g]; ok {
+			kept[g] = true
+			edits = append(edits, textEdit{sp.start, sp.end, text})
+			continue
+		}
+		at := fset.Position(f.Name.End()).Offset // a new import declaration
+		edits = append(edits, textEdit{at, at, "\n\n" + text})
 	}
+	for g, sp := range old {
+		if !kept[g] {
+			end := sp.end
+			for end < len(src) && src[end] == '\n' {
+				end++ // the blank lines that separated it
+			}
+			edits = append(edits, textEdit{sp.start, end, ""})
+		}
+	}
+	return applyEdits(src, edits), nil
+}
+
+// unusedImports are the imports whose package name the file no longer uses.
+func unusedImports(f *ast.File, names map[string]string) []*ast.ImportSpec {
 	var unused []*ast.ImportSpec
 	for _, imp := range f.Imports {
 		path, _ := strconv.Unquote(imp.Path.Value)
@@ -246,22 +301,75 @@ func fixImports(src []byte, add map[string]bool, names map[string]string) ([]byt
 			unused = append(unused, imp)
 		}
 	}
-	for _, imp := range unused {
-		path, _ := strconv.Unquote(imp.Path.Value)
-		name := ""
-		if imp.Name != nil {
-			name = imp.Name.Name
-		}
-		changed = astutil.DeleteNamedImport(fset, f, name, path) || changed
-	}
-	if !changed {
-		return format.Source(src)
-	}
+	return unused
+}
+
+func printDecl(fset *token.FileSet, f *ast.File, g *ast.GenDecl) (string, error) {
 	var buf bytes.Buffer
-	if err := format.Node(&buf, fset, f); err != nil {
-		return nil, err
+	if err := format.Node(&buf, fset, &printer.CommentedNode{Node: g, Comments: f.Comments}); err != nil {
+		return "", fmt.Errorf("imports: %w", err)
 	}
-	return format.Source(buf.Bytes())
+	return buf.String(), nil
+}
+
+// separateGroups puts an added import that is not from the standard
+// library in a group of its own when it landed next to standard ones, as
+// goimports would.
+func separateGroups(decl string, added map[string]bool) string {
+	lines := strings.Split(decl, "\n")
+	var out []string
+	for i, line := range lines {
+		path, isAdded := importLine(line)
+		if isAdded = isAdded && added[path]; isAdded && i > 0 {
+			if prev, ok := importLine(lines[i-1]); ok && isStd(prev) != isStd(path) {
+				out = append(out, "")
+			}
+		}
+		out = append(out, line)
+		if isAdded && i+1 < len(lines) {
+			if next, ok := importLine(lines[i+1]); ok && isStd(next) != isStd(path) {
+				out = append(out, "")
+			}
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+// importLine reads the path of a line `\t"path"` or `\tname "path"`.
+func importLine(line string) (string, bool) {
+	line = strings.TrimSpace(line)
+	if i := strings.IndexByte(line, '"'); i >= 0 {
+		if path, err := strconv.Unquote(line[i:]); err == nil {
+			return path, true
+		}
+	}
+	return "", false
+}
+
+// isStd reports whether an import path is the standard library's: its first
+// element has no dot.
+func isStd(path string) bool {
+	first, _, _ := strings.Cut(path, "/")
+	return !strings.Contains(first, ".")
+}
+
+// textEdit replaces src[start:end] with text.
+type textEdit struct {
+	start, end int
+	text       string
+}
+
+func applyEdits(src []byte, edits []textEdit) []byte {
+	sort.Slice(edits, func(i, j int) bool { return edits[i].start < edits[j].start })
+	var out bytes.Buffer
+	last := 0
+	for _, e := range edits {
+		out.Write(src[last:e.start])
+		out.WriteString(e.text)
+		last = e.end
+	}
+	out.Write(src[last:])
+	return out.Bytes()
 }
 
 func hasImport(f *ast.File, path string) bool {

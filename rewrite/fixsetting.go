@@ -5,6 +5,7 @@ import (
 	"go/token"
 	"go/types"
 	"regexp"
+	"slices"
 	"strconv"
 
 	"github.com/dave/dst"
@@ -27,6 +28,29 @@ func needsSettingFix(w *Wrapper) bool {
 		}
 	}
 	return false
+}
+
+// settingCodes lists the wrapper's tenant-setting findings, once each.
+func settingCodes(w *Wrapper) []string {
+	var out []string
+	for _, f := range w.Findings {
+		if (f.Code == "TS003" || f.Code == "TS004") && !slices.Contains(out, f.Code) {
+			out = append(out, f.Code)
+		}
+	}
+	return out
+}
+
+// unfixableWhy says what settingFixable missed.
+func unfixableWhy(w *Wrapper) string {
+	switch {
+	case w.SettingCall == nil || sqlArgIndex(w) < 0:
+		return "the statement that sets it could not be found"
+	case w.Tenant < 0:
+		return "the tenant is not one of its parameters, so it cannot be bound"
+	default:
+		return "its source is not in the loaded packages"
+	}
 }
 
 // settingFixable reports whether txscope can write the fix: the SQL is a

@@ -40,6 +40,8 @@ func PlanChain(prog *Program, m *Middleware, opts PlanOptions) *ChainPlan {
 		case reason != "":
 			p = p.keep("%s", reason)
 		case p.Action == ActionKept:
+		case len(p.Splits) > 0:
+			p = p.keep("--split is not applied behind a middleware; the slow call keeps the handler on the transaction")
 		case generated && p.Action != ActionPooled:
 			p = p.keep("the handler is in a generated file, which txscope does not edit; change its generator to open WithTenant around the writes")
 		default:

@@ -5,6 +5,8 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"regexp"
+	"strings"
 
 	"github.com/txscope/txscope/rules"
 )
@@ -25,7 +27,9 @@ type Plan struct {
 	// Start is the index of the first statement of the write block: the
 	// statements before it move onto the pooled handle. len(Stmts) for pooled.
 	Start int
-	Moves []string
+	// Splits are the cuts --split makes in the write block at slow calls.
+	Splits []Split
+	Moves  []string
 }
 
 // PlanOptions are the planner's switches.
@@ -47,7 +51,10 @@ func PlanHandler(prog *Program, h *Handler, opts PlanOptions) Plan {
 	}
 	for _, s := range h.Stmts {
 		for _, ce := range s.Calls {
-			if ce.Effect.HandsOff() {
+			switch {
+			case ce.Effect.Has(rules.TxControl):
+				return p.keep("%s controls the transaction by hand at %s", shortName(ce.Callee), prog.Position(ce.Node.Pos()))
+			case ce.Effect.HandsOff():
 				return p.keep("%s at %s", ce.Why, prog.Position(ce.Node.Pos()))
 			}
 		}
@@ -57,21 +64,22 @@ func PlanHandler(prog *Program, h *Handler, opts PlanOptions) Plan {
 	if first < len(h.Stmts) {
 		start = pullReads(h.Site.Func.Pkg.TypesInfo, h.Stmts, first)
 	}
-	pulled := start
-	start = keepTxOnlyCalls(h, start)
-	if start == 0 {
-		if pulled > 0 {
-			return p.keep("the statement at %s needs the concrete transaction type (a helper's parameter or a tx-only method), so the reads before the first write cannot leave the transaction", prog.Position(h.Stmts[0].Stmt.Pos()))
+	start, txOnly := keepTxOnlyCalls(h, start)
+	if opts.Split {
+		splits, why := planSplits(prog, h, start)
+		if why != "" {
+			return p.keep("%s", why)
 		}
+		p.Splits = splits
+	} else if ce, ok := slowCall(h.Stmts[start:]); ok {
+		return p.keep("slow call %s at %s would stay inside the write block (use --split to commit before it)", shortName(ce.Callee), prog.Position(ce.Node.Pos()))
+	}
+	if txOnly != nil && start == 0 && len(p.Splits) == 0 {
+		return p.keep("%s at %s needs the concrete transaction type: its query stays in the transaction", types.ExprString(txOnly.Fun), prog.Position(txOnly.Pos()))
+	}
+	if start == 0 && len(p.Splits) == 0 {
 		p.Action = ActionUnchanged
 		return p
-	}
-	for _, s := range h.Stmts[start:] {
-		for _, ce := range s.Calls {
-			if ce.Effect.Has(rules.Slow) && !opts.Split {
-				return p.keep("slow call %s at %s would stay inside the write block (use --split to commit before it)", ce.Callee, prog.Position(ce.Node.Pos()))
-			}
-		}
 	}
 	for _, s := range h.Stmts[:start] {
 		if pos, ok := ignoredReadError(h.Site.Func.Pkg.TypesInfo, s); ok {
@@ -79,17 +87,45 @@ func PlanHandler(prog *Program, h *Handler, opts PlanOptions) Plan {
 		}
 	}
 	p.Start = start
+	p.Action = ActionNarrowed
 	if start == len(h.Stmts) {
 		p.Action = ActionPooled
-	} else {
-		p.Action = ActionNarrowed
-		p.Moves = append(p.Moves, fmt.Sprintf("%d statement(s) before %s moved onto the pool", start, prog.Position(h.Stmts[start].Stmt.Pos())))
 	}
+	p.Moves = append(moves(prog, h.Stmts[:start]), splitMoves(prog, h, p.Splits)...)
 	return p
 }
 
+// slowCall finds the first slow call in stmts.
+func slowCall(stmts []StmtEffect) (CallEffect, bool) {
+	for _, s := range stmts {
+		for _, ce := range s.Calls {
+			if ce.Effect.Has(rules.Slow) {
+				return ce, true
+			}
+		}
+	}
+	return CallEffect{}, false
+}
+
+// moves names what leaves the transaction: each query onto the pooled
+// handle, each slow call out of the transaction.
+func moves(prog *Program, stmts []StmtEffect) []string {
+	var out []string
+	for _, s := range stmts {
+		for _, ce := range s.Calls {
+			switch {
+			case ce.Effect.Has(rules.Slow):
+				out = append(out, fmt.Sprintf("slow call %s at %s: out of the transaction", shortName(ce.Callee), prog.Position(ce.Node.Pos())))
+			case ce.Effect.Has(rules.Read):
+				out = append(out, fmt.Sprintf("read %s at %s: onto the pool", shortName(ce.Callee), prog.Position(ce.Node.Pos())))
+			}
+		}
+	}
+	return out
+}
+
 func (p Plan) keep(format string, args ...any) Plan {
-	p.Action, p.Reason = ActionKept, fmt.Sprintf(format, args...)
+	p.Action, p.Reason, p.Moves = ActionKept, fmt.Sprintf(format, args...), nil
 	return p
 }
 
@@ -117,3 +153,26 @@ func ignoredReadError(info *types.Info, s StmtEffect) (token.Pos, bool) {
 	}
 	return token.NoPos, false
 }
+
+// shortName drops the import path before a function's package name:
+// "net/http.(*Client).Do" is "http.(*Client).Do" in the report.
+func shortName(fn string) string {
+	head := fn
+	if i := strings.IndexByte(fn, '('); i >= 0 {
+		head = fn[:i]
+	}
+	slash := strings.LastIndexByte(head, '/')
+	dot := strings.IndexByte(fn[slash+1:], '.')
+	if dot < 0 {
+		return fn
+	}
+	path, rest := fn[:slash+1+dot], fn[slash+1+dot:]
+	elems := strings.Split(path, "/")
+	name := elems[len(elems)-1]
+	if len(elems) > 1 && majorVersion.MatchString(name) {
+		name = elems[len(elems)-2] // github.com/jackc/pgx/v5 is pgx
+	}
+	return name + rest
+}
+
+var majorVersion = regexp.MustCompile(`^v[0-9]+$`)

@@ -56,7 +56,7 @@ func Rewrite(prog *Program, opts Options) (*Result, error) {
 		}
 		p := PlanHandler(prog, h, opts.PlanOptions)
 		if w := h.Site.Wrapper; (p.Action == ActionPooled || p.Action == ActionNarrowed) && needsSettingFix(w) && !settingFixable(w) {
-			p = p.keep("the wrapper sets the tenant unsafely (TS003/TS004) and txscope cannot fix it")
+			p = p.keep("%s sets the tenant unsafely (%s) and txscope cannot fix it: %s", shortName(rules.FuncName(w.Func)), strings.Join(settingCodes(w), ", "), unfixableWhy(w))
 		}
 		res.Plans = append(res.Plans, p)
 	}

@@ -117,7 +117,7 @@ func (sh shape) inlinable(info *types.Info, site *Site, moved []ast.Stmt, pooled
 			return false
 		}
 	}
-	return !sh.nameClash(info, site, moved, pooled)
+	return !sh.nameClash(info, site, moved)
 }
 
 func (sh shape) lastStmt() ast.Stmt { return sh.list[sh.index+sinkSpan(sh.sink)-1] }
@@ -230,7 +230,7 @@ func usedAfter(info *types.Info, rest []ast.Stmt, obj types.Object) bool {
 // nameClash reports whether a name the moved statements declare at their
 // top level is already declared in the enclosing block, or used later in it
 // for another object (the inlined declaration would capture it).
-func (sh shape) nameClash(info *types.Info, site *Site, moved []ast.Stmt, pooled bool) bool {
+func (sh shape) nameClash(info *types.Info, site *Site, moved []ast.Stmt) bool {
 	declared := map[string]bool{}
 	for _, s := range moved {
 		for _, obj := range topDecls(info, s) {
@@ -238,8 +238,9 @@ func (sh shape) nameClash(info *types.Info, site *Site, moved []ast.Stmt, pooled
 		}
 	}
 	sinkDecl := ""
-	if pooled && sh.errVar != nil && sh.sink == sinkAssign {
-		sinkDecl = sh.errVar.Name // the sink's own `err :=` disappears
+	if a, ok := sh.list[sh.index].(*ast.AssignStmt); ok && sh.sink == sinkAssign && a.Tok == token.DEFINE {
+		// The sink's own `err :=` disappears (pooled) or becomes `err =`.
+		sinkDecl = sh.errVar.Name
 	}
 	scope := info.Scopes[site.Func.Decl.Type]
 	if blockScope := innermostScope(info, site.Func.Decl.Body, site.Call); blockScope != nil {

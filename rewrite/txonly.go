@@ -18,24 +18,26 @@ var pooledMethods = map[string]bool{
 
 // keepTxOnlyCalls moves the block start back to the first statement before
 // it that needs the concrete transaction: a helper whose parameter is the
-// driver's tx type, or a tx method the pooled handle lacks.
-func keepTxOnlyCalls(h *Handler, start int) int {
+// driver's tx type, or a tx method the pooled handle lacks. The call that
+// needs it comes back too, for the report.
+func keepTxOnlyCalls(h *Handler, start int) (int, *ast.CallExpr) {
 	info := h.Site.Func.Pkg.TypesInfo
 	aliases := trackAliases(info, h.Site.Callback.Body, []types.Object{h.Site.Tx})
 	for i := 0; i < start; i++ {
-		if needsTx(info, h.Stmts[i].Stmt, aliases.objs) {
-			return i
+		if call := needsTx(info, h.Stmts[i].Stmt, aliases.objs); call != nil {
+			return i, call
 		}
 	}
-	return start
+	return start, nil
 }
 
-func needsTx(info *types.Info, s ast.Stmt, aliases map[types.Object]bool) bool {
-	found := false
+// needsTx finds a call in s that only the concrete transaction can serve.
+func needsTx(info *types.Info, s ast.Stmt, aliases map[types.Object]bool) *ast.CallExpr {
+	var found *ast.CallExpr
 	ast.Inspect(s, func(n ast.Node) bool {
 		call, ok := n.(*ast.CallExpr)
-		if !ok || found {
-			return !found
+		if !ok || found != nil {
+			return found == nil
 		}
 		fn, _ := typeutil.Callee(info, call).(*types.Func)
 		if fn == nil {
@@ -43,14 +45,14 @@ func needsTx(info *types.Info, s ast.Stmt, aliases map[types.Object]bool) bool {
 		}
 		sig := fn.Type().(*types.Signature)
 		if recv := receiverExpr(call, fn); recv != nil && isTxIdent(info, recv, aliases) && !pooledMethods[fn.Name()] {
-			found = true
+			found = call
 		}
 		for i, a := range call.Args {
 			if isTxIdent(info, a, aliases) && rules.IsTxType(paramType(sig, i)) {
-				found = true
+				found = call
 			}
 		}
-		return !found
+		return found == nil
 	})
 	return found
 }

@@ -1,6 +1,7 @@
 package rewrite
 
 import (
+	"errors"
 	"fmt"
 	"go/ast"
 	"go/parser"
@@ -57,7 +58,9 @@ func Verify(prog *Program, edits []FileEdit, plans []Plan) []failure {
 					decl = declAt(nf, te.Pos)
 				}
 			}
-			failures = append(failures, blame(prog, plans, name, decl, fmt.Errorf("%s: %s", prog.Position(te.Pos), te.Msg))...)
+			// The position is in the rewritten text, which the user has
+			// not seen: the message and the function it lands in say more.
+			failures = append(failures, blame(prog, plans, name, decl, errors.New(te.Msg))...)
 		}
 	}
 	return failures
