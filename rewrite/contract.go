@@ -71,29 +71,16 @@ func isCallbackParamOfLit(body *ast.BlockStmt, info *types.Info, v types.Object)
 // enclosingStmt finds the statement list and index of the innermost
 // statement that contains n.
 func enclosingStmt(root ast.Node, n ast.Node) ([]ast.Stmt, int) {
-	var list []ast.Stmt
-	index := -1
-	ast.Inspect(root, func(x ast.Node) bool {
-		if x == nil || !containsNode(x, n) {
-			return false
-		}
-		var stmts []ast.Stmt
-		switch b := x.(type) {
-		case *ast.BlockStmt:
-			stmts = b.List
-		case *ast.CaseClause:
-			stmts = b.Body
-		case *ast.CommClause:
-			stmts = b.Body
-		}
-		for i, s := range stmts {
-			if containsNode(s, n) {
-				list, index = stmts, i
-			}
-		}
-		return true
-	})
-	return list, index
+	parent, index := enclosingBlock(root, n)
+	switch b := parent.(type) {
+	case *ast.BlockStmt:
+		return b.List, index
+	case *ast.CaseClause:
+		return b.Body, index
+	case *ast.CommClause:
+		return b.Body, index
+	}
+	return nil, -1
 }
 
 func containsNode(outer, inner ast.Node) bool {

@@ -3,7 +3,6 @@ package rewrite
 import (
 	"fmt"
 	"go/ast"
-	"go/token"
 	"go/types"
 	"strings"
 
@@ -309,4 +308,3 @@ func paramField(list *dst.FieldList, i int) *dst.Field {
 	return nil
 }
 
-var _ = token.NoPos
