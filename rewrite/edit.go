@@ -189,6 +189,9 @@ func splice(src []byte, orig *ast.File, fset *token.FileSet, restored []byte, de
 		start, end := declRange(fset, od)
 		if de.removed[od] {
 			out.Write(src[last:start])
+			for end < len(src) && src[end] == '\n' {
+				end++ // the blank lines that separated it go with it
+			}
 			last = end
 			continue
 		}

@@ -133,6 +133,11 @@ func (r *Result) middlewareReports() []MiddlewareReport {
 		switch {
 		case cp.Failed != "":
 			mr.Action, mr.Reason = ActionKept, cp.Failed
+		case cp.Reuse:
+			mr.Action = "its handlers move to the existing " + cp.Variant
+			if cp.Remove {
+				mr.Action += "; the original is removed: nothing uses it any more"
+			}
 		case cp.Variant != "" || cp.TxCopy != "":
 			mr.Action = "pooled variant " + cp.Variant
 			if cp.TxCopy != "" {
@@ -197,6 +202,16 @@ func (r *Result) dropChains(f failure) bool {
 		}
 		cp.Failed = fmt.Sprintf("the migration does not type-check: %v", f.err)
 		dropped = true
+	}
+	if !dropped && f.plan < 0 {
+		// An error in a package that only imports edited code: a chain's
+		// change of signature is the likely cause, so every chain goes.
+		for _, cp := range r.Chains {
+			if cp.Failed == "" {
+				cp.Failed = fmt.Sprintf("the migration breaks %s: %v", r.Analysis.Prog.Rel(f.file), f.err)
+				dropped = true
+			}
+		}
 	}
 	return dropped && f.plan < 0
 }

@@ -13,19 +13,19 @@ import (
 )
 
 // Verify type-checks, in memory, every package an edit touches with the
-// edited files in place. Each type error is charged to the plan whose
-// function holds it (or to every plan of the file when it lies elsewhere).
+// edited files in place, and every loaded package that imports one of them,
+// in dependency order against the new types: a middleware and the handlers
+// in other packages that switch to its variant are checked as one unit.
+// Each type error is charged to the plan whose function holds it (or to
+// every plan of the file when it lies elsewhere).
 func Verify(prog *Program, edits []FileEdit, plans []Plan) []failure {
 	byPath := map[string]FileEdit{}
 	for _, e := range edits {
 		byPath[e.Path] = e
 	}
-	imp := prog.importer()
+	imp, checked := prog.importer()
 	var failures []failure
-	for _, pkg := range prog.Packages {
-		if !touches(prog, pkg, byPath) {
-			continue
-		}
+	for _, pkg := range recheckOrder(prog, byPath) {
 		files := make([]*ast.File, 0, len(pkg.Syntax))
 		newFiles := map[*ast.File]string{}
 		for _, f := range pkg.Syntax {
@@ -49,7 +49,7 @@ func Verify(prog *Program, edits []FileEdit, plans []Plan) []failure {
 				errs = append(errs, te)
 			}
 		}}
-		_, _ = conf.Check(pkg.PkgPath, prog.Fset, files, nil)
+		checked[pkg.PkgPath], _ = conf.Check(pkg.PkgPath, prog.Fset, files, nil)
 		for _, te := range errs {
 			name := prog.Fset.Position(te.Pos).Filename
 			var decl *ast.FuncDecl
@@ -64,6 +64,56 @@ func Verify(prog *Program, edits []FileEdit, plans []Plan) []failure {
 		}
 	}
 	return failures
+}
+
+// recheckOrder lists the packages with edits and the loaded packages that
+// import them (directly or not), each after the edited packages it imports.
+func recheckOrder(prog *Program, edits map[string]FileEdit) []*packages.Package {
+	byPath := map[string]*packages.Package{}
+	for _, p := range prog.Packages {
+		if p.ForTest == "" || p.PkgPath == p.ForTest {
+			byPath[p.PkgPath] = p
+		}
+	}
+	affected := map[string]bool{}
+	var visit func(p *packages.Package) bool
+	visiting := map[string]bool{}
+	visit = func(p *packages.Package) bool {
+		if done, ok := affected[p.PkgPath]; ok || visiting[p.PkgPath] {
+			return done
+		}
+		visiting[p.PkgPath] = true
+		hit := touches(prog, p, edits)
+		for path := range p.Imports {
+			if dep, ok := byPath[path]; ok && visit(dep) {
+				hit = true
+			}
+		}
+		affected[p.PkgPath] = hit
+		return hit
+	}
+	var order []*packages.Package
+	added := map[string]bool{}
+	var add func(p *packages.Package)
+	add = func(p *packages.Package) {
+		if added[p.PkgPath] || !affected[p.PkgPath] {
+			return
+		}
+		added[p.PkgPath] = true
+		for path := range p.Imports {
+			if dep, ok := byPath[path]; ok {
+				add(dep)
+			}
+		}
+		order = append(order, p)
+	}
+	for _, p := range prog.Packages {
+		visit(p)
+	}
+	for _, p := range prog.Packages {
+		add(p)
+	}
+	return order
 }
 
 func touches(prog *Program, pkg *packages.Package, edits map[string]FileEdit) bool {
@@ -118,8 +168,9 @@ func funcKey(fd *ast.FuncDecl) string {
 }
 
 // importer serves the types of every package the loaded code imports,
-// from the one consistent universe go/packages loaded.
-func (p *Program) importer() types.Importer {
+// from the one consistent universe go/packages loaded; Verify replaces
+// entries of the returned map with the packages it re-checks.
+func (p *Program) importer() (types.Importer, map[string]*types.Package) {
 	byPath := map[string]*types.Package{}
 	packages.Visit(append(append([]*packages.Package{}, p.Packages...), p.Support...), nil, func(pkg *packages.Package) {
 		if pkg.Types != nil {
@@ -134,7 +185,7 @@ func (p *Program) importer() types.Importer {
 			return types.Unsafe, nil
 		}
 		return nil, fmt.Errorf("package %s is not loaded", path)
-	})
+	}), byPath
 }
 
 type importerFunc func(path string) (*types.Package, error)
