@@ -307,4 +307,3 @@ func paramField(list *dst.FieldList, i int) *dst.Field {
 	}
 	return nil
 }
-
