@@ -209,8 +209,18 @@ func (fr *fileRewrite) wrapBlock(prog *Program, m *Middleware, h *Handler, start
 	carriers := map[dst.Node]bool{}
 	for _, s := range h.Site.Callback.Body.List[start:] {
 		ast.Inspect(s, func(n ast.Node) bool {
-			if sel, ok := n.(*ast.SelectorExpr); ok && sel.Sel.Name == m.Carrier && fr.info.Uses[identOf(sel.X)] == h.Site.Tx {
-				carriers[fr.dec.Dst.Nodes[sel]] = true
+			switch n := n.(type) {
+			case *ast.CallExpr: // sc.Tx(): an accessor of the carrier
+				if sel, ok := ast.Unparen(n.Fun).(*ast.SelectorExpr); ok && fr.info.Uses[identOf(sel.X)] == h.Site.Tx {
+					if fn, ok := fr.info.Uses[sel.Sel].(*types.Func); ok && isAccessor(prog, fn, m.Carrier) {
+						carriers[fr.dec.Dst.Nodes[n]] = true
+						return false
+					}
+				}
+			case *ast.SelectorExpr:
+				if n.Sel.Name == m.Carrier && fr.info.Uses[identOf(n.X)] == h.Site.Tx {
+					carriers[fr.dec.Dst.Nodes[n]] = true
+				}
 			}
 			return true
 		})

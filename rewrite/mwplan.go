@@ -112,8 +112,9 @@ func chainUnsupported(m *Middleware) string {
 }
 
 // carrierEscapes keeps a handler whose write block uses the carrier struct
-// whole (passed on, copied): inside the block only carrier.Field reads are
-// rewritten to the tx.
+// other than through the carrier field (sc.DB) or an accessor method
+// returning it (sc.Tx()): passed on whole, or a method that may use the
+// pooled handle. Those uses are what wrapBlock rewrites to the tx.
 func carrierEscapes(prog *Program, h *Handler, carrier string, start int) string {
 	info := h.Site.Func.Pkg.TypesInfo
 	for _, s := range h.Site.Callback.Body.List[start:] {
@@ -122,8 +123,12 @@ func carrierEscapes(prog *Program, h *Handler, carrier string, start int) string
 			if bad != nil {
 				return false
 			}
-			if sel, ok := n.(*ast.SelectorExpr); ok && objectOf(info, identOf(sel.X)) == h.Site.Tx {
-				return false // sc.Field
+			sel, ok := n.(*ast.SelectorExpr)
+			if ok && objectOf(info, identOf(sel.X)) == h.Site.Tx {
+				if fn, isMethod := info.Uses[sel.Sel].(*types.Func); isMethod && !isAccessor(prog, fn, carrier) {
+					bad = sel
+				}
+				return false // sc.Field, sc.Accessor
 			}
 			if id, ok := n.(*ast.Ident); ok && info.Uses[id] == h.Site.Tx {
 				bad = id
@@ -131,10 +136,24 @@ func carrierEscapes(prog *Program, h *Handler, carrier string, start int) string
 			return true
 		})
 		if bad != nil {
-			return fmt.Sprintf("the handler passes %s whole at %s; its writes could not be moved onto the transaction", h.Site.Tx.Name(), prog.Position(bad.Pos()))
+			return fmt.Sprintf("the handler uses %s at %s other than through its %s field; its writes could not be moved onto the transaction", h.Site.Tx.Name(), prog.Position(bad.Pos()), carrier)
 		}
 	}
 	return ""
+}
+
+// isAccessor matches a method whose whole body is `return recv.<carrier>`.
+func isAccessor(prog *Program, fn *types.Func, carrier string) bool {
+	src, ok := prog.Source(fn)
+	if !ok || len(src.Decl.Body.List) != 1 || src.Decl.Recv == nil || len(src.Decl.Recv.List[0].Names) != 1 {
+		return false
+	}
+	ret, ok := src.Decl.Body.List[0].(*ast.ReturnStmt)
+	if !ok || len(ret.Results) != 1 {
+		return false
+	}
+	sel, ok := ast.Unparen(ret.Results[0]).(*ast.SelectorExpr)
+	return ok && sel.Sel.Name == carrier && src.Pkg.TypesInfo.Uses[identOf(sel.X)] == src.Pkg.TypesInfo.Defs[src.Decl.Recv.List[0].Names[0]]
 }
 
 // layerUsedElsewhere reports whether anything but the middleware's call
