@@ -34,6 +34,10 @@ type Middleware struct {
 	// TenantField the one that gets the tenant.
 	Carrier, TenantField string
 	Handlers             []*Handler
+	// Opaque are calls whose handler is not a function literal (a method
+	// value, a named function, a variable): txscope cannot read them, so
+	// they stay on the transaction.
+	Opaque []Opaque
 }
 
 // findLayers recognises layers among the wrapper sites.
@@ -121,6 +125,13 @@ func layerSites(prog *Program, layers map[*types.Func]*Layer) map[*ast.CallExpr]
 		})
 	})
 	return out
+}
+
+// Opaque is a middleware call with a handler txscope cannot read.
+type Opaque struct {
+	Call    *ast.CallExpr
+	Func    funcSource
+	Handler string
 }
 
 // FindMiddleware recognises middleware among the wrapper and layer calls:
@@ -283,6 +294,7 @@ func findHandlers(prog *Program, mws map[*types.Func]*Middleware, c *Classifier)
 			}
 			lit, ok := ast.Unparen(call.Args[m.Param]).(*ast.FuncLit)
 			if !ok {
+				m.Opaque = append(m.Opaque, Opaque{Call: call, Func: src, Handler: types.ExprString(call.Args[m.Param])})
 				return true
 			}
 			sig, _ := info.TypeOf(lit).(*types.Signature)

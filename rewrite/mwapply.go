@@ -155,6 +155,15 @@ func (cp *ChainPlan) ops(prog *Program) []chainOp {
 			return fr.wrapBlock(prog, m, h, start)
 		}})
 	}
+	for _, o := range m.Opaque {
+		if cp.TxCopy != "" {
+			call := o.Call
+			out = append(out, chainOp{decl: o.Func.Decl, file: o.Func.File, edit: func(fr *fileRewrite) error {
+				renameCall(fr, call, cp.TxCopy)
+				return nil
+			}})
+		}
+	}
 	if cp.TxCopy != "" {
 		name := m.Func.Name()
 		out = append(out, chainOp{decl: m.Src.Decl, file: m.Src.File, variant: cp.TxCopy,

@@ -72,7 +72,13 @@ func PlanChain(prog *Program, m *Middleware, opts PlanOptions) *ChainPlan {
 		}
 		cp.Plans = append(cp.Plans, p)
 	}
-	if kept == len(cp.Plans) {
+	for _, o := range m.Opaque {
+		kept++
+		if prog.Generated[o.Func.File] {
+			keptGenerated++
+		}
+	}
+	if kept == len(cp.Plans)+len(m.Opaque) {
 		cp.Failed = "no handler behind it can move"
 		return cp
 	}

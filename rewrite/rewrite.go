@@ -148,6 +148,9 @@ func (r *Result) middlewareReports() []MiddlewareReport {
 					mr.LeftOnOriginal = append(mr.LeftOnOriginal, p.Handler.Site.Name()+": "+p.Reason)
 				}
 			}
+			for _, o := range m.Opaque {
+				mr.LeftOnOriginal = append(mr.LeftOnOriginal, fmt.Sprintf("%s at %s: the handler is not a function literal, so txscope cannot read it", o.Handler, r.Analysis.Prog.Position(o.Call.Pos())))
+			}
 		default:
 			mr.Action = "pooled in place"
 		}
