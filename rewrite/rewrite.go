@@ -108,16 +108,15 @@ func (r *Result) Report() *Report {
 		hr.Action, hr.Reason, hr.Moves = p.Action, p.Reason, p.Moves
 		handlers = append(handlers, hr)
 	}
-	all := append([]Plan{}, r.Plans...)
 	for _, cp := range r.Chains {
 		for _, p := range cp.reportPlans() {
 			hr := r.Analysis.handlerReport(p.Handler)
 			hr.Wrapper = rules.FuncName(cp.Middleware.Func)
 			hr.Action, hr.Reason, hr.Moves = p.Action, p.Reason, p.Moves
 			handlers = append(handlers, hr)
-			all = append(all, p)
 		}
 	}
+	all := r.AllPlans()
 	rep.Handlers = handlers
 	rep.Middleware = r.middlewareReports()
 	rep.Summary = countActions(all)
@@ -217,4 +216,14 @@ func (r *Result) dropChains(f failure) bool {
 		}
 	}
 	return dropped && f.plan < 0
+}
+
+// AllPlans are the inline handlers' plans followed by those of the handlers
+// behind middleware, as they stand after verification.
+func (r *Result) AllPlans() []Plan {
+	all := append([]Plan{}, r.Plans...)
+	for _, cp := range r.Chains {
+		all = append(all, cp.reportPlans()...)
+	}
+	return all
 }

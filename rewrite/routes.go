@@ -81,10 +81,7 @@ func FindRoutes(prog *Program) []Route {
 	var routes []Route
 	for _, pkg := range prog.Packages {
 		values := routeTableValues(pkg)
-		for _, f := range pkg.Syntax {
-			if prog.Generated[f] {
-				continue
-			}
+		for _, f := range pkg.Syntax { // generated route tables register routes too
 			w := &routeWalker{info: pkg.TypesInfo, values: values, prefixes: map[types.Object]string{}, ranges: map[types.Object]*ast.RangeStmt{}}
 			ast.Inspect(f, w.visit)
 			routes = append(routes, w.routes...)

@@ -81,7 +81,7 @@ func (o *rankOptions) plan(patterns []string) (*rewrite.Program, []rewrite.Plan,
 		if err != nil {
 			return nil, nil, "", err
 		}
-		return prog, res.Plans, "", nil
+		return prog, res.AllPlans(), "", nil
 	}
 	opts.Support = nil
 	prog, err := rewrite.Load(opts)
