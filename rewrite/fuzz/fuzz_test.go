@@ -18,7 +18,11 @@ import (
 	"github.com/txscope/txscope/rewrite"
 )
 
-var dynamic = flag.Bool("fuzzdynamic", false, "also run the dynamic property on each fuzz input (a build per input)")
+var (
+	dynamic     = flag.Bool("fuzzdynamic", false, "also run the dynamic property on each fuzz input (a build per input)")
+	seedStart   = flag.Uint64("seedstart", 1000, "first generator seed of TestSeeds")
+	seedBatches = flag.Int("seedbatches", 1, "how many batches of seeds TestSeeds runs")
+)
 
 // fuzzModule is the fuzz target's module, one per process: workers run
 // inputs one at a time.
@@ -55,18 +59,24 @@ func FuzzRewrite(f *testing.F) {
 // seedCount is how many generator seeds TestSeeds runs in one module.
 const seedCount = 30
 
-// TestSeeds runs a deterministic set of seeds through both properties at
-// once: one module, one rewrite, one build before and one after.
+// TestSeeds runs a deterministic set of seeds through both properties a
+// batch at once: one module, one rewrite, one build before and one after.
+// -seedstart and -seedbatches run more of them.
 func TestSeeds(t *testing.T) {
 	m, err := newModule(t.TempDir())
 	require.NoError(t, err)
-	var progs []program
-	for i := range seedCount {
-		p, err := generate(uint64(1000+i), fmt.Sprintf("h%02d", i))
-		require.NoError(t, err)
-		progs = append(progs, p)
+	for b := range *seedBatches {
+		first := *seedStart + uint64(b*seedCount)
+		t.Run(fmt.Sprintf("seeds%d", first), func(t *testing.T) {
+			var progs []program
+			for i := range seedCount {
+				p, err := generate(first+uint64(i), fmt.Sprintf("h%02d", i))
+				require.NoError(t, err)
+				progs = append(progs, p)
+			}
+			check(t, m, progs, rewrite.Options{}, true)
+		})
 	}
-	check(t, m, progs, rewrite.Options{}, true)
 }
 
 // check runs txscope on the programs and asserts the properties; with run
