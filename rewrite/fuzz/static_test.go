@@ -12,8 +12,7 @@ import (
 
 // Store functions by effect, as the world package defines them.
 var (
-	txOnlyCalls  = map[string]bool{"Write": true, "Bump": true, "Lock": true}
-	outsideCalls = map[string]bool{"Slow": true, "Session": true}
+	txOnlyCalls = map[string]bool{"Write": true, "Bump": true, "Lock": true}
 )
 
 // staticProblems checks the rewritten handlers of one program against the
@@ -146,7 +145,7 @@ func placementProblems(fd *ast.FuncDecl, plan rewrite.Plan, reportedSlow bool) [
 				out = append(out, placement{n.Pos(), "world." + fn + " outside a transaction"})
 			case fn == "Slow" && inside(n.Pos()) && plan.Action != rewrite.ActionKept && !reportedSlow:
 				out = append(out, placement{n.Pos(), "unreported slow call inside a transaction"})
-			case outsideCalls[fn] && inside(n.Pos()) && rewritten:
+			case fn == "Session" && inside(n.Pos()) && rewritten:
 				out = append(out, placement{n.Pos(), "world." + fn + " left inside the transaction of a rewritten handler"})
 			}
 		case *ast.Ident:
