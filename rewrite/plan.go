@@ -79,7 +79,7 @@ func PlanHandler(prog *Program, h *Handler, opts PlanOptions) Plan {
 		p.Action = ActionUnchanged
 		return p
 	}
-	if pos, ok := swallowedReadError(h.Site.Func.Pkg.TypesInfo, h.Site.Callback.Body, h.Stmts[:start]); ok {
+	if pos, ok := swallowedReadError(h.Site.Func.Pkg.TypesInfo, h.Site.Callback.Body, h.Stmts, start); ok {
 		return p.keep("the error of the read at %s is ignored: in the transaction a failed statement failed the commit, on the pool the handler would carry on", prog.Position(pos))
 	}
 	p.Start = start

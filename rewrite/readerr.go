@@ -9,18 +9,26 @@ import (
 	"golang.org/x/tools/go/types/typeutil"
 )
 
-// swallowedReadError finds a read in stmts (the statements that leave the
-// transaction) whose error can be non-nil on a path that does not end in
-// returning a non-nil error: discarded (`_`, a bare call), swallowed
-// (`if err != nil { return nil }`, `continue`, an errors.Is branch) or
-// overwritten. In the transaction that failed statement aborted it, the
-// commit failed and the handler returned an error; on the pool the
+// swallowedReadError finds a read in stmts[:start] (the statements that
+// leave the transaction) whose error can be non-nil on a path that does not
+// end in returning a non-nil error: discarded (`_`, a bare call),
+// swallowed (`if err != nil { return nil }`, `continue`, an errors.Is
+// branch) or overwritten. In the transaction that failed statement aborted
+// it, the commit failed and the handler returned an error; on the pool the
 // handler would carry on.
-func swallowedReadError(info *types.Info, body *ast.BlockStmt, stmts []StmtEffect) (token.Pos, bool) {
+func swallowedReadError(info *types.Info, body *ast.BlockStmt, stmts []StmtEffect, start int) (token.Pos, bool) {
+	ef := errFlow{info: info}
 	for _, s := range stmts {
 		for _, ce := range s.Calls {
+			if ce.Effect != rules.Pure || ce.Pooled {
+				ef.busy = append(ef.busy, ce.Node)
+			}
+		}
+	}
+	for _, s := range stmts[:start] {
+		for _, ce := range s.Calls {
 			call, ok := ce.Node.(*ast.CallExpr)
-			if ok && ce.Effect.Has(rules.Read) && !errorReturned(info, pathTo(body, call)) {
+			if ok && ce.Effect.Has(rules.Read) && !ef.returned(pathTo(body, call)) {
 				return call.Pos(), true
 			}
 		}
@@ -28,11 +36,20 @@ func swallowedReadError(info *types.Info, body *ast.BlockStmt, stmts []StmtEffec
 	return token.NoPos, false
 }
 
-// errorReturned reports whether every path on which the error of the call
-// at the end of path is non-nil returns a non-nil error from the callback:
-// `return read(…)`, or an err variable checked right away by an
-// `if err != nil { … return err }` that cannot fall through.
-func errorReturned(info *types.Info, path []ast.Node) bool {
+// errFlow follows the error of a read to the callback's returns.
+type errFlow struct {
+	info *types.Info
+	busy []ast.Node // calls that touch the database or call out
+}
+
+// returned reports whether every path on which the error of the call at
+// the end of path is non-nil returns a non-nil error from the callback:
+// `return read(…)`, or an err variable that reaches
+// `if err != nil { … return err }` (which cannot fall through) or
+// `return err` with nothing in between that leaves, touches err or runs
+// another query.
+func (ef errFlow) returned(path []ast.Node) bool {
+	info := ef.info
 	i := chainTop(path)
 	top, ok := path[i].(ast.Expr)
 	if !ok || errorIndex(info, top) < 0 {
@@ -55,12 +72,44 @@ func errorReturned(info *types.Info, path []ast.Node) bool {
 		if ifs, ok := path[i-2].(*ast.IfStmt); ok && ifs.Init == ast.Stmt(p) {
 			return checkFails(info, ifs, errVar(info, id))
 		}
-		return checkFails(info, nextStmt(path, i-1), errVar(info, id))
+		return ef.reachesReturn(path, i-1, errVar(info, id))
 	case *ast.ValueSpec:
 		if len(p.Values) != 1 || errIdx >= len(p.Names) || i < 4 {
 			return false
 		}
-		return checkFails(info, nextStmt(path, i-3), errVar(info, p.Names[errIdx]))
+		return ef.reachesReturn(path, i-3, errVar(info, p.Names[errIdx]))
+	}
+	return false
+}
+
+// reachesReturn follows err from the statement path[k] through the rest
+// of its block to a check that fails or a return of a non-nil error.
+func (ef errFlow) reachesReturn(path []ast.Node, k int, err types.Object) bool {
+	if err == nil {
+		return false
+	}
+	uses := map[types.Object]bool{err: true}
+	for _, s := range stmtsAfter(path, k) {
+		if ifs, ok := s.(*ast.IfStmt); ok && (ifs.Init == nil || !mentions(ef.info, ifs.Init, uses)) && checkFails(ef.info, s, err) {
+			return true
+		}
+		if r, ok := s.(*ast.ReturnStmt); ok {
+			return len(r.Results) == 1 && nonNilError(ef.info, r.Results[0], err)
+		}
+		if mentions(ef.info, s, uses) || branches(s) || ef.queries(s) {
+			return false
+		}
+	}
+	return false // the block ends: the error is not returned from here
+}
+
+// queries reports whether s holds a call that touches the database or
+// calls out: after a failed read in a transaction it would fail too.
+func (ef errFlow) queries(s ast.Stmt) bool {
+	for _, n := range ef.busy {
+		if containsNode(s, n) {
+			return true
+		}
 	}
 	return false
 }
@@ -95,8 +144,8 @@ func errVar(info *types.Info, id *ast.Ident) types.Object {
 	return objectOf(info, id)
 }
 
-// nextStmt is the statement after path[k] in its block, or nil.
-func nextStmt(path []ast.Node, k int) ast.Stmt {
+// stmtsAfter is what follows path[k] in its block.
+func stmtsAfter(path []ast.Node, k int) []ast.Stmt {
 	var list []ast.Stmt
 	switch b := path[k-1].(type) {
 	case *ast.BlockStmt:
@@ -107,8 +156,8 @@ func nextStmt(path []ast.Node, k int) ast.Stmt {
 		list = b.Body
 	}
 	for j, s := range list {
-		if ast.Node(s) == path[k] && j+1 < len(list) {
-			return list[j+1]
+		if ast.Node(s) == path[k] {
+			return list[j+1:]
 		}
 	}
 	return nil

@@ -6,6 +6,7 @@ import (
 	"go/parser"
 	"go/token"
 	"go/types"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -27,12 +28,17 @@ func TestErrorReturned(t *testing.T) {
 		{"var decl", "var v, err = read()\nif err != nil {\nreturn err\n}\n_ = v", true},
 		{"panic", "if err := check(); err != nil {\npanic(err)\n}", true},
 		{"no error", "_ = row()", true},
+		{"returned later", "v, err := read()\nprintln(v)\nreturn err", true},
+		{"checked later", "v, err := read()\nprintln(v)\nif err != nil {\nreturn err\n}", true},
 		{"blank", "v, _ := read()\n_ = v", false},
 		{"bare call", "check()", false},
 		{"return nil", "if err := check(); err != nil {\nreturn nil\n}", false},
 		{"continue", "for {\nif err := check(); err != nil {\ncontinue\n}\n}", false},
 		{"no exit", "if err := check(); err != nil {\nprintln(err)\n}", false},
-		{"not checked next", "v, err := read()\nprintln(v)\nif err != nil {\nreturn err\n}", false},
+		{"left before", "v, err := read()\nif v == 0 {\nreturn nil\n}\nreturn err", false},
+		{"queried before", "v, err := read()\n_, _ = read2()\nprintln(v)\nreturn err", false},
+		{"reassigned in the check", "v, err := read()\nif err = check(); err != nil {\nreturn err\n}\n_ = v", false},
+		{"checked in a nested block", "v, err := read()\nif v > 0 {\nreturn err\n}\n_ = v", false},
 		{"overwritten", "_, err := read()\n_, err = read2()\nif err != nil {\nreturn err\n}", false},
 		{"no rows swallowed", "_, err := read()\nif errors.Is(err, errBad) {\nreturn nil\n}\nif err != nil {\nreturn err\n}", false},
 		{"no rows in the check", "if err := check(); err != nil {\nif errors.Is(err, errBad) {\nreturn nil\n}\nreturn err\n}", false},
@@ -43,9 +49,10 @@ func TestErrorReturned(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			info, body := checkBody(t, tt.give)
-			call := firstCall(body)
-			require.NotNil(t, call)
-			assert.Equal(t, tt.want, errorReturned(info, pathTo(body, call)))
+			queries := queryCalls(body)
+			require.NotEmpty(t, queries)
+			ef := errFlow{info: info, busy: queries}
+			assert.Equal(t, tt.want, ef.returned(pathTo(body, queries[0])))
 		})
 	}
 }
@@ -86,16 +93,17 @@ func cb(other error) error {
 	return info, f.Decls[len(f.Decls)-1].(*ast.FuncDecl).Body
 }
 
-// firstCall is the first call of read, check or row in body.
-func firstCall(body *ast.BlockStmt) *ast.CallExpr {
-	var found *ast.CallExpr
+// queryCalls are the calls of read, read2, check and row in body: the
+// queries of the test.
+func queryCalls(body *ast.BlockStmt) []ast.Node {
+	var out []ast.Node
 	ast.Inspect(body, func(n ast.Node) bool {
-		if call, ok := n.(*ast.CallExpr); ok && found == nil {
-			if id, ok := call.Fun.(*ast.Ident); ok && (id.Name == "read" || id.Name == "check" || id.Name == "row") {
-				found = call
+		if call, ok := n.(*ast.CallExpr); ok {
+			if id, ok := call.Fun.(*ast.Ident); ok && strings.HasPrefix(id.Name, "read") || ok && (id.Name == "check" || id.Name == "row") {
+				out = append(out, call)
 			}
 		}
-		return found == nil
+		return true
 	})
-	return found
+	return out
 }
