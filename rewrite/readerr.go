@@ -51,8 +51,11 @@ type errFlow struct {
 func (ef errFlow) returned(path []ast.Node) bool {
 	info := ef.info
 	i := chainTop(path)
-	top, ok := path[i].(ast.Expr)
-	if !ok || errorIndex(info, top) < 0 {
+	errIdx := -1
+	if top, ok := path[i].(ast.Expr); ok {
+		errIdx = errorIndex(info, top)
+	}
+	if errIdx < 0 {
 		return true // no error to lose (a row scanned later reports it)
 	}
 	for _, n := range path[:i] {
@@ -60,7 +63,6 @@ func (ef errFlow) returned(path []ast.Node) bool {
 			return false // a return in there does not leave the callback
 		}
 	}
-	errIdx := errorIndex(info, top)
 	switch p := path[i-1].(type) {
 	case *ast.ReturnStmt:
 		return len(p.Results) == 1
