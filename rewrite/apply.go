@@ -224,17 +224,7 @@ func (fr *fileRewrite) mapReturns(sh shape, moved []ast.Stmt, dstMoved []dst.Stm
 		if r, ok := moved[last].(*ast.ReturnStmt); ok {
 			out = out[:last]
 			if !isNil(fr.info, r.Results[0]) {
-				ifs := &dst.IfStmt{
-					Cond: &dst.BinaryExpr{X: dst.NewIdent(errName), Op: token.NEQ, Y: dst.NewIdent("nil")},
-					Body: dst.Clone(sinkBody).(*dst.BlockStmt),
-				}
-				if id, ok := r.Results[0].(*ast.Ident); !ok || id.Name != errName {
-					// `return err` is already the variable: no `err := err`.
-					ifs.Init = &dst.AssignStmt{Lhs: []dst.Expr{dst.NewIdent(errName)}, Tok: token.DEFINE, Rhs: []dst.Expr{dstMoved[last].(*dst.ReturnStmt).Results[0]}}
-				}
-				ifs.Decs.Start = dstMoved[last].Decorations().Start
-				ifs.Decs.Before = dst.NewLine
-				out = append(out, ifs)
+				out = append(out, fr.tailCheck(sh, r, dstMoved[last], sinkBody)...)
 			}
 			moved = moved[:last]
 		}
@@ -256,6 +246,34 @@ func (fr *fileRewrite) mapReturns(sh shape, moved []ast.Stmt, dstMoved []dst.Stm
 		})
 	}
 	return out
+}
+
+// tailCheck turns the final `return X` of a pooled body into the sink's
+// check: `if err := X; err != nil { sink }`, or `err = X` then the check
+// when the sink assigns a variable declared before it (which the handler
+// may use elsewhere, so it keeps its value).
+func (fr *fileRewrite) tailCheck(sh shape, r *ast.ReturnStmt, ret dst.Stmt, sinkBody *dst.BlockStmt) []dst.Stmt {
+	errName := sh.errVar.Name
+	ifs := &dst.IfStmt{
+		Cond: &dst.BinaryExpr{X: dst.NewIdent(errName), Op: token.NEQ, Y: dst.NewIdent("nil")},
+		Body: dst.Clone(sinkBody).(*dst.BlockStmt),
+	}
+	ifs.Decs.Before = dst.NewLine
+	if id, ok := r.Results[0].(*ast.Ident); ok && id.Name == errName {
+		// `return err` is already the variable: no `err := err`.
+		ifs.Decs.Start = ret.Decorations().Start
+		return []dst.Stmt{ifs}
+	}
+	assign := &dst.AssignStmt{Lhs: []dst.Expr{dst.NewIdent(errName)}, Tok: token.DEFINE, Rhs: []dst.Expr{ret.(*dst.ReturnStmt).Results[0]}}
+	if a, ok := sh.list[sh.index].(*ast.AssignStmt); ok && sh.sink == sinkAssign && a.Tok == token.ASSIGN {
+		assign.Tok = token.ASSIGN
+		assign.Decs.Start = ret.Decorations().Start
+		assign.Decs.Before = dst.NewLine
+		return []dst.Stmt{assign, ifs}
+	}
+	ifs.Init = assign
+	ifs.Decs.Start = ret.Decorations().Start
+	return []dst.Stmt{ifs}
 }
 
 // replaceStmt swaps old for stmts wherever it sits under roots.

@@ -2,8 +2,6 @@ package rewrite
 
 import (
 	"fmt"
-	"go/ast"
-	"go/token"
 	"go/types"
 	"regexp"
 	"strings"
@@ -81,10 +79,8 @@ func PlanHandler(prog *Program, h *Handler, opts PlanOptions) Plan {
 		p.Action = ActionUnchanged
 		return p
 	}
-	for _, s := range h.Stmts[:start] {
-		if pos, ok := ignoredReadError(h.Site.Func.Pkg.TypesInfo, s); ok {
-			return p.keep("the error of the read at %s is ignored: in the transaction a failed statement failed the commit, on the pool the handler would carry on", prog.Position(pos))
-		}
+	if pos, ok := swallowedReadError(h.Site.Func.Pkg.TypesInfo, h.Site.Callback.Body, h.Stmts, start); ok {
+		return p.keep("the error of the read at %s is ignored: in the transaction a failed statement failed the commit, on the pool the handler would carry on", prog.Position(pos))
 	}
 	p.Start = start
 	p.Action = ActionNarrowed
@@ -138,20 +134,6 @@ func firstWrite(stmts []StmtEffect) int {
 		}
 	}
 	return len(stmts)
-}
-
-// ignoredReadError finds a read in s whose error result is discarded.
-func ignoredReadError(info *types.Info, s StmtEffect) (token.Pos, bool) {
-	for _, ce := range s.Calls {
-		call, isCall := ce.Node.(*ast.CallExpr)
-		if !isCall || !ce.Effect.Has(rules.Read) {
-			continue
-		}
-		if discardsError(info, s.Stmt, call) {
-			return call.Pos(), true
-		}
-	}
-	return token.NoPos, false
 }
 
 // shortName drops the import path before a function's package name:

@@ -1,0 +1,170 @@
+// Package fuzz checks txscope's rewrite on generated handlers: statically
+// (placement of writes, locks, slow calls, session checks and pooled
+// handles; type-checking; a second run changing nothing) and dynamically
+// (the original and the rewritten handlers, run against an in-memory
+// transactional store with a fault injected at every step, return and
+// commit the same).
+package fuzz
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/txscope/txscope/rewrite"
+)
+
+var (
+	dynamic     = flag.Bool("fuzzdynamic", false, "also run the dynamic property on each fuzz input (a build per input)")
+	seedStart   = flag.Uint64("seedstart", 1000, "first generator seed of TestSeeds")
+	seedBatches = flag.Int("seedbatches", 1, "how many batches of seeds TestSeeds runs")
+)
+
+// fuzzModule is the fuzz target's module, one per process: workers run
+// inputs one at a time.
+var fuzzModule *module
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	code := m.Run()
+	if fuzzModule != nil {
+		os.RemoveAll(fuzzModule.dir)
+	}
+	os.Exit(code)
+}
+
+func FuzzRewrite(f *testing.F) {
+	for _, seed := range []uint64{1, 7, 42} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, seed uint64) {
+		if fuzzModule == nil {
+			dir, err := os.MkdirTemp("", "txscope-fuzz-")
+			require.NoError(t, err)
+			fuzzModule, err = newModule(dir)
+			require.NoError(t, err)
+		}
+		p, err := generate(seed, "h0")
+		require.NoError(t, err)
+		// A quarter of the inputs allow a slow call after a write (--split).
+		opts := rewrite.Options{PlanOptions: rewrite.PlanOptions{Split: seed%4 == 0}}
+		check(t, fuzzModule, []program{p}, opts, *dynamic)
+	})
+}
+
+// seedCount is how many generator seeds TestSeeds runs in one module.
+const seedCount = 30
+
+// TestSeeds runs a deterministic set of seeds through both properties a
+// batch at once: one module, one rewrite, one build before and one after.
+// -seedstart and -seedbatches run more of them.
+func TestSeeds(t *testing.T) {
+	m, err := newModule(t.TempDir())
+	require.NoError(t, err)
+	for b := range *seedBatches {
+		first := *seedStart + uint64(b*seedCount)
+		t.Run(fmt.Sprintf("seeds%d", first), func(t *testing.T) {
+			var progs []program
+			for i := range seedCount {
+				p, err := generate(first+uint64(i), fmt.Sprintf("h%02d", i))
+				require.NoError(t, err)
+				progs = append(progs, p)
+			}
+			check(t, m, progs, rewrite.Options{}, true)
+		})
+	}
+}
+
+// check runs txscope on the programs and asserts the properties; with run
+// set it also compares the runner's output before and after the rewrite.
+func check(t *testing.T, m *module, progs []program, opts rewrite.Options, run bool) {
+	require.NoError(t, m.setPrograms(progs))
+	var before string
+	if run {
+		var err error
+		before, err = m.run()
+		require.NoError(t, err, "the generated module must build and run")
+	}
+	res, err := m.txscope(opts)
+	require.NoError(t, err, "txscope on the generated module")
+	t.Log(res.Report().Summary)
+	edits := map[string][]byte{}
+	for _, e := range res.Edits {
+		edits[e.Rel] = e.New
+	}
+	for _, p := range progs {
+		got, ok := edits[handlersFile(p)]
+		if !ok {
+			got = p.src
+		}
+		problems := staticProblems(res, modulePath+"/"+p.pkg, p.src, got)
+		assert.Empty(t, problems, "static properties of %s\n%s", p.pkg, explain(p, res, got))
+	}
+	require.NoError(t, m.apply(res.Edits))
+	again, err := m.txscope(opts)
+	require.NoError(t, err, "txscope on the rewritten module (it must type-check)")
+	for _, e := range again.Edits {
+		assert.Fail(t, "a second run changed "+e.Rel, rewrite.Diff(e))
+	}
+	if !run {
+		return
+	}
+	after, err := m.run()
+	require.NoError(t, err, "the rewritten module must build and run")
+	for _, d := range outcomeDiffs(before, after) {
+		p := programOf(progs, d)
+		assert.Fail(t, "the rewrite changed an outcome", "%s\n%s", d, explain(p, res, edits[handlersFile(p)]))
+	}
+}
+
+// outcomeDiffs pairs the runner's lines before and after; at most one
+// difference per handler is returned.
+func outcomeDiffs(before, after string) []string {
+	b, a := strings.Split(before, "\n"), strings.Split(after, "\n")
+	seen := map[string]bool{}
+	var out []string
+	for i := 0; i < max(len(a), len(b)); i++ {
+		var x, y string
+		if i < len(b) {
+			x = b[i]
+		}
+		if i < len(a) {
+			y = a[i]
+		}
+		name, _, _ := strings.Cut(x+y, " ")
+		if x != y && !seen[name] {
+			seen[name] = true
+			out = append(out, fmt.Sprintf("before: %s\nafter:  %s", x, y))
+		}
+	}
+	return out
+}
+
+func programOf(progs []program, diff string) program {
+	for _, p := range progs {
+		if strings.HasPrefix(diff, "before: "+p.pkg+".") || strings.Contains(diff, "after:  "+p.pkg+".") {
+			return p
+		}
+	}
+	return progs[0]
+}
+
+// explain renders what a reader needs to minimise a failure: the plans,
+// the input and the rewrite of the program.
+func explain(p program, res *rewrite.Result, got []byte) string {
+	var b strings.Builder
+	for _, plan := range res.Plans {
+		if plan.Handler.Site.Func.Pkg.PkgPath == modulePath+"/"+p.pkg {
+			fmt.Fprintf(&b, "plan %s: %s %s\n", plan.Handler.Site.Func.Decl.Name.Name, plan.Action, plan.Reason)
+		}
+	}
+	b.WriteString("--- input\n" + string(p.src))
+	if got != nil {
+		b.WriteString("--- rewritten\n" + string(got))
+	}
+	return b.String()
+}

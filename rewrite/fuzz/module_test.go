@@ -1,0 +1,171 @@
+package fuzz
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"github.com/txscope/txscope/rewrite"
+)
+
+// modulePath is the generated module's path.
+const modulePath = "example.com/fz"
+
+// goMod requires what world, fake and tenantpool import; the replace
+// directive points at this repository so the rewrite can import tenantpool.
+const goMod = `module example.com/fz
+
+go 1.26.0
+
+require (
+	github.com/jackc/pgx/v5 v5.12.0
+	github.com/txscope/txscope v0.0.0
+)
+
+require (
+	github.com/jackc/pgpassfile v1.0.0 // indirect
+	github.com/jackc/pgservicefile v0.0.0-20240606120523-5a60cdf6a761 // indirect
+	github.com/jackc/puddle/v2 v2.2.3 // indirect
+	golang.org/x/sync v0.24.0 // indirect
+	golang.org/x/text v0.42.0 // indirect
+)
+
+replace github.com/txscope/txscope => $REPO
+`
+
+// module is a temporary Go module: world and fake from testdata, the
+// generated handler packages and a runner that calls every handler.
+type module struct {
+	dir  string
+	repo string
+}
+
+// newModule lays out the fixed part of the module in dir.
+func newModule(dir string) (*module, error) {
+	repo, err := filepath.Abs("../..")
+	if err != nil {
+		return nil, err
+	}
+	m := &module{dir: dir, repo: repo}
+	sum, err := os.ReadFile(filepath.Join(repo, "go.sum"))
+	if err != nil {
+		return nil, err
+	}
+	files := map[string][]byte{
+		"go.mod": []byte(strings.ReplaceAll(goMod, "$REPO", repo)),
+		"go.sum": sum,
+	}
+	for _, f := range []string{"world/world.go", "fake/fake.go"} {
+		if files[f], err = os.ReadFile(filepath.Join("testdata", "module", f)); err != nil {
+			return nil, err
+		}
+	}
+	return m, m.writeFiles(files)
+}
+
+func (m *module) writeFiles(files map[string][]byte) error {
+	for name, data := range files {
+		path := filepath.Join(m.dir, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// handlersFile is where a program's handlers live, relative to the module.
+func handlersFile(p program) string { return p.pkg + "/handlers.go" }
+
+// setPrograms replaces the generated packages and the runner.
+func (m *module) setPrograms(progs []program) error {
+	old, err := filepath.Glob(filepath.Join(m.dir, "h*"))
+	if err != nil {
+		return err
+	}
+	for _, dir := range old {
+		if err := os.RemoveAll(dir); err != nil {
+			return err
+		}
+	}
+	files := map[string][]byte{"run/main.go": runner(progs)}
+	for _, p := range progs {
+		files[handlersFile(p)] = p.src
+		files[p.pkg+"/registry.go"] = p.registry
+	}
+	return m.writeFiles(files)
+}
+
+// runner is a main package that runs every handler against every initial
+// state with a fault at each step and prints one line per run.
+func runner(progs []program) []byte {
+	var imports, appends strings.Builder
+	for _, p := range progs {
+		fmt.Fprintf(&imports, "\t%q\n", modulePath+"/"+p.pkg)
+		fmt.Fprintf(&appends, "\tall = append(all, %s.Handlers...)\n", p.pkg)
+	}
+	return []byte(`// Command run prints the outcome of every handler under every fault.
+package main
+
+import (
+	"fmt"
+
+	"example.com/fz/fake"
+	"example.com/fz/world"
+` + imports.String() + `)
+
+func main() {
+	var all []world.Handler
+` + appends.String() + `	for _, h := range all {
+		for state := range fake.States {
+			_, steps := fake.Run(h, state, 0)
+			for k := 0; k <= steps; k++ {
+				line, _ := fake.Run(h, state, k)
+				fmt.Println(line)
+			}
+		}
+	}
+}
+`)
+}
+
+// txscope runs the library on the module as the rewrite command does.
+func (m *module) txscope(opts rewrite.Options) (*rewrite.Result, error) {
+	prog, err := rewrite.Load(rewrite.LoadOptions{Dir: m.dir, Support: []string{rewrite.PooledPackage}})
+	if err != nil {
+		return nil, err
+	}
+	return rewrite.Rewrite(prog, opts)
+}
+
+// apply writes a rewrite's edits into the module.
+func (m *module) apply(edits []rewrite.FileEdit) error {
+	for _, e := range edits {
+		if err := os.WriteFile(e.Path, e.New, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// run builds the runner and returns its output.
+func (m *module) run() (string, error) {
+	bin := filepath.Join(m.dir, "run.bin")
+	build := exec.Command("go", "build", "-o", bin, "./run")
+	build.Dir = m.dir
+	if out, err := build.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build: %w\n%s", err, out)
+	}
+	var stdout, stderr bytes.Buffer
+	cmd := exec.Command(bin)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("run: %w\n%s", err, stderr.String())
+	}
+	return stdout.String(), nil
+}
