@@ -1,7 +1,6 @@
 package rewrite
 
 import (
-	"bytes"
 	"fmt"
 	"go/ast"
 	"go/token"
@@ -425,4 +424,3 @@ func enclosingBlock(root ast.Node, n ast.Node) (ast.Node, int) {
 	return parent, index
 }
 
-var _ = bytes.Equal
