@@ -423,4 +423,3 @@ func enclosingBlock(root ast.Node, n ast.Node) (ast.Node, int) {
 	})
 	return parent, index
 }
-
