@@ -2,6 +2,8 @@ package rewrite
 
 import (
 	"fmt"
+	"go/ast"
+	"go/token"
 	"go/types"
 	"regexp"
 	"strings"
@@ -63,6 +65,7 @@ func PlanHandler(prog *Program, h *Handler, opts PlanOptions) Plan {
 		start = pullReads(h.Site.Func.Pkg.TypesInfo, h.Stmts, first)
 	}
 	start, txOnly := keepTxOnlyCalls(h, start)
+	start = keepDecls(h.Stmts, start)
 	if opts.Split {
 		splits, why := planSplits(prog, h, start)
 		if why != "" {
@@ -89,6 +92,34 @@ func PlanHandler(prog *Program, h *Handler, opts PlanOptions) Plan {
 	}
 	p.Moves = append(moves(prog, h.Stmts[:start]), splitMoves(prog, h, p.Splits)...)
 	return p
+}
+
+// keepDecls leaves the bare declarations just before the write block
+// (`var err error`) in it: moving them gains nothing, and the declarations
+// a split block gets must not move on the next run.
+func keepDecls(stmts []StmtEffect, start int) int {
+	for start > 0 && start < len(stmts) && bareDecl(stmts[start-1].Stmt) {
+		start--
+	}
+	return start
+}
+
+// bareDecl matches `var x, y T`: no value, nothing evaluated.
+func bareDecl(s ast.Stmt) bool {
+	d, ok := s.(*ast.DeclStmt)
+	if !ok {
+		return false
+	}
+	g, ok := d.Decl.(*ast.GenDecl)
+	if !ok || g.Tok != token.VAR {
+		return false
+	}
+	for _, spec := range g.Specs {
+		if vs, ok := spec.(*ast.ValueSpec); !ok || len(vs.Values) > 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // slowCall finds the first slow call in stmts.
