@@ -13,7 +13,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/dave/dst"
 	"github.com/dave/dst/decorator"
 	"golang.org/x/tools/go/ast/astutil"
 )
@@ -408,44 +407,4 @@ func (p *Program) fileContent(name string) ([]byte, error) {
 		return nil, fmt.Errorf("load: %w", err)
 	}
 	return data, nil
-}
-
-// variantText renders a copy of op.decl with op's edits and the variant's
-// name, for incremental migration: the original stays for its other callers.
-func variantText(prog *Program, f *ast.File, src []byte, op chainOp, imports map[string]bool, names map[string]string) ([]byte, error) {
-	dec := decorator.NewDecorator(prog.Fset)
-	df, err := dec.DecorateFile(f)
-	if err != nil {
-		return nil, err
-	}
-	pkg := prog.index().files[f]
-	fr := &fileRewrite{prog: prog, info: pkg.TypesInfo, dec: dec, file: df, src: src, imports: imports, names: names}
-	if err := op.edit(fr); err != nil {
-		return nil, err
-	}
-	index := -1
-	for i, d := range f.Decls {
-		if d == op.decl {
-			index = i
-		}
-	}
-	fd := dec.Dst.Nodes[op.decl].(*dst.FuncDecl)
-	old := fd.Name.Name
-	fd.Name.Name = op.variant
-	for i, c := range fd.Decs.Start {
-		fd.Decs.Start[i] = strings.Replace(c, "// "+old+" ", "// "+op.variant+" ", 1)
-	}
-	fd.Decs.Start.Append("//")
-	fd.Decs.Start.Append(op.doc...)
-	var restored bytes.Buffer
-	if err := decorator.Fprint(&restored, df); err != nil {
-		return nil, err
-	}
-	rfset := token.NewFileSet()
-	rfile, err := parser.ParseFile(rfset, "", restored.Bytes(), parser.ParseComments)
-	if err != nil {
-		return nil, err
-	}
-	start, end := declRange(rfset, rfile.Decls[index].(*ast.FuncDecl))
-	return restored.Bytes()[start:end], nil
 }

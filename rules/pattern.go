@@ -41,14 +41,6 @@ func (p Position) String() string {
 	return fmt.Sprintf("%s:%d:%d", file, p.Line, p.Col)
 }
 
-// before orders positions by line, then column.
-func (p Position) before(q Position) bool {
-	if p.Line != q.Line {
-		return p.Line < q.Line
-	}
-	return p.Col < q.Col
-}
-
 const patternForms = "want importpath.Func, importpath.T.Method or importpath.(*T).Method"
 
 // ParsePattern parses a function pattern. The import path is everything up
