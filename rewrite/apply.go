@@ -30,7 +30,7 @@ func (fr *fileRewrite) rewriteSite(p Plan) error {
 	body := site.Callback.Body.List
 	moved := body[:p.Start]
 	pooled := p.Action == ActionPooled
-	tmpl, err := pooledTemplate(fr.prog.Config, site)
+	tmpl, err := pooledTemplate(fr.prog, site)
 	if err != nil {
 		return err
 	}
@@ -52,7 +52,7 @@ func (fr *fileRewrite) rewriteSite(p Plan) error {
 	head := *hoisted // the pooled handle, when a moved statement needs it
 	if usesTx {
 		head = append(head, qDecl)
-		fr.imports[PooledPackage] = true
+		fr.imports[fr.prog.runtimePath()] = true
 	}
 	sh := shapeOf(fr.info, site, moved, pooled)
 	lit := fr.dec.Dst.Nodes[site.Callback].(*dst.FuncLit)

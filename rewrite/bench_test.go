@@ -58,7 +58,7 @@ func BenchmarkCheck(b *testing.B) {
 func BenchmarkRewrite(b *testing.B) {
 	dir := benchTree(b)
 	for b.Loop() {
-		prog, err := rewrite.Load(rewrite.LoadOptions{Dir: dir, Support: []string{rewrite.PooledPackage}})
+		prog, err := rewrite.Load(rewrite.LoadOptions{Dir: dir, Runtime: true})
 		require.NoError(b, err)
 		res, err := rewrite.Rewrite(prog, rewrite.Options{})
 		require.NoError(b, err)

@@ -18,7 +18,11 @@ func Diff(e FileEdit) string {
 		return ""
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "--- a/%s\n+++ b/%s\n", e.Rel, e.Rel)
+	if e.Create {
+		fmt.Fprintf(&b, "--- /dev/null\n+++ b/%s\n", e.Rel)
+	} else {
+		fmt.Fprintf(&b, "--- a/%s\n+++ b/%s\n", e.Rel, e.Rel)
+	}
 	for _, h := range hunks(ops) {
 		h.write(&b)
 	}

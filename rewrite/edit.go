@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/dave/dst/decorator"
+	"github.com/txscope/txscope/rewrite/bundle"
 	"golang.org/x/tools/go/ast/astutil"
 )
 
@@ -23,6 +24,9 @@ type FileEdit struct {
 	Rel  string // relative to the program root, slash-separated
 	Old  []byte
 	New  []byte
+	// Create is set for a file that does not exist yet (a file of the
+	// runtime's copy).
+	Create bool
 }
 
 // failure ties an edit that could not be made to its plan.
@@ -95,7 +99,7 @@ func applyFile(prog *Program, f *ast.File, plans []Plan, indexes []int, ops []ch
 	if err != nil {
 		return nil, nil, fmt.Errorf("apply: %s: %w", prog.Rel(name), err)
 	}
-	names := map[string]string{PooledPackage: "tenantpool"}
+	names := map[string]string{prog.runtimePath(): bundle.Package}
 	for path, imp := range pkg.Imports {
 		names[path] = imp.Name
 	}

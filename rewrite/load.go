@@ -8,9 +8,11 @@ import (
 	"go/ast"
 	"go/token"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -25,9 +27,10 @@ type LoadOptions struct {
 	Tags     []string // build tags
 	Tests    bool     // include _test.go files
 	Overlay  map[string][]byte
-	// Support are packages loaded beside the targets for their types only,
-	// such as the pooled handle's package a rewrite will import.
-	Support []string
+	// Runtime loads the tenant-scoped runtime beside the targets, for its
+	// types, when the configured pooled handle uses it: what a rewrite
+	// may hand out needs it, a check does not.
+	Runtime bool
 }
 
 // Program is the loaded code: target packages with syntax and types.
@@ -36,7 +39,10 @@ type Program struct {
 	Root     string // module (or workspace) root directory, absolute
 	Config   *rules.Config
 	Packages []*packages.Package
-	Support  []*packages.Package
+	// Runtime is where the pooled handle's package comes from (nil when
+	// not loaded); RuntimePackage is it, loaded, when it type-checks.
+	Runtime        *Runtime
+	RuntimePackage *packages.Package
 	// Generated holds the files that carry a "Code generated … DO NOT EDIT."
 	// header: analysed for summaries, never reported on or rewritten.
 	Generated map[*ast.File]bool
@@ -57,10 +63,11 @@ func Load(opts LoadOptions) (*Program, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load: %w", err)
 	}
-	root, inModule, err := moduleRoot(dir)
+	root, gomod, err := moduleRoot(dir)
 	if err != nil {
 		return nil, fmt.Errorf("load: %w", err)
 	}
+	inModule := gomod != ""
 	patterns := opts.Patterns
 	switch {
 	case len(patterns) > 0:
@@ -83,13 +90,25 @@ func Load(opts LoadOptions) (*Program, error) {
 	if err != nil {
 		return nil, err
 	}
-	pkgs, err := packages.Load(cfg, append(append([]string{}, patterns...), opts.Support...)...)
+	var rt *Runtime
+	loadPatterns := patterns
+	if opts.Runtime && inModule && usesRuntime(config.Pooled) {
+		var overlay map[string][]byte
+		if rt, overlay, err = findRuntime(config, gomod); err != nil {
+			return nil, err
+		}
+		if rt.unusable == nil {
+			cfg.Overlay = mergeOverlay(opts.Overlay, overlay)
+			loadPatterns = append(slices.Clip(patterns), rt.ImportPath)
+		}
+	}
+	pkgs, err := packages.Load(cfg, loadPatterns...)
 	if err != nil {
 		return nil, fmt.Errorf("load: %w", err)
 	}
-	pkgs, support := splitSupport(pkgs, opts.Support)
-	if err := supportError(support); err != nil {
-		return nil, err
+	var rtPkg *packages.Package
+	if rt != nil {
+		pkgs, rtPkg = splitRuntime(pkgs, rt)
 	}
 	pkgs, replaced := targets(pkgs)
 	if err := firstError(root, pkgs); err != nil {
@@ -98,7 +117,7 @@ func Load(opts LoadOptions) (*Program, error) {
 	if len(pkgs) == 0 {
 		return nil, fmt.Errorf("load: %s", goListProblem(cfg, patterns))
 	}
-	prog := &Program{Fset: cfg.Fset, Root: root, Config: config, Support: support, Packages: pkgs, Generated: map[*ast.File]bool{}, options: opts, replaced: replaced}
+	prog := &Program{Fset: cfg.Fset, Root: root, Config: config, Runtime: rt, RuntimePackage: rtPkg, Packages: pkgs, Generated: map[*ast.File]bool{}, options: opts, replaced: replaced}
 	for _, p := range pkgs {
 		for _, f := range p.Syntax {
 			if ast.IsGenerated(f) {
@@ -149,52 +168,61 @@ func orDot(dir string) string {
 }
 
 // moduleRoot is the directory of go.work when one is in use, else of go.mod.
-// inModule tells whether dir belongs to a module: the root of a workspace
-// that is not itself a module does not.
-func moduleRoot(dir string) (root string, inModule bool, err error) {
+// gomod is the go.mod of the module dir belongs to, "" for the root of a
+// workspace that is not itself a module.
+func moduleRoot(dir string) (root, gomod string, err error) {
 	cmd := exec.Command("go", "env", "GOWORK", "GOMOD")
 	cmd.Dir = dir
 	out, err := cmd.Output()
 	if err != nil {
-		return "", false, fmt.Errorf("go env: %w", err)
+		return "", "", fmt.Errorf("go env: %w", err)
 	}
-	work, mod, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
+	work, mod, _ := strings.Cut(string(out), "\n") // GOWORK's line is empty outside a workspace
 	work, mod = strings.TrimSpace(work), strings.TrimSpace(mod)
-	inModule = mod != "" && mod != os.DevNull
+	if mod == os.DevNull {
+		mod = ""
+	}
 	switch {
 	case work != "" && work != "off":
-		return filepath.Dir(work), inModule, nil
-	case inModule:
-		return filepath.Dir(mod), true, nil
+		return filepath.Dir(work), mod, nil
+	case mod != "":
+		return filepath.Dir(mod), mod, nil
 	}
-	return "", false, errors.New("not inside a Go module (no go.mod found)")
+	return "", "", errors.New("not inside a Go module (no go.mod found)")
 }
 
-// splitSupport separates the support packages from the targets.
-func splitSupport(pkgs []*packages.Package, support []string) (targets, sup []*packages.Package) {
-	want := map[string]bool{}
-	for _, s := range support {
-		want[s] = true
-	}
+// splitRuntime takes the runtime's package out of the targets. One that
+// does not type-check in this module makes the runtime unusable, with the
+// reason, rather than failing the load: only plans that need it fail.
+func splitRuntime(pkgs []*packages.Package, rt *Runtime) (targets []*packages.Package, runtime *packages.Package) {
 	for _, p := range pkgs {
-		if want[p.PkgPath] && p.ForTest == "" {
-			sup = append(sup, p)
+		if p.PkgPath == rt.ImportPath && p.ForTest == "" {
+			runtime = p
 		} else {
 			targets = append(targets, p)
 		}
 	}
-	return targets, sup
+	switch {
+	case runtime == nil:
+		rt.unusable = fmt.Errorf("%s was not loaded", rt.ImportPath)
+	case len(runtime.Errors) > 0:
+		rt.unusable = fmt.Errorf("%s does not build in this module: %s", rt.ImportPath, runtime.Errors[0].Msg)
+		if !rt.Vendored() {
+			rt.unusable = fmt.Errorf("%w; run: go get %s", rt.unusable, rt.ImportPath)
+		}
+		runtime = nil
+	}
+	return targets, runtime
 }
 
-// supportError explains a support package the module cannot import, with
-// the command that fixes it.
-func supportError(support []*packages.Package) error {
-	for _, p := range support {
-		if len(p.Errors) > 0 {
-			return fmt.Errorf("load: %s is not importable by this module (%s); run: go get %s", p.PkgPath, p.Errors[0].Msg, p.PkgPath)
-		}
+// mergeOverlay is the caller's overlay with the runtime's copy added.
+func mergeOverlay(base, add map[string][]byte) map[string][]byte {
+	out := maps.Clone(base)
+	if out == nil {
+		out = map[string][]byte{}
 	}
-	return nil
+	maps.Copy(out, add)
+	return out
 }
 
 // targets drops packages outside the main modules (vendored ones) and the

@@ -263,38 +263,45 @@ func (fr *fileRewrite) wrapBlock(prog *Program, m *Middleware, h *Handler, start
 // poolMiddleware makes the middleware hand its handlers the pooled handle:
 // through the pooled layer, or by pooling its own wrapper call.
 func (fr *fileRewrite) poolMiddleware(m *Middleware, layerVariant string) error {
-	fr.imports[PooledPackage] = true
 	if m.Via == nil {
 		return fr.rewriteSite(Plan{Handler: &Handler{Site: m.Site}, Action: ActionPooled, Start: len(m.Site.Callback.Body.List)})
 	}
 	if layerVariant != "" {
 		renameCall(fr, m.Site.Call, layerVariant)
 	}
-	return fr.retypeTxParam(m.Site.Callback, m.Via.TxArg, m.Site.Tx)
+	return fr.retypeTxParam(m.Site.Callback, m.Via.TxArg, m.Site.Tx, m.Via.Site)
 }
 
 // poolLayer turns the layer's transaction into the pooled handle: its
 // callback parameter takes the handle, and the wrapper call is pooled.
 func (fr *fileRewrite) poolLayer(l *Layer) error {
-	fr.imports[PooledPackage] = true
 	decl := fr.dec.Dst.Nodes[l.Site.Func.Decl].(*dst.FuncDecl)
 	cb, ok := paramField(decl.Type.Params, l.Param).Type.(*dst.FuncType)
 	if !ok {
 		return fmt.Errorf("the layer's callback parameter is not a func type literal")
 	}
-	paramField(cb.Params, l.TxArg).Type = pooledHandleType()
+	handle, err := fr.pooledHandleType(l.Site)
+	if err != nil {
+		return err
+	}
+	paramField(cb.Params, l.TxArg).Type = handle
 	return fr.rewriteSite(Plan{Handler: &Handler{Site: l.Site}, Action: ActionPooled, Start: len(l.Site.Callback.Body.List)})
 }
 
 // retypeTxParam changes a callback literal's tx parameter to the pooled
-// handle and renames it q where that is free.
-func (fr *fileRewrite) retypeTxParam(lit *ast.FuncLit, index int, tx types.Object) error {
+// handle that the wrapper call at site makes, and renames it q where that
+// is free.
+func (fr *fileRewrite) retypeTxParam(lit *ast.FuncLit, index int, tx types.Object, site *Site) error {
 	dlit := fr.dec.Dst.Nodes[lit].(*dst.FuncLit)
 	field := paramField(dlit.Type.Params, index)
 	if field == nil || len(field.Names) != 1 {
 		return fmt.Errorf("the callback's tx parameter shares its declaration")
 	}
-	field.Type = pooledHandleType()
+	handle, err := fr.pooledHandleType(site)
+	if err != nil {
+		return err
+	}
+	field.Type = handle
 	name := "q"
 	if !nameFreeIn(lit, name) {
 		return nil
@@ -313,10 +320,6 @@ func nameFreeIn(n ast.Node, name string) bool {
 		return free
 	})
 	return free
-}
-
-func pooledHandleType() dst.Expr {
-	return &dst.StarExpr{X: &dst.SelectorExpr{X: dst.NewIdent("tenantpool"), Sel: dst.NewIdent("Handle")}}
 }
 
 // paramField returns the field declaring parameter i of a field list.
@@ -340,7 +343,7 @@ func variantText(prog *Program, f *ast.File, src []byte, op chainOp, imports map
 		return nil, err
 	}
 	pkg := prog.index().files[f]
-	fr := &fileRewrite{prog: prog, info: pkg.TypesInfo, dec: dec, file: df, src: src, imports: imports, names: names}
+	fr := &fileRewrite{prog: prog, info: pkg.TypesInfo, dec: dec, file: df, src: src, imports: imports, names: names, pkgPath: pkg.PkgPath}
 	if err := op.edit(fr); err != nil {
 		return nil, err
 	}

@@ -5,19 +5,28 @@ import (
 	"go/ast"
 	"go/types"
 	"strconv"
+	"regexp"
 	"strings"
 
+	"github.com/dave/dst"
+	"github.com/dave/dst/decorator"
+	"github.com/txscope/txscope/rewrite/bundle"
 	"github.com/txscope/txscope/rules"
 )
-
-// PooledPackage is the runtime package the default pooled handle comes from.
-const PooledPackage = "github.com/txscope/txscope/tenantpool"
 
 // pooledTemplate is the expression that makes the pooled handle for a
 // wrapper call, over {recv}, {tenant} and {argN}: the configured one, or
 // tenantpool's constructor for the wrapper's driver on the pool the
 // wrapper begins on.
-func pooledTemplate(cfg *rules.Config, site *Site) (string, error) {
+func pooledTemplate(prog *Program, site *Site) (string, error) {
+	tmpl, err := chooseTemplate(prog.Config, site)
+	if err == nil && usesRuntime(tmpl) && prog.Runtime != nil && prog.Runtime.unusable != nil {
+		return "", prog.Runtime.unusable
+	}
+	return tmpl, err
+}
+
+func chooseTemplate(cfg *rules.Config, site *Site) (string, error) {
 	w := site.Wrapper
 	if cfg.Pooled != "" && cfg.Pooled != rules.DefaultPooled {
 		return cfg.Pooled, nil
@@ -44,6 +53,67 @@ func pooledTemplate(cfg *rules.Config, site *Site) (string, error) {
 		return fmt.Sprintf("tenantpool.%sSetting(%s, %s, {tenant})", ctor, pool, strconv.Quote(w.Setting)), nil
 	}
 	return fmt.Sprintf("tenantpool.%s(%s, {tenant})", ctor, pool), nil
+}
+
+// runtimePath is the import path of the runtime's package for this program.
+func (p *Program) runtimePath() string {
+	if p.Runtime == nil {
+		return PooledPackage
+	}
+	return p.Runtime.ImportPath
+}
+
+var runtimeCall = regexp.MustCompile(`^` + bundle.Package + `\.(\w+)\(`)
+
+// pooledHandleType is the type of the pooled handle the wrapper call at site
+// makes, as the edited file writes it: the runtime constructor's result, or
+// the configured expression's type at the call.
+func (fr *fileRewrite) pooledHandleType(site *Site) (dst.Expr, error) {
+	tmpl, err := pooledTemplate(fr.prog, site)
+	if err != nil {
+		return nil, err
+	}
+	var t types.Type
+	if m := runtimeCall.FindStringSubmatch(tmpl); m != nil {
+		if t, err = runtimeResult(fr.prog, m[1]); err != nil {
+			return nil, err
+		}
+	} else {
+		expr, err := renderTemplate(tmpl, site, fr.text, func(_ string, arg ast.Expr) (string, error) { return fr.text(arg), nil })
+		if err != nil {
+			return nil, err
+		}
+		tv, err := types.Eval(fr.prog.Fset, site.Func.Pkg.Types, site.Call.Pos(), expr)
+		if err != nil {
+			return nil, fmt.Errorf("pooled template %q: %w", tmpl, err)
+		}
+		t = tv.Type
+	}
+	return parseType(types.TypeString(t, fr.qualifier))
+}
+
+// runtimeResult is the result type of the runtime's constructor name.
+func runtimeResult(prog *Program, name string) (types.Type, error) {
+	if prog.RuntimePackage == nil {
+		if prog.Runtime != nil && prog.Runtime.unusable != nil {
+			return nil, prog.Runtime.unusable
+		}
+		return nil, fmt.Errorf("%s is not loaded", prog.runtimePath())
+	}
+	fn, ok := prog.RuntimePackage.Types.Scope().Lookup(name).(*types.Func)
+	if !ok || fn.Signature().Results().Len() != 1 {
+		return nil, fmt.Errorf("%s has no constructor %s", prog.runtimePath(), name)
+	}
+	return fn.Signature().Results().At(0).Type(), nil
+}
+
+// parseType parses a type expression into dst.
+func parseType(src string) (dst.Expr, error) {
+	f, err := decorator.Parse("package p\nvar _ " + src + "\n")
+	if err != nil {
+		return nil, err
+	}
+	return f.Decls[0].(*dst.GenDecl).Specs[0].(*dst.ValueSpec).Type, nil
 }
 
 // txKind names the driver of a transaction type by its package path.

@@ -16,6 +16,9 @@ type Report struct {
 	Findings   []Diagnostic       `json:"findings"`
 	Summary    string             `json:"summary,omitempty"`
 	Middleware []MiddlewareReport `json:"middleware,omitempty"`
+	// Runtime says which files of the runtime's copy the rewrite adds or
+	// updates in the module, and why.
+	Runtime string `json:"runtime,omitempty"`
 }
 
 // MiddlewareReport says how a middleware's transaction moved.
@@ -149,6 +152,9 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	for _, d := range r.Findings {
 		fmt.Fprintln(&b, d.String())
+	}
+	if r.Runtime != "" {
+		fmt.Fprintln(&b, r.Runtime)
 	}
 	if r.Summary != "" {
 		fmt.Fprintln(&b, r.Summary)

@@ -3,6 +3,7 @@ package rewrite
 import (
 	"fmt"
 	"go/ast"
+	"path/filepath"
 
 	"github.com/txscope/txscope/rules"
 	"regexp"
@@ -14,7 +15,17 @@ type Options struct {
 	PlanOptions
 	// Only limits the run to handlers whose function name matches.
 	Only *regexp.Regexp
+	// Version is txscope's, written into the header of each file of the
+	// runtime's copy.
+	Version string
 }
+
+// RuntimeError stops a rewrite that would hand out the runtime's
+// tenant-scoped handle where the runtime cannot be used.
+type RuntimeError struct{ Err error }
+
+func (e *RuntimeError) Error() string { return "rewrite: " + e.Err.Error() }
+func (e *RuntimeError) Unwrap() error { return e.Err }
 
 // Result is a rewrite run: the analysis, one plan per handler and the
 // verified file edits.
@@ -60,11 +71,19 @@ func Rewrite(prog *Program, opts Options) (*Result, error) {
 		}
 		res.Plans = append(res.Plans, p)
 	}
+	if rt := prog.Runtime; rt != nil && rt.unusable != nil && res.rewrites() {
+		return nil, &RuntimeError{rt.unusable}
+	}
 	for round := 0; ; round++ {
 		edits, failures, err := Apply(prog, res.Plans, res.Chains)
 		if err != nil {
 			return nil, err
 		}
+		rtEdits, err := runtimeEdits(prog, edits, opts.Version)
+		if err != nil {
+			return nil, &RuntimeError{err}
+		}
+		edits = append(edits, rtEdits...)
 		stage := "the rewrite could not be made"
 		if len(failures) == 0 {
 			stage = "the rewrite does not type-check"
@@ -89,6 +108,16 @@ func Rewrite(prog *Program, opts Options) (*Result, error) {
 			}
 		}
 	}
+}
+
+// rewrites reports whether any plan or chain would change code.
+func (r *Result) rewrites() bool {
+	for _, p := range r.AllPlans() {
+		if p.Action == ActionPooled || p.Action == ActionNarrowed {
+			return true
+		}
+	}
+	return false
 }
 
 // Report is the analysis report with each handler's plan and a summary.
@@ -120,7 +149,39 @@ func (r *Result) Report() *Report {
 	rep.Handlers = handlers
 	rep.Middleware = r.middlewareReports()
 	rep.Summary = countActions(all)
+	rep.Runtime = r.runtimeReport()
 	return rep
+}
+
+// runtimeReport names the runtime's files the edits add or update.
+func (r *Result) runtimeReport() string {
+	rt := r.Analysis.Prog.Runtime
+	if rt == nil || !rt.Vendored() {
+		return ""
+	}
+	var added, updated []string
+	for _, e := range r.Edits {
+		if filepath.Dir(e.Path) != rt.Dir {
+			continue
+		}
+		if e.Create {
+			added = append(added, filepath.Base(e.Path))
+		} else {
+			updated = append(updated, filepath.Base(e.Path))
+		}
+	}
+	dir := r.Analysis.Prog.Rel(rt.Dir)
+	var parts []string
+	if len(added) > 0 {
+		parts = append(parts, fmt.Sprintf("adds %s (%s)", dir, strings.Join(added, ", ")))
+	}
+	if len(updated) > 0 {
+		parts = append(parts, fmt.Sprintf("updates %s (%s)", dir, strings.Join(updated, ", ")))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("runtime: %s: txscope's tenant-scoped handle as source, since the module does not require %s", strings.Join(parts, "; "), txscopeModule)
 }
 
 // middlewareReports says how each middleware moved.

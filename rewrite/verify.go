@@ -7,6 +7,9 @@ import (
 	"go/parser"
 	"go/token"
 	"go/types"
+	"maps"
+	"path/filepath"
+	"slices"
 	"strings"
 
 	"golang.org/x/tools/go/packages"
@@ -24,7 +27,7 @@ func Verify(prog *Program, edits []FileEdit, plans []Plan) []failure {
 		byPath[e.Path] = e
 	}
 	imp, checked := prog.importer()
-	var failures []failure
+	failures := verifyRuntime(prog, edits, imp, checked)
 	for _, pkg := range recheckOrder(prog, byPath) {
 		files := make([]*ast.File, 0, len(pkg.Syntax))
 		newFiles := map[*ast.File]string{}
@@ -64,6 +67,43 @@ func Verify(prog *Program, edits []FileEdit, plans []Plan) []failure {
 		}
 	}
 	return failures
+}
+
+// verifyRuntime type-checks the runtime's copy as the edits leave it, so
+// that the edited packages are checked against exactly the files written.
+func verifyRuntime(prog *Program, edits []FileEdit, imp types.Importer, checked map[string]*types.Package) []failure {
+	rt := prog.Runtime
+	if rt == nil || !rt.Vendored() {
+		return nil
+	}
+	contents := map[string][]byte{}
+	for name, data := range rt.onDisk {
+		contents[filepath.Join(rt.Dir, name)] = data
+	}
+	edited := false
+	for _, e := range edits {
+		if filepath.Dir(e.Path) == rt.Dir {
+			contents[e.Path], edited = e.New, true
+		}
+	}
+	if !edited {
+		return nil
+	}
+	var files []*ast.File
+	for _, name := range slices.Sorted(maps.Keys(contents)) {
+		f, err := parser.ParseFile(prog.Fset, name, contents[name], parser.ParseComments)
+		if err != nil {
+			return []failure{{plan: -1, file: name, err: err}}
+		}
+		files = append(files, f)
+	}
+	conf := types.Config{Importer: imp}
+	pkg, err := conf.Check(rt.ImportPath, prog.Fset, files, nil)
+	if err != nil {
+		return []failure{{plan: -1, file: rt.Dir, err: fmt.Errorf("the runtime's copy does not type-check: %w", err)}}
+	}
+	checked[rt.ImportPath] = pkg
+	return nil
 }
 
 // recheckOrder lists the packages with edits and the loaded packages that
@@ -172,7 +212,11 @@ func funcKey(fd *ast.FuncDecl) string {
 // entries of the returned map with the packages it re-checks.
 func (p *Program) importer() (types.Importer, map[string]*types.Package) {
 	byPath := map[string]*types.Package{}
-	packages.Visit(append(append([]*packages.Package{}, p.Packages...), p.Support...), nil, func(pkg *packages.Package) {
+	roots := slices.Clip(p.Packages)
+	if p.RuntimePackage != nil {
+		roots = append(roots, p.RuntimePackage)
+	}
+	packages.Visit(roots, nil, func(pkg *packages.Package) {
 		if pkg.Types != nil {
 			byPath[pkg.PkgPath] = pkg.Types
 		}

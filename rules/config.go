@@ -24,11 +24,25 @@ type Config struct {
 	Querier    string    // "importpath.Name" of the project's querier interface, or ""
 	Effects    Effects
 	Tenant     Tenant
+	Runtime    Runtime
 	// Keys holds the position of the value of every key given in the file,
 	// by key path ("pooled", "effects.slow", "tenant.rls"), for errors
 	// found later.
 	Keys map[string]Position
 }
+
+// Runtime says where a rewrite writes txscope's runtime package into a
+// module that does not require txscope.
+type Runtime struct {
+	Dir string // slash-separated, relative to the module root
+}
+
+// DefaultRuntimeDir is where the runtime's copy goes when the config names
+// no directory.
+const DefaultRuntimeDir = "internal/tenantpool"
+
+// RuntimeDir is the configured directory of the runtime's copy, or the default.
+func (c *Config) RuntimeDir() string { return cmp.Or(c.Runtime.Dir, DefaultRuntimeDir) }
 
 // Effects are user rules that override presets and summaries.
 type Effects struct {

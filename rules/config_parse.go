@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"path"
 	"regexp"
 	"slices"
 	"strconv"
@@ -50,9 +51,10 @@ type decoder struct {
 }
 
 var (
-	topKeys    = []string{"version", "wrappers", "sessions", "middleware", "pooled", "querier", "effects", "tenant"}
-	effectKeys = []string{"read", "write", "slow"}
-	tenantKeys = []string{"setting", "column", "rls"}
+	topKeys     = []string{"version", "wrappers", "sessions", "middleware", "pooled", "querier", "effects", "tenant", "runtime"}
+	effectKeys  = []string{"read", "write", "slow"}
+	tenantKeys  = []string{"setting", "column", "rls"}
+	runtimeKeys = []string{"dir"}
 )
 
 func (d *decoder) root(n *yaml.Node) {
@@ -75,6 +77,8 @@ func (d *decoder) root(n *yaml.Node) {
 			d.fields(v, key, effectKeys, d.effect)
 		case "tenant":
 			d.fields(v, key, tenantKeys, d.tenant)
+		case "runtime":
+			d.fields(v, key, runtimeKeys, d.runtime)
 		}
 	})
 }
@@ -101,6 +105,18 @@ func (d *decoder) tenant(key string, v *yaml.Node) {
 	case "tenant.rls":
 		t.RLS, t.RLSSet = d.boolean(v, key)
 	}
+}
+
+func (d *decoder) runtime(key string, v *yaml.Node) {
+	dir, ok := d.str(v, key, "a directory relative to the module root")
+	if !ok {
+		return
+	}
+	if clean := path.Clean(dir); path.IsAbs(clean) || clean == "." || strings.HasPrefix(clean, "..") {
+		d.errorf(v, key, "want a directory inside the module, got %q", dir)
+		return
+	}
+	d.cfg.Runtime.Dir = path.Clean(dir)
 }
 
 // fields walks mapping n, reporting duplicate and unknown keys, and calls

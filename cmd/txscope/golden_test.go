@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -82,6 +83,29 @@ func runGolden(t *testing.T, repo, file, command string) {
 			assert.Equal(t, string(f.Data), string(data), "rewritten %s", path)
 		}
 	}
+	for _, path := range createdFiles(t, dir, ar) {
+		assert.NotEmpty(t, section(ar, "want/"+path), "the command created %s, which the case does not expect", path)
+	}
+}
+
+// createdFiles are the .go files in dir, slash-separated and relative to
+// it, that are not among the case's inputs: the runtime's copy, say.
+func createdFiles(t *testing.T, dir string, ar *txtar.Archive) []string {
+	t.Helper()
+	inputs := map[string]bool{}
+	for _, f := range ar.Files {
+		inputs[f.Name] = true
+	}
+	var created []string
+	for path := range snapshot(t, dir) {
+		rel, err := filepath.Rel(dir, path)
+		require.NoError(t, err)
+		if rel = filepath.ToSlash(rel); !inputs[rel] {
+			created = append(created, rel)
+		}
+	}
+	slices.Sort(created)
+	return created
 }
 
 // runCommand runs txscope in-process and renders what a user sees: stdout,
@@ -183,6 +207,11 @@ func updateArchive(t *testing.T, file string, ar *txtar.Archive, dir, report str
 				files = append(files, txtar.File{Name: "want/" + f.Name, Data: data})
 			}
 		}
+	}
+	for _, path := range createdFiles(t, dir, ar) {
+		data, err := os.ReadFile(filepath.Join(dir, path))
+		require.NoError(t, err)
+		files = append(files, txtar.File{Name: "want/" + path, Data: data})
 	}
 	files = append(files, txtar.File{Name: "report", Data: []byte(report)})
 	ar.Files = files

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -72,21 +73,22 @@ func (o *rankOptions) run(cmd *cobra.Command, scrape string, patterns []string) 
 }
 
 // plan returns the plans rewrite makes, verified by applying and
-// type-checking them. When the module cannot import the pooled handle's
-// package, the plans are the planner's alone and note says so.
+// type-checking them. When the runtime the rewrite would hand out cannot
+// be used in the module, the plans are the planner's alone and note says
+// why.
 func (o *rankOptions) plan(patterns []string) (*rewrite.Program, []rewrite.Plan, string, error) {
-	opts := rewrite.LoadOptions{Dir: o.dir, Patterns: patterns, Tags: o.tags, Tests: o.tests, Support: []string{rewrite.PooledPackage}}
-	if prog, err := rewrite.Load(opts); err == nil {
-		res, err := rewrite.Rewrite(prog, rewrite.Options{})
-		if err != nil {
-			return nil, nil, "", err
-		}
-		return prog, res.AllPlans(), "", nil
-	}
-	opts.Support = nil
-	prog, err := rewrite.Load(opts)
+	prog, err := rewrite.Load(rewrite.LoadOptions{Dir: o.dir, Patterns: patterns, Tags: o.tags, Tests: o.tests, Runtime: true})
 	if err != nil {
 		return nil, nil, "", err
+	}
+	res, err := rewrite.Rewrite(prog, rewrite.Options{Version: version()})
+	var rtErr *rewrite.RuntimeError
+	switch {
+	case errors.As(err, &rtErr):
+	case err != nil:
+		return nil, nil, "", err
+	default:
+		return prog, res.AllPlans(), "", nil
 	}
 	a, err := rewrite.Analyze(prog)
 	if err != nil {
@@ -96,8 +98,7 @@ func (o *rankOptions) plan(patterns []string) (*rewrite.Program, []rewrite.Plan,
 	for _, h := range a.Handlers {
 		plans = append(plans, rewrite.PlanHandler(prog, h, rewrite.PlanOptions{}))
 	}
-	note := fmt.Sprintf("the module cannot import %s; go get it to verify", rewrite.PooledPackage)
-	return prog, plans, note, nil
+	return prog, plans, rtErr.Err.Error() + "; the actions are not type-checked", nil
 }
 
 // readScrape parses the scrape from a file (relative to -C) or a local URL.

@@ -56,7 +56,7 @@ overwritten unless --allow-dirty is given.`,
 }
 
 func (o *rewriteOptions) run(cmd *cobra.Command, args []string) error {
-	opts := rewrite.Options{PlanOptions: rewrite.PlanOptions{Split: o.split}}
+	opts := rewrite.Options{PlanOptions: rewrite.PlanOptions{Split: o.split}, Version: version()}
 	if o.only != "" {
 		re, err := regexp.Compile(o.only)
 		if err != nil {
@@ -64,7 +64,7 @@ func (o *rewriteOptions) run(cmd *cobra.Command, args []string) error {
 		}
 		opts.Only = re
 	}
-	prog, err := rewrite.Load(rewrite.LoadOptions{Dir: o.dir, Patterns: args, Tags: o.tags, Tests: o.tests, Support: []string{rewrite.PooledPackage}})
+	prog, err := rewrite.Load(rewrite.LoadOptions{Dir: o.dir, Patterns: args, Tags: o.tags, Tests: o.tests, Runtime: true})
 	if err != nil {
 		return err
 	}

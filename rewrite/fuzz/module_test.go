@@ -136,7 +136,7 @@ func main() {
 
 // txscope runs the library on the module as the rewrite command does.
 func (m *module) txscope(opts rewrite.Options) (*rewrite.Result, error) {
-	prog, err := rewrite.Load(rewrite.LoadOptions{Dir: m.dir, Support: []string{rewrite.PooledPackage}})
+	prog, err := rewrite.Load(rewrite.LoadOptions{Dir: m.dir, Runtime: true})
 	if err != nil {
 		return nil, err
 	}
