@@ -71,7 +71,14 @@ func TestParseDefaults(t *testing.T) {
 		assert.Equal(t, DefaultPooled, c.Pooled)
 		assert.Empty(t, c.Patterns())
 		assert.Equal(t, Tenant{}, c.Tenant)
+		assert.Equal(t, DefaultRuntimeDir, c.RuntimeDir())
 	}
+}
+
+func TestParseRuntimeDir(t *testing.T) {
+	c, err := Parse("txscope.yaml", []byte("runtime: {dir: internal/pgtenant/}\n"))
+	require.NoError(t, err)
+	assert.Equal(t, "internal/pgtenant", c.RuntimeDir())
 }
 
 func TestParseTenantZeroValues(t *testing.T) {
@@ -81,7 +88,7 @@ func TestParseTenantZeroValues(t *testing.T) {
 }
 
 func TestParseErrors(t *testing.T) {
-	const keys = "(want version, wrappers, sessions, middleware, pooled, querier, effects or tenant)"
+	const keys = "(want version, wrappers, sessions, middleware, pooled, querier, effects, tenant or runtime)"
 	const forms = "want importpath.Func, importpath.T.Method or importpath.(*T).Method"
 	tests := []struct {
 		name string
@@ -112,6 +119,9 @@ func TestParseErrors(t *testing.T) {
 		{"closing brace", `pooled: "f(}"`, `txscope.yaml:1:9: pooled: unbalanced braces in "f(}": '}' without '{'`},
 		{"unknown placeholder", `pooled: "tenantpool.For({pool}, {tenant})"`,
 			"txscope.yaml:1:9: pooled: unknown placeholder {pool} (want {recv}, {tenant} or {argN})"},
+		{"runtime outside", "runtime: {dir: ../shared}", `txscope.yaml:1:16: runtime.dir: want a directory inside the module, got "../shared"`},
+		{"runtime absolute", "runtime: {dir: /tmp/rt}", `txscope.yaml:1:16: runtime.dir: want a directory inside the module, got "/tmp/rt"`},
+		{"runtime key", "runtime: {path: x}", "txscope.yaml:1:11: runtime.path: unknown key (want dir)"},
 		{"pooled list", "pooled: [a]", "txscope.yaml:1:9: pooled: want a template, got a list"},
 		{"bad querier", `querier: "example.com/db.(*Q).Run"`, `txscope.yaml:1:10: querier: bad type name "example.com/db.(*Q).Run" (want importpath.Name)`},
 		{"root list", "- a\n- b\n", "txscope.yaml:1:1: want a mapping, got a list"},
