@@ -28,7 +28,8 @@ type Handle struct {
 
 // For returns a handle that runs statements on pool as tenant, set in
 // DefaultSetting. The tenant id may be a string, an integer, a uuid.UUID or
-// any value with a driver.Valuer or String method.
+// any value with a driver.Valuer or String method, on the value or its
+// pointer (*big.Int).
 func For(pool Pool, tenant any) *Handle {
 	return ForSetting(pool, DefaultSetting, tenant)
 }
