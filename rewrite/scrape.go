@@ -22,8 +22,9 @@ type RouteMetrics struct {
 	Tx          Histogram // BEGIN to COMMIT/ROLLBACK, seconds, every outcome
 	AcquireWait Histogram // waiting for a connection, seconds
 	Timeouts    float64   // acquires ended by the request's context
-	// Skipped counts NaN and infinite samples: left out, since one would
-	// make every sum it joins, and the JSON of the ranking, unusable.
+	// Skipped counts NaN and infinite samples, and totals that overflowed:
+	// left out, since one would make every sum it joins, and the JSON of
+	// the ranking, unusable.
 	Skipped int
 }
 
@@ -93,6 +94,7 @@ func ParseScrape(r io.Reader) ([]RouteMetrics, error) {
 	}
 	out := make([]RouteMetrics, 0, len(byRoute))
 	for _, rm := range byRoute {
+		rm.dropOverflow()
 		out = append(out, *rm)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Route < out[j].Route })
@@ -106,6 +108,24 @@ func (rm *RouteMetrics) sample(v float64, add func(float64)) {
 		return
 	}
 	add(v)
+}
+
+// dropOverflow zeroes and counts a total that finite samples summed to
+// infinity, so that what the ranking prints is a number.
+func (rm *RouteMetrics) dropOverflow() {
+	totals := []*float64{&rm.Timeouts}
+	for _, h := range []*Histogram{&rm.Hold, &rm.Tx, &rm.AcquireWait} {
+		totals = append(totals, &h.Sum, &h.Count)
+		for i := range h.Buckets {
+			totals = append(totals, &h.Buckets[i].Count)
+		}
+	}
+	for _, v := range totals {
+		if !finite(*v) {
+			*v = 0
+			rm.Skipped++
+		}
+	}
 }
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }

@@ -111,3 +111,15 @@ txscope_tx_duration_seconds_count{route="GET /b"} -Inf
 	assert.Equal(t, Histogram{Buckets: []Bucket{{math.Inf(1), 3}}}, b.Tx)
 	assert.Equal(t, 3, b.Skipped, "the NaN bucket, the infinite sum and count; a NaN bound is no bucket")
 }
+
+func TestParseScrapeDropsOverflow(t *testing.T) {
+	scrape := `txscope_conn_hold_seconds_sum{route="GET /a",instance="1"} 1e308
+txscope_conn_hold_seconds_sum{route="GET /a",instance="2"} 1e308
+txscope_conn_hold_seconds_count{route="GET /a"} 2
+`
+	routes, err := ParseScrape(strings.NewReader(scrape))
+	require.NoError(t, err)
+	require.Len(t, routes, 1)
+	assert.Equal(t, Histogram{Count: 2}, routes[0].Hold)
+	assert.Equal(t, 1, routes[0].Skipped)
+}
