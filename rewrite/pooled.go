@@ -134,53 +134,24 @@ func txKind(t types.Type) string {
 // as Go source. An argument that is not a plain expression goes through
 // bind, which decides how it can be evaluated once.
 func renderTemplate(tmpl string, site *Site, src func(ast.Node) string, bind func(placeholder string, arg ast.Expr) (string, error)) (string, error) {
-	call := site.Call
-	var b strings.Builder
-	for len(tmpl) > 0 {
-		open := strings.IndexByte(tmpl, '{')
-		if open < 0 {
-			b.WriteString(tmpl)
-			break
-		}
-		b.WriteString(tmpl[:open])
-		end := strings.IndexByte(tmpl[open:], '}')
-		if end < 0 {
-			return "", fmt.Errorf("unbalanced { in pooled template %q", tmpl)
-		}
-		name := tmpl[open+1 : open+end]
-		tmpl = tmpl[open+end+1:]
-		var arg ast.Expr
-		switch {
-		case name == "recv":
-			sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
-			if !ok {
-				return "", fmt.Errorf("the wrapper call has no receiver for {recv}")
-			}
-			arg = sel.X
-		case name == "tenant":
-			if site.Wrapper.Tenant < 0 || site.Wrapper.Tenant >= len(call.Args) {
-				return "", fmt.Errorf("the wrapper's tenant argument is unknown")
-			}
-			arg = call.Args[site.Wrapper.Tenant]
-		case strings.HasPrefix(name, "arg"):
-			i, err := strconv.Atoi(strings.TrimPrefix(name, "arg"))
-			if err != nil || i < 0 || i >= len(call.Args) {
-				return "", fmt.Errorf("bad placeholder {%s}", name)
-			}
-			arg = call.Args[i]
-		default:
-			return "", fmt.Errorf("unknown placeholder {%s}", name)
-		}
-		text := src(arg)
-		if !sideEffectFree(arg) {
-			var err error
-			if text, err = bind(name, arg); err != nil {
-				return "", err
-			}
-		}
-		b.WriteString(text)
+	t, err := rules.ParseTemplate(tmpl)
+	if err != nil {
+		return "", fmt.Errorf("pooled template: %w", err)
 	}
-	return b.String(), nil
+	call := rules.WrapperCall{Args: site.Call.Args, Tenant: site.Wrapper.Tenant}
+	if sel, ok := ast.Unparen(site.Call.Fun).(*ast.SelectorExpr); ok {
+		call.Recv = sel.X
+	}
+	return t.Expand(func(p rules.Placeholder) (string, error) {
+		arg, err := call.Expr(p)
+		if err != nil {
+			return "", err
+		}
+		if sideEffectFree(arg) {
+			return src(arg), nil
+		}
+		return bind(p.Name, arg)
+	})
 }
 
 // sideEffectFree accepts names, selectors and literals: expressions that can
