@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"go/ast"
 	"go/types"
-	"strconv"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/dave/dst"
