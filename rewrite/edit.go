@@ -185,23 +185,22 @@ func splice(src []byte, orig *ast.File, fset *token.FileSet, restored []byte, de
 			continue
 		}
 		start, end := declRange(fset, od)
-		if de.removed[od] {
-			out.Write(src[last:start])
+		out.Write(src[last:start])
+		last = end
+		switch {
+		case de.removed[od]:
 			last = skipNewlines(src, end) // the blank lines that separated it go with it
 			continue
-		}
-		out.Write(src[last:start])
-		if replaced {
+		case replaced:
 			rstart, rend := declRange(rfset, rd)
 			out.Write(keepLines(src[start:end], restored[rstart:rend], eol))
-		} else {
+		default:
 			out.Write(src[start:end])
 		}
 		if text := de.inserts[od]; text != nil {
 			out.WriteString(eol + eol)
 			out.Write(withEnding(text, eol))
 		}
-		last = end
 	}
 	out.Write(src[last:])
 	return fixImports(out.Bytes(), imports, names, module)

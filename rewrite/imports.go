@@ -168,9 +168,10 @@ const (
 func (imf *importFile) add(path string) textEdit {
 	eol := lineEnding(imf.src)
 	line := "\t" + strconv.Quote(path) + eol
-	blocks := imf.blocks()
+	// Nothing joins the cgo preamble of `import "C"`.
+	blocks := slices.DeleteFunc(imf.blocks(), func(b importBlock) bool { return isCgo(b.decl) })
 	if len(blocks) == 0 {
-		at := lineEnd(imf.src, imf.fset.Position(imf.file.Name.End()).Offset)
+		at := imf.newDeclAt()
 		return textEdit{at, at, eol + eol + "import " + strconv.Quote(path)}
 	}
 	i, where := imf.target(blocks, path)
@@ -195,15 +196,26 @@ func (imf *importFile) add(path string) textEdit {
 	return textEdit{at, at, line}
 }
 
+// newDeclAt is where a new import declaration goes: after the last one
+// (`import "C"`), or after the package clause.
+func (imf *importFile) newDeclAt() int {
+	at := imf.fset.Position(imf.file.Name.End()).Offset
+	for _, d := range imf.file.Decls {
+		if g, ok := d.(*ast.GenDecl); ok && g.Tok == token.IMPORT {
+			at = imf.fset.Position(g.End()).Offset
+		}
+	}
+	return lineEnd(imf.src, at)
+}
+
 // target picks the block path goes in or next to: the block of path's
-// own group that shares the longest prefix with it (nothing joins the cgo
-// preamble of `import "C"`). Without one, a new block goes before the
-// first block of a later group, or after the last.
+// own group that shares the longest prefix with it. Without one, a new
+// block goes before the first block of a later group, or after the last.
 func (imf *importFile) target(blocks []importBlock, path string) (int, placement) {
 	group := imf.group(path)
 	best, bestPrefix := -1, -1
 	for i, b := range blocks {
-		if !imf.holdsOnly(b, group) || isCgo(b.decl) {
+		if !imf.holdsOnly(b, group) {
 			continue
 		}
 		if prefix := sharedPrefix(path, b.specs); prefix > bestPrefix {
@@ -279,7 +291,7 @@ func (imf *importFile) remove(spec *ast.ImportSpec) textEdit {
 		}
 		first, last := imf.specLines(spec)
 		switch {
-		case len(b.specs) > 1:
+		case len(b.specs) > 1: // the block stays, and its blank lines
 		case imf.blank(first - 1):
 			first--
 		case imf.blank(last + 1):
