@@ -7,8 +7,11 @@ import (
 	"go/parser"
 	"go/token"
 	"os"
+	"reflect"
+	"slices"
 	"sort"
 
+	"github.com/dave/dst"
 	"github.com/dave/dst/decorator"
 	"golang.org/x/tools/go/packages"
 )
@@ -86,8 +89,7 @@ func applyFile(prog *Program, f *ast.File, plans []Plan, indexes []int, ops []ch
 		return nil, nil, err
 	}
 	pkg := prog.index().files[f]
-	dec := decorator.NewDecorator(prog.Fset)
-	df, err := dec.DecorateFile(f)
+	dec, df, err := decorate(prog.Fset, f, src)
 	if err != nil {
 		return nil, nil, fmt.Errorf("apply: %s: %w", prog.Rel(name), err)
 	}
@@ -148,6 +150,58 @@ func applyFile(prog *Program, f *ast.File, plans []Plan, indexes []int, ops []ch
 		return nil, failures, nil
 	}
 	return &FileEdit{Path: name, Rel: prog.Rel(name), Old: src, New: out}, failures, nil
+}
+
+// decorate converts f, parsed from src, to dst. dst tells a blank line
+// from the line numbers of two adjacent bytes, which misses "\r\n\r\n",
+// so a CRLF file is decorated from an LF copy.
+func decorate(fset *token.FileSet, f *ast.File, src []byte) (*decorator.Decorator, *dst.File, error) {
+	if lineEnding(src) == "\r\n" {
+		if dec, df, ok := decorateLF(fset, f, src); ok {
+			return dec, df, nil
+		}
+	}
+	dec := decorator.NewDecorator(fset)
+	df, err := dec.DecorateFile(f)
+	return dec, df, err
+}
+
+// decorateLF decorates an LF copy of src, and maps f's nodes too, to the
+// dst nodes of their copies: the parser makes the same tree of both. Not
+// ok if it did not (then f is decorated as it is, losing blank lines).
+func decorateLF(fset *token.FileSet, f *ast.File, src []byte) (*decorator.Decorator, *dst.File, bool) {
+	lfFset := token.NewFileSet()
+	name := fset.Position(f.Pos()).Filename
+	lf, err := parser.ParseFile(lfFset, name, bytes.ReplaceAll(src, []byte("\r\n"), []byte("\n")), parser.ParseComments)
+	if err != nil {
+		return nil, nil, false
+	}
+	nodes, copies := preorder(f), preorder(lf)
+	sameType := func(x, y ast.Node) bool { return reflect.TypeOf(x) == reflect.TypeOf(y) }
+	if !slices.EqualFunc(nodes, copies, sameType) {
+		return nil, nil, false
+	}
+	dec := decorator.NewDecorator(lfFset)
+	df, err := dec.DecorateFile(lf)
+	if err != nil {
+		return nil, nil, false
+	}
+	for i, n := range nodes {
+		dec.Dst.Nodes[n] = dec.Dst.Nodes[copies[i]]
+	}
+	return dec, df, true
+}
+
+// preorder lists a file's nodes in the order ast.Inspect visits them.
+func preorder(f *ast.File) []ast.Node {
+	var nodes []ast.Node
+	ast.Inspect(f, func(n ast.Node) bool {
+		if n != nil {
+			nodes = append(nodes, n)
+		}
+		return true
+	})
+	return nodes
 }
 
 // splice copies the edited functions from the restored file into the
