@@ -1,14 +1,12 @@
 package rewrite
 
 import (
-	"bytes"
 	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
 	"maps"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 )
@@ -28,7 +26,7 @@ func fixImports(src []byte, add map[string]bool, names map[string]string, module
 			if hasImport(imf.file, path) || !usesName(imf.file, names[path]) {
 				break
 			}
-			src = applyEdits(src, []textEdit{imf.add(path)})
+			src = imf.add(path).apply(src)
 		}
 	}
 	for {
@@ -40,7 +38,7 @@ func fixImports(src []byte, add map[string]bool, names map[string]string, module
 		if len(unused) == 0 {
 			return src, nil
 		}
-		src = applyEdits(src, []textEdit{imf.remove(unused[0])})
+		src = imf.remove(unused[0]).apply(src)
 	}
 }
 
@@ -345,7 +343,7 @@ func importPath(spec *ast.ImportSpec) string {
 func unusedImports(f *ast.File, names map[string]string) []*ast.ImportSpec {
 	var unused []*ast.ImportSpec
 	for _, imp := range f.Imports {
-		path, _ := strconv.Unquote(imp.Path.Value)
+		path := importPath(imp)
 		if imp.Name != nil && (imp.Name.Name == "_" || imp.Name.Name == ".") {
 			continue
 		}
@@ -366,26 +364,12 @@ type textEdit struct {
 	text       string
 }
 
-func applyEdits(src []byte, edits []textEdit) []byte {
-	sort.Slice(edits, func(i, j int) bool { return edits[i].start < edits[j].start })
-	var out bytes.Buffer
-	last := 0
-	for _, e := range edits {
-		out.Write(src[last:e.start])
-		out.WriteString(e.text)
-		last = e.end
-	}
-	out.Write(src[last:])
-	return out.Bytes()
+func (e textEdit) apply(src []byte) []byte {
+	return slices.Concat(src[:e.start], []byte(e.text), src[e.end:])
 }
 
 func hasImport(f *ast.File, path string) bool {
-	for _, imp := range f.Imports {
-		if p, _ := strconv.Unquote(imp.Path.Value); p == path {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(f.Imports, func(imp *ast.ImportSpec) bool { return importPath(imp) == path })
 }
 
 // usesName reports whether the file refers to name as a package qualifier.

@@ -46,12 +46,13 @@ type srcLine struct {
 // by matching their token sequences, which gofmt does not change. Lines are
 // paired in order on each side (a line diff), and an original line stands
 // in for a restored one only when both pairings hold, so the output has
-// restored's tokens line by line: the same program. Lines of tokens
-// spanning lines are never paired (their text is their value), and a line
-// gofmt splits or rewrites has no partner: both come out as restored.
+// restored's tokens line by line: the same program. The lines of a raw
+// string or comment spanning lines are never paired (their text is their
+// value), and a line gofmt splits or rewrites has no partner: both come
+// out as restored.
 func keepLines(orig, restored []byte, eol string) []byte {
 	o := splitLines(orig)
-	normal := o
+	normal := o // a declaration that does not format on its own is compared as it is
 	if formatted, err := formatDecl(orig); err == nil {
 		normal = splitLines(formatted)
 	}
@@ -62,10 +63,10 @@ func keepLines(orig, restored []byte, eol string) []byte {
 	for j, line := range r {
 		body, end := line.body, eol
 		if i := fromNormal[j]; i >= 0 && fromOrig[i] >= 0 {
-			o := o[fromOrig[i]]
-			body = o.body
-			if o.eol != "" {
-				end = o.eol
+			kept := o[fromOrig[i]]
+			body = kept.body
+			if kept.eol != "" {
+				end = kept.eol
 			}
 		}
 		if line.eol == "" {
