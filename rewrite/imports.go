@@ -6,9 +6,11 @@ import (
 	"go/parser"
 	"go/token"
 	"maps"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // fixImports adds the imports the edits need and removes those nothing
@@ -26,7 +28,7 @@ func fixImports(src []byte, add map[string]bool, names map[string]string, module
 			if hasImport(imf.file, path) || !usesName(imf.file, names[path]) {
 				break
 			}
-			src = imf.add(path).apply(src)
+			src = imf.add(path, names[path]).apply(src)
 		}
 	}
 	for {
@@ -163,14 +165,15 @@ const (
 // in the block of its group, else in a new block at its group's place.
 // Joining an unparenthesised declaration needs its parentheses first: then
 // the edit adds those, and the caller asks again.
-func (imf *importFile) add(path string) textEdit {
+func (imf *importFile) add(path, name string) textEdit {
 	eol := lineEnding(imf.src)
-	line := "\t" + strconv.Quote(path) + eol
+	spec := importSpec(path, name)
+	line := "\t" + spec + eol
 	// Nothing joins the cgo preamble of `import "C"`.
 	blocks := slices.DeleteFunc(imf.blocks(), func(b importBlock) bool { return isCgo(b.decl) })
 	if len(blocks) == 0 {
 		at := imf.newDeclAt()
-		return textEdit{at, at, eol + eol + "import " + strconv.Quote(path)}
+		return textEdit{at, at, eol + eol + "import " + spec}
 	}
 	i, where := imf.target(blocks, path)
 	b := blocks[i]
@@ -192,6 +195,33 @@ func (imf *importFile) add(path string) textEdit {
 		line = eol + line
 	}
 	return textEdit{at, at, line}
+}
+
+// importSpec is the import of path, named when the package name is not the
+// one its path suggests (the runtime's copy in a directory of another name).
+func importSpec(path, name string) string {
+	if name == "" || name == assumedName(path) {
+		return strconv.Quote(path)
+	}
+	return name + " " + strconv.Quote(path)
+}
+
+var majorVersion = regexp.MustCompile(`^v[0-9]+$`)
+
+// assumedName is the package name a reader (and goimports) expects of
+// path: its last element, the one before a major version suffix, without
+// a go- prefix, up to the first character that cannot be in a name.
+func assumedName(path string) string {
+	elems := strings.Split(path, "/")
+	name := elems[len(elems)-1]
+	if len(elems) > 1 && majorVersion.MatchString(name) {
+		name = elems[len(elems)-2]
+	}
+	name = strings.TrimPrefix(name, "go-")
+	if i := strings.IndexFunc(name, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '_' }); i >= 0 {
+		name = name[:i]
+	}
+	return name
 }
 
 // newDeclAt is where a new import declaration goes: after the last one
