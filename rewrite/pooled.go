@@ -121,13 +121,34 @@ func txKind(t types.Type) string {
 	if p, ok := types.Unalias(t).(*types.Pointer); ok {
 		t = p.Elem()
 	}
+	if isQuerierInterface(t) {
+		return querierDriver(t.Underlying().(*types.Interface))
+	}
 	if n, ok := types.Unalias(t).(*types.Named); ok && n.Obj().Pkg() != nil {
 		return n.Obj().Pkg().Path()
 	}
-	if isQuerierInterface(t) {
-		return "github.com/jackc/pgx/v5"
-	}
 	return ""
+}
+
+// querierDriver names the driver of a project's querier interface by the
+// types its methods use: pgx's (pgconn.CommandTag, pgx.Rows) or
+// database/sql's. Verify then checks that the handle satisfies it.
+func querierDriver(iface *types.Interface) string {
+	uses := func(prefix string) bool {
+		for i := 0; i < iface.NumMethods(); i++ {
+			if strings.Contains(types.TypeString(iface.Method(i).Type(), nil), prefix) {
+				return true
+			}
+		}
+		return false
+	}
+	switch {
+	case uses("github.com/jackc/pgx/v5"):
+		return "github.com/jackc/pgx/v5"
+	case uses("database/sql."):
+		return "database/sql"
+	}
+	return "github.com/jackc/pgx/v5" // an interface of only ctx, string and any: pgx-shaped by name
 }
 
 // renderTemplate substitutes the wrapper call's arguments into a template,
