@@ -70,6 +70,7 @@ func Analyze(prog *Program) (*Analysis, error) {
 		a.Findings = append(a.Findings, w.Findings...)
 	}
 	a.Findings = append(a.Findings, scanProgram(prog, cfg)...)
+	a.Findings = append(a.Findings, unanalysed(prog, ws)...)
 	return a, nil
 }
 

@@ -25,4 +25,6 @@ var Codes = []CodeDoc{
 		"a query on the pool while a transaction holds a connection needs a second one: at pool size this deadlocks"},
 	{"TS007", "UnscopedTenantSetting", "tenant set in pool hooks or a single statement",
 		"pool hooks run per connection, not per transaction, and a set_config inside a larger statement is not ordered before its reads"},
+	{"TS010", "NotAnalysed", "code txscope could not analyse",
+		"a whole-request transaction txscope cannot read may still be there, so the gate does not pass by skipping it"},
 }
