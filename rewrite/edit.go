@@ -88,7 +88,10 @@ func Apply(prog *Program, plans []Plan, chains []*ChainPlan) ([]FileEdit, []fail
 }
 
 func applyFile(prog *Program, f *ast.File, plans []Plan, indexes []int, ops []chainOp) (*FileEdit, []failure, error) {
-	name := prog.Fset.Position(f.Pos()).Filename
+	name, err := prog.targetFile(f)
+	if err != nil {
+		return nil, nil, err
+	}
 	src, err := prog.fileContent(name)
 	if err != nil {
 		return nil, nil, err
