@@ -60,6 +60,9 @@ func runGolden(t *testing.T, repo, file, command string) {
 	require.NoError(t, err)
 	dir := t.TempDir()
 	writeModule(t, repo, dir, ar)
+	if command == "rewrite" {
+		commitAll(t, dir) // the dirty-tree guard refuses to write outside git
+	}
 	args := append([]string{command, "-C", dir}, caseArgs(ar)...)
 
 	got := runCommand(args)

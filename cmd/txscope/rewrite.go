@@ -1,12 +1,12 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
-	"os/exec"
+	"os"
+	"os/signal"
 	"regexp"
-	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 	"github.com/txscope/txscope/rewrite"
@@ -29,13 +29,17 @@ func newRewriteCmd() *cobra.Command {
 		Short: "Narrow tenant transactions: hoist sessions, pool reads, wrap only write blocks",
 		Long: `rewrite plans every wrapped function (pooled, narrowed, kept with a reason,
 or unchanged), applies the plans in memory, type-checks the result and then
-either prints a unified diff (--dry-run) or writes every changed file
-atomically. Nothing is written unless everything planned type-checks; a
-handler whose rewrite does not type-check is kept and the reason reported.
+either prints a unified diff (--dry-run) or writes the changed files as one
+transaction: an error, a signal or a crash leaves them all old or all new
+(the next txscope run finishes or rolls back an interrupted write). Nothing
+is written unless everything planned type-checks; a handler whose rewrite
+does not type-check is kept and the reason reported.
 
 The report (one line per handler, then a summary) goes to stderr, or to
 stdout as JSON with --json. Files with uncommitted git changes are not
-overwritten unless --allow-dirty is given.`,
+overwritten, nor is anything when git cannot tell (no git, a git error, a
+file outside the module root's repository), unless --allow-dirty is given;
+gitignored files are written and named in the report.`,
 		Example: `  txscope rewrite --dry-run ./...
   txscope rewrite --dry-run ./... | git apply
   txscope rewrite --only 'Order' ./internal/sales/...
@@ -64,7 +68,7 @@ func (o *rewriteOptions) run(cmd *cobra.Command, args []string) error {
 		}
 		opts.Only = re
 	}
-	prog, err := rewrite.Load(rewrite.LoadOptions{Dir: o.dir, Patterns: args, Tags: o.tags, Tests: o.tests, Runtime: true})
+	prog, err := o.load(cmd, args, true)
 	if err != nil {
 		return err
 	}
@@ -72,8 +76,12 @@ func (o *rewriteOptions) run(cmd *cobra.Command, args []string) error {
 	if err != nil {
 		return err
 	}
-	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
 	report := res.Report()
+	var guard error
+	if !o.dryRun && !o.allowDirty {
+		report.Gitignored, guard = rewrite.CheckClean(prog.Root, res.Edits)
+	}
+	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
 	if o.json {
 		if err := report.WriteJSON(stdout); err != nil {
 			return err
@@ -92,41 +100,12 @@ func (o *rewriteOptions) run(cmd *cobra.Command, args []string) error {
 		}
 		return nil
 	}
-	if !o.allowDirty {
-		if err := refuseDirty(prog.Root, res.Edits); err != nil {
-			return err
-		}
+	if guard != nil {
+		return fmt.Errorf("apply: nothing was written (use --allow-dirty to write anyway): %w", guard)
 	}
-	for _, e := range res.Edits {
-		if err := rewrite.WriteFileAtomic(e.Path, e.New); err != nil {
-			return fmt.Errorf("apply: %s: %w", e.Rel, err)
-		}
-	}
-	return nil
-}
-
-// refuseDirty stops before writing over uncommitted work: a reviewer must
-// be able to tell txscope's diff from theirs.
-func refuseDirty(root string, edits []rewrite.FileEdit) error {
-	if len(edits) == 0 {
-		return nil
-	}
-	paths := []string{"status", "--porcelain", "--"}
-	for _, e := range edits {
-		paths = append(paths, e.Rel)
-	}
-	c := exec.Command("git", paths...)
-	c.Dir = root
-	out, err := c.Output()
-	if err != nil {
-		var exit *exec.ExitError
-		if errors.As(err, &exit) {
-			return nil // not a git work tree: nothing to protect
-		}
-		return nil
-	}
-	if dirty := strings.TrimSpace(string(out)); dirty != "" {
-		return fmt.Errorf("apply: files have uncommitted changes (commit them or use --allow-dirty):\n%s", dirty)
-	}
-	return nil
+	// A signal from here on ends the write, rolled back or finished,
+	// rather than the process halfway through it.
+	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return rewrite.WriteEdits(ctx, prog.Root, prog.Roots(), res.Edits)
 }
