@@ -26,16 +26,13 @@ func (r *Recovery) String() string {
 // Recover finishes or rolls back a write that a crash or a kill
 // interrupted in the module (or workspace) of dir, and says which; nil
 // when there was none. Run it before loading: a tree half written may not
-// load. It waits for, or refuses beside, a write still running.
+// load. It waits briefly for a run that is writing, then refuses.
 func Recover(dir string) (*Recovery, error) {
-	abs, err := filepath.Abs(orDot(dir))
-	if err != nil {
-		return nil, fmt.Errorf("recover: %w", err)
-	}
-	root, _, err := moduleRoot(abs)
+	root, err := rootOf(dir)
 	if err != nil {
 		return nil, nil // not a module: loading says so
 	}
+	// A run that writes holds stateDir for as long as it runs.
 	if _, err := os.Lstat(filepath.Join(root, stateDir)); errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -45,6 +42,16 @@ func Recover(dir string) (*Recovery, error) {
 	}
 	defer lock.unlock()
 	return recoverLocked(root)
+}
+
+// rootOf is the module (or workspace) root of dir, as Load finds it.
+func rootOf(dir string) (string, error) {
+	abs, err := filepath.Abs(orDot(dir))
+	if err != nil {
+		return "", err
+	}
+	root, _, err := moduleRoot(abs)
+	return root, err
 }
 
 // recoverLocked completes a committed journal whose files are all in

@@ -11,31 +11,88 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 )
 
-// WriteEdits writes the edits as one transaction, so the tree ends wholly
-// old or wholly new: every new content goes to a synced temporary file
-// beside its target, then the journal (stateDir/journal, holding the
-// original bytes) is committed, then the temporary files are renamed over
-// their targets. A failure rolls back what was renamed. Cancelling ctx
-// (a signal) rolls back before the commit and finishes after it; either
-// way the error says which. After a crash, Recover completes or rolls
-// back. Targets are written through symlinks that stay inside roots, keep
-// their owner, group and mode, and must still hold FileEdit.Old when
-// renamed over. Runs on one root exclude each other through a lock.
-func WriteEdits(ctx context.Context, root string, roots []string, edits []FileEdit) error {
-	if len(edits) == 0 {
-		return nil
+// Writer holds a module's lock for a rewrite, from before it loads the
+// module to the end of its write, so that no other txscope run loads a
+// tree it is changing, or writes over it.
+type Writer struct {
+	root    string
+	lock    *rootLock
+	mu      sync.Mutex
+	writing bool
+	closed  bool
+}
+
+// OpenWriter locks the module (or workspace) of dir, waiting briefly for
+// another run's lock, and first finishes or rolls back a write that a
+// crash interrupted there (the Recovery says which, nil when none).
+func OpenWriter(dir string) (*Writer, *Recovery, error) {
+	root, err := rootOf(dir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("load: %w", err)
 	}
 	lock, err := lockRoot(root)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	defer lock.unlock()
-	if _, err := os.Lstat(journalPath(root)); err == nil {
-		return fmt.Errorf("write: %s appeared while this run was loading (another txscope run was interrupted): run txscope again", journalPath(root))
+	rec, err := recoverLocked(root)
+	if err != nil {
+		lock.unlock()
+		return nil, nil, err
 	}
-	t, err := newTx(root, newRootSet(roots), edits)
+	return &Writer{root: root, lock: lock}, rec, nil
+}
+
+// Abandon releases the lock unless the write has begun, and reports
+// whether it did: until then, a signal may end the process at once.
+func (w *Writer) Abandon() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.writing {
+		return false
+	}
+	w.closeLocked()
+	return true
+}
+
+// Close releases the lock.
+func (w *Writer) Close() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.closeLocked()
+}
+
+func (w *Writer) closeLocked() {
+	if !w.closed {
+		w.closed = true
+		w.lock.unlock()
+	}
+}
+
+// Write writes the edits as one transaction, so the tree ends wholly old
+// or wholly new: every new content goes to a synced temporary file beside
+// its target, then the journal (stateDir/journal, holding the original
+// bytes) is committed, then the temporary files are renamed over their
+// targets. A failure rolls back what was renamed. Cancelling ctx (a
+// signal) rolls back before the commit and finishes after it; either way
+// the error says which. After a crash, the next OpenWriter or Recover
+// completes or rolls back. Targets are written through symlinks that stay
+// inside roots, keep their owner, group and mode, and must still hold
+// FileEdit.Old when renamed over.
+func (w *Writer) Write(ctx context.Context, roots []string, edits []FileEdit) error {
+	w.mu.Lock()
+	closed := w.closed
+	w.writing = true
+	w.mu.Unlock()
+	if closed {
+		return errors.New("write: the module's lock was released")
+	}
+	if len(edits) == 0 {
+		return nil
+	}
+	t, err := newTx(w.root, newRootSet(roots), edits)
 	if err != nil {
 		return err
 	}

@@ -45,7 +45,15 @@ func newTxTree(t *testing.T, n int) *txTree {
 func (tr *txTree) rel(path string) string { return relPos(tr.root, path) }
 
 func (tr *txTree) write(ctx context.Context) error {
-	return WriteEdits(ctx, tr.root, []string{tr.root}, tr.edits)
+	w, rec, err := OpenWriter(tr.root)
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	if rec != nil {
+		return errors.New("nothing to recover expected: " + rec.String())
+	}
+	return w.Write(ctx, []string{tr.root}, tr.edits)
 }
 
 // state is "old" or "new" when every file is wholly so, else it lists

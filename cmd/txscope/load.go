@@ -28,8 +28,17 @@ func (f *loadFlags) load(cmd *cobra.Command, patterns []string, runtime bool) (*
 	if err != nil {
 		return nil, err
 	}
+	sayRecovered(cmd, rec)
+	return f.loadPackages(patterns, runtime)
+}
+
+// loadPackages loads without recovering: for a run that holds the lock.
+func (f *loadFlags) loadPackages(patterns []string, runtime bool) (*rewrite.Program, error) {
+	return rewrite.Load(rewrite.LoadOptions{Dir: f.dir, Patterns: patterns, Tags: f.tags, Tests: f.tests, Runtime: runtime})
+}
+
+func sayRecovered(cmd *cobra.Command, rec *rewrite.Recovery) {
 	if rec != nil {
 		fmt.Fprintf(cmd.ErrOrStderr(), "txscope: %s\n", rec)
 	}
-	return rewrite.Load(rewrite.LoadOptions{Dir: f.dir, Patterns: patterns, Tags: f.tags, Tests: f.tests, Runtime: runtime})
 }

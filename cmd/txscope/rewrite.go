@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -68,7 +69,47 @@ func (o *rewriteOptions) run(cmd *cobra.Command, args []string) error {
 		}
 		opts.Only = re
 	}
+	if o.dryRun {
+		return o.diff(cmd, args, opts)
+	}
+	return o.apply(cmd, args, opts)
+}
+
+// diff prints the report and the diff; it writes nothing.
+func (o *rewriteOptions) diff(cmd *cobra.Command, args []string, opts rewrite.Options) error {
 	prog, err := o.load(cmd, args, true)
+	if err != nil {
+		return err
+	}
+	res, err := rewrite.Rewrite(prog, opts)
+	if err != nil {
+		return err
+	}
+	if err := o.writeReport(cmd, res.Report()); err != nil {
+		return err
+	}
+	if !o.json {
+		for _, e := range res.Edits {
+			io.WriteString(cmd.OutOrStdout(), rewrite.Diff(e))
+		}
+	}
+	if o.exitCode && len(res.Edits) > 0 {
+		return errFindings
+	}
+	return nil
+}
+
+// apply writes the rewrite as one transaction, holding the module's lock
+// from before the load, once the dirty-tree guard agrees.
+func (o *rewriteOptions) apply(cmd *cobra.Command, args []string, opts rewrite.Options) error {
+	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	w, release, err := o.openWriter(cmd, ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	prog, err := o.loadPackages(args, true)
 	if err != nil {
 		return err
 	}
@@ -78,34 +119,41 @@ func (o *rewriteOptions) run(cmd *cobra.Command, args []string) error {
 	}
 	report := res.Report()
 	var guard error
-	if !o.dryRun && !o.allowDirty {
+	if !o.allowDirty {
 		report.Gitignored, guard = rewrite.CheckClean(prog.Root, res.Edits)
 	}
-	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
-	if o.json {
-		if err := report.WriteJSON(stdout); err != nil {
-			return err
-		}
-	} else if err := report.WriteText(stderr); err != nil {
+	if err := o.writeReport(cmd, report); err != nil {
 		return err
-	}
-	if o.dryRun {
-		if !o.json {
-			for _, e := range res.Edits {
-				io.WriteString(stdout, rewrite.Diff(e))
-			}
-		}
-		if o.exitCode && len(res.Edits) > 0 {
-			return errFindings
-		}
-		return nil
 	}
 	if guard != nil {
 		return fmt.Errorf("apply: nothing was written (use --allow-dirty to write anyway): %w", guard)
 	}
-	// A signal from here on ends the write, rolled back or finished,
-	// rather than the process halfway through it.
-	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	return rewrite.WriteEdits(ctx, prog.Root, prog.Roots(), res.Edits)
+	return w.Write(ctx, prog.Roots(), res.Edits)
+}
+
+// writeReport prints the report on stderr, or as JSON on stdout.
+func (o *rewriteOptions) writeReport(cmd *cobra.Command, report *rewrite.Report) error {
+	if o.json {
+		return report.WriteJSON(cmd.OutOrStdout())
+	}
+	return report.WriteText(cmd.ErrOrStderr())
+}
+
+// openWriter locks the module for the whole run, so no other txscope run
+// loads or writes it meanwhile. A signal before the write begins ends the
+// run at once (nothing is written yet, and the lock goes); during the
+// write, Write rolls back or finishes first. release unlocks.
+func (o *rewriteOptions) openWriter(cmd *cobra.Command, ctx context.Context) (w *rewrite.Writer, release func(), err error) {
+	w, rec, err := rewrite.OpenWriter(o.dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	sayRecovered(cmd, rec)
+	stopExit := context.AfterFunc(ctx, func() {
+		if w.Abandon() {
+			fmt.Fprintf(cmd.ErrOrStderr(), "txscope: %v: nothing was written\n", context.Cause(ctx))
+			os.Exit(exitError)
+		}
+	})
+	return w, func() { stopExit(); w.Close() }, nil
 }

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -234,4 +235,113 @@ func TestRewriteKilled(t *testing.T) {
 			assert.NoError(t, err, "go build: %s", out)
 		})
 	}
+}
+
+// rewrittenIn reports whether handler fn in file no longer opens the
+// tenant transaction.
+func rewrittenIn(t *testing.T, file, fn string) bool {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	require.NoError(t, err)
+	_, body, ok := strings.Cut(string(data), "func (s *Server) "+fn+"(")
+	require.True(t, ok, "%s has no %s", file, fn)
+	body, _, _ = strings.Cut(body, "\n}\n")
+	return !strings.Contains(body, "WithTenant")
+}
+
+// A run that starts while another writes waits briefly, then refuses and
+// names it; once the first is done the second goes through.
+func TestRewriteWhileAnotherWrites(t *testing.T) {
+	if _, err := os.Stat("/proc/self/stat"); err != nil {
+		t.Skip("needs /proc to see the first run stopped")
+	}
+	dir := bigModule(t, 2)
+	first := exec.Command(txscopeBinary(t), "rewrite", "--allow-dirty", "--only", `Show000\b`, "-C", dir)
+	first.Env = append(os.Environ(), "TXSCOPE_FAULT=commit:0:STOP")
+	var firstErr bytes.Buffer
+	first.Stderr = &firstErr
+	require.NoError(t, first.Start())
+	t.Cleanup(func() { first.Process.Kill() })
+	waitStopped(t, first.Process.Pid)
+
+	stderr, end := runBinary(t, "", "rewrite", "--allow-dirty", "--only", `Count000\b`, "-C", dir)
+	assert.Equal(t, "exit 2", end)
+	assert.Contains(t, stderr, fmt.Sprintf("txscope: another txscope run (pid %d) is writing in %s: try again when it has finished", first.Process.Pid, dir))
+
+	require.NoError(t, first.Process.Signal(syscall.SIGCONT))
+	err := first.Wait()
+	assert.Equal(t, "exit 0", processEnd(t, first.ProcessState, err), firstErr.String())
+	stderr, end = runBinary(t, "", "rewrite", "--allow-dirty", "--only", `Count000\b`, "-C", dir)
+	assert.Equal(t, "exit 0", end, stderr)
+	file := filepath.Join(dir, "api", "h000.go")
+	assert.True(t, rewrittenIn(t, file, "Show000"), "the first run's change stays")
+	assert.True(t, rewrittenIn(t, file, "Count000"))
+}
+
+func waitStopped(t *testing.T, pid int) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for time.Now().Before(deadline) {
+		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		require.NoError(t, err)
+		if _, rest, _ := strings.Cut(string(stat), ") "); strings.HasPrefix(rest, "T") {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatal("the first run never reached its write")
+}
+
+// Two runs at once on the same file, with different --only: whichever
+// succeed keep their change; the other refuses (the file changed under
+// it, or the first still writes) rather than undo the first's.
+func TestRewriteConcurrentRuns(t *testing.T) {
+	for round := range 3 {
+		t.Run(fmt.Sprint(round), func(t *testing.T) {
+			dir := bigModule(t, 2)
+			handlers := []string{"Show001", "Count001"}
+			ends := make([]string, len(handlers))
+			errs := make([]string, len(handlers))
+			var wg sync.WaitGroup
+			for i, h := range handlers {
+				wg.Go(func() { errs[i], ends[i] = runBinary(t, "", "rewrite", "--allow-dirty", "--only", h+`\b`, "-C", dir) })
+			}
+			wg.Wait()
+			t.Logf("%s: %s; %s: %s", handlers[0], ends[0], handlers[1], ends[1])
+			file := filepath.Join(dir, "api", "h001.go")
+			for i, h := range handlers {
+				if ends[i] == "exit 0" {
+					assert.True(t, rewrittenIn(t, file, h), "%s succeeded, but its change is lost", h)
+					continue
+				}
+				assert.Equal(t, "exit 2", ends[i], errs[i])
+				assert.Regexp(t, "changed on disk since txscope read it|another txscope run .* is writing", errs[i])
+			}
+		})
+	}
+}
+
+// A signal while the module loads ends the run at once: nothing written,
+// no lock left behind.
+func TestRewriteInterruptedWhileLoading(t *testing.T) {
+	dir := bigModule(t, 50)
+	old := tree(t, dir)
+	cmd := exec.Command(txscopeBinary(t), "rewrite", "--allow-dirty", "-C", dir)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	require.NoError(t, cmd.Start())
+	deadline := time.Now().Add(time.Minute)
+	for !fileExists(filepath.Join(dir, ".txscope", "lock")) && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond) // the lock comes first, then the load
+	}
+	require.NoError(t, cmd.Process.Signal(os.Interrupt))
+	err := cmd.Wait()
+	assert.Equal(t, "exit 2", processEnd(t, cmd.ProcessState, err))
+	assert.Equal(t, "txscope: interrupt signal received: nothing was written\n", stderr.String())
+	assert.Equal(t, "old", generation(t, dir, old, nil))
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
