@@ -28,7 +28,7 @@ func CheckClean(root string, edits []FileEdit) (ignored []string, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("the dirty-tree guard cannot ask git about %s: %w", root, err)
 	}
-	paths, err := guardedPaths(root, top, edits)
+	paths, err := guardedPaths(top, edits)
 	if err != nil {
 		return nil, err
 	}
@@ -56,7 +56,7 @@ func CheckClean(root string, edits []FileEdit) (ignored []string, err error) {
 // of which must be in the repository at top itself (not outside it, and
 // not in a repository nested in it, whose changes its status does not
 // show).
-func guardedPaths(root, top string, edits []FileEdit) ([]string, error) {
+func guardedPaths(top string, edits []FileEdit) ([]string, error) {
 	tops := map[string]string{top: top}
 	var paths []string
 	for _, e := range edits {
@@ -73,11 +73,11 @@ func guardedPaths(root, top string, edits []FileEdit) ([]string, error) {
 		}
 		if _, ok := tops[dir]; !ok {
 			if tops[dir], err = gitTop(dir); err != nil {
-				return nil, fmt.Errorf("%s is outside the git repository of %s (%s), so the dirty-tree guard cannot protect it: %w", e.Rel, root, top, err)
+				return nil, fmt.Errorf("%s is outside the git repository of the module root (%s), so the dirty-tree guard cannot protect it: %w", e.Rel, top, err)
 			}
 		}
 		if tops[dir] != top {
-			return nil, fmt.Errorf("%s is in the git repository %s, not in that of %s (%s), so the dirty-tree guard cannot protect it", e.Rel, tops[dir], root, top)
+			return nil, fmt.Errorf("%s is in the git repository %s, not in that of the module root (%s), so the dirty-tree guard cannot protect it", e.Rel, tops[dir], top)
 		}
 		paths = append(paths, path)
 	}
