@@ -42,6 +42,10 @@ type journalFile struct {
 
 func journalPath(root string) string { return filepath.Join(root, stateDir, "journal") }
 
+// journalTemp is where the next journal is written before it replaces the
+// last one.
+func journalTemp(root string) string { return journalPath(root) + ".tmp" }
+
 // save replaces the journal atomically and durably: a crash finds the
 // previous state or this one, whole.
 func (j *journal) save(root, state string) error {
@@ -51,7 +55,7 @@ func (j *journal) save(root, state string) error {
 		return err
 	}
 	dir := filepath.Join(root, stateDir)
-	tmp := filepath.Join(dir, "journal.tmp")
+	tmp := journalTemp(root)
 	if err := removeIfExists(tmp); err != nil {
 		return err
 	}
@@ -111,6 +115,9 @@ func (j *journal) discard(root string) error {
 	}
 	for i := len(j.Dirs) - 1; i >= 0; i-- {
 		os.Remove(j.Dirs[i]) // fails when someone else put a file there: theirs stays
+	}
+	if err := removeIfExists(journalTemp(root)); err != nil {
+		return err
 	}
 	return removeIfExists(journalPath(root))
 }

@@ -57,7 +57,7 @@ func rootOf(dir string) (string, error) {
 // recoverLocked completes a committed journal whose files are all in
 // place or ready beside it, and rolls back any other.
 func recoverLocked(root string) (*Recovery, error) {
-	if err := removeIfExists(filepath.Join(root, stateDir, "journal.tmp")); err != nil {
+	if err := removeIfExists(journalTemp(root)); err != nil {
 		return nil, fmt.Errorf("recover: %w", err)
 	}
 	path := journalPath(root)
@@ -103,7 +103,7 @@ func (j *journal) completable(root string) (bool, error) {
 		switch {
 		case isNew:
 		case f.unchanged() != nil:
-			return false, fmt.Errorf("recover: %s, left by an interrupted txscope write, lists %s, which now has neither its old nor its new content: txscope leaves the tree as it is; fix the file by hand (the journal holds its original bytes), then delete %s", journalPath(root), relPos(root, f.Path), filepath.Join(root, stateDir))
+			return false, fmt.Errorf("recover: %s, left by an interrupted txscope write, lists %s, which now has neither its old nor its new content: txscope leaves the tree as it is; settle the files by hand (the journal holds their original bytes, the new ones wait beside them as .NAME.txscope-*), then delete %s", journalPath(root), relPos(root, f.Path), filepath.Join(root, stateDir))
 		default:
 			ready, err := f.hasNew(f.Temp)
 			if err != nil {

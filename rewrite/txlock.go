@@ -2,6 +2,8 @@ package rewrite
 
 import (
 	"bytes"
+	"errors"
+	"io/fs"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -45,6 +47,9 @@ func tryLock(dir, path string) (*rootLock, error) {
 		return nil, fmt.Errorf("lock: %w", err)
 	}
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil // the previous holder just removed dir: try again
+	}
 	if err != nil {
 		return nil, fmt.Errorf("lock: %w", err)
 	}

@@ -108,10 +108,7 @@ type tx struct {
 }
 
 func newTx(root string, roots rootSet, edits []FileEdit) (*tx, error) {
-	id, err := runID()
-	if err != nil {
-		return nil, fmt.Errorf("write: %w", err)
-	}
+	id := rand.Text()[:10] // this run's temporary names, beside other runs' files
 	t := &tx{root: root}
 	seen := map[string]string{}
 	for _, e := range edits {
@@ -129,15 +126,6 @@ func newTx(root string, roots rootSet, edits []FileEdit) (*tx, error) {
 	}
 	t.j.Dirs = missingDirs(t.j.Files)
 	return t, nil
-}
-
-// runID makes this run's temporary names unique beside other runs' files.
-func runID() (string, error) {
-	b := make([]byte, 6)
-	if _, err := rand.Read(b); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(b), nil
 }
 
 // plannedFile is where e lands and what it must still hold: the real file
