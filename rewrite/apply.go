@@ -49,7 +49,11 @@ func (fr *fileRewrite) rewriteSite(p Plan) error {
 		usesTx = usesTx || mentions(fr.info, s, map[types.Object]bool{site.Tx: true})
 		fr.renameUses(s, site.Tx, qName)
 	}
-	head := *hoisted // the pooled handle, when a moved statement needs it
+	params, err := fr.bindParams(site, moved)
+	if err != nil {
+		return err
+	}
+	head := append(*hoisted, params...) // the pooled handle, when a moved statement needs it
 	if usesTx {
 		head = append(head, qDecl)
 		fr.imports[fr.prog.runtimePath()] = true
@@ -102,6 +106,68 @@ func (fr *fileRewrite) rewriteSite(p Plan) error {
 	rest := append(out, (*container)[index+span:]...)
 	*container = append((*container)[:index:index], rest...)
 	return nil
+}
+
+// bindParams gives the callback's parameters other than the tx a value
+// outside it, for the moved statements that use them: a context parameter
+// is the wrapper's context argument (bound by name when the names differ),
+// any other has no value there and stops the rewrite.
+func (fr *fileRewrite) bindParams(site *Site, moved []ast.Stmt) ([]dst.Stmt, error) {
+	var out []dst.Stmt
+	for _, field := range site.Callback.Type.Params.List {
+		for _, name := range field.Names {
+			obj := fr.info.Defs[name]
+			if obj == nil || obj == site.Tx || !mentionsIn(fr.info, moved, obj) {
+				continue
+			}
+			arg := contextArg(fr.info, site.Call)
+			if !isContext(obj.Type()) || arg == nil {
+				return nil, fmt.Errorf("the callback's parameter %s has no value outside %s", name.Name, site.Wrapper.Func.Name())
+			}
+			if id, ok := ast.Unparen(arg).(*ast.Ident); ok && id.Name == name.Name {
+				continue // the moved code names the wrapper's own context
+			}
+			if !sideEffectFree(arg) && !isContextCall(fr.info, arg) {
+				return nil, fmt.Errorf("the wrapper's context argument %s is evaluated once; it is not a plain expression", fr.text(arg))
+			}
+			bind, err := parseStmt(name.Name + " := " + fr.text(arg))
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, bind)
+		}
+	}
+	return out, nil
+}
+
+func mentionsIn(info *types.Info, stmts []ast.Stmt, obj types.Object) bool {
+	for _, s := range stmts {
+		if mentions(info, s, map[types.Object]bool{obj: true}) {
+			return true
+		}
+	}
+	return false
+}
+
+// contextArg is the wrapper call's first context argument.
+func contextArg(info *types.Info, call *ast.CallExpr) ast.Expr {
+	for _, arg := range call.Args {
+		if isContext(info.TypeOf(arg)) {
+			return arg
+		}
+	}
+	return nil
+}
+
+// isContextCall accepts r.Context(): evaluating it again gives the same
+// context.
+func isContextCall(info *types.Info, e ast.Expr) bool {
+	call, ok := ast.Unparen(e).(*ast.CallExpr)
+	if !ok || len(call.Args) > 0 {
+		return false
+	}
+	sel, ok := call.Fun.(*ast.SelectorExpr)
+	return ok && sel.Sel.Name == "Context" && sideEffectFree(sel.X) && isContext(info.TypeOf(call))
 }
 
 // hoister binds a wrapper argument that is not a plain expression (such as

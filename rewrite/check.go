@@ -17,6 +17,8 @@ type Analysis struct {
 	Findings []Finding
 	// Middleware are the detected middleware; their handlers are in Handlers too.
 	Middleware []*Middleware
+	// Warnings are configured names that exist but are not called.
+	Warnings []*rules.Error
 }
 
 // Handler is one wrapper call site with its classified callback.
@@ -40,10 +42,11 @@ func Analyze(prog *Program) (*Analysis, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkPatterns(prog, cfg); err != nil {
+	warnings, err := checkPatterns(prog, cfg)
+	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
-	a := &Analysis{Prog: prog, Config: cfg, Wrappers: ws}
+	a := &Analysis{Prog: prog, Config: cfg, Wrappers: ws, Warnings: warnings}
 	c := NewClassifier(prog, cfg)
 	used := map[*Wrapper]bool{}
 	for _, site := range Find(prog, ws) {

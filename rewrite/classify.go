@@ -136,7 +136,9 @@ func (c *Classifier) call(info *types.Info, call *ast.CallExpr, h handles) CallE
 	aliases := h.objs
 	fn, _ := typeutil.Callee(info, call).(*types.Func)
 	recv := receiverExpr(call, fn)
-	onTx := recv != nil && mentions(info, recv, aliases) && carriesTx(info.TypeOf(recv))
+	// A value obtained from the tx (a prepared statement) is on it too,
+	// though its type holds no tx of ours.
+	onTx := recv != nil && mentions(info, recv, aliases) && (carriesTx(info.TypeOf(recv)) || aliases[objectOf(info, identOf(recv))])
 	if m := h.methodValue(info, call.Fun); fn == nil && m != nil {
 		fn, onTx = m, true
 	}

@@ -2,6 +2,7 @@ package rewrite
 
 import (
 	"go/ast"
+	"go/token"
 	"go/types"
 
 	"github.com/txscope/txscope/rules"
@@ -15,6 +16,10 @@ import (
 // response) does not pull its read. Error values do not count: a failed
 // read writes nothing.
 func pullReads(info *types.Info, stmts []StmtEffect, start int) int {
+	if len(stmts) == 0 {
+		return start
+	}
+	local := srcSpan{stmts[0].Stmt.Pos(), stmts[len(stmts)-1].Stmt.End()}
 	for {
 		origin := map[types.Object]int{}
 		for i := 0; i < start; i++ {
@@ -29,7 +34,7 @@ func pullReads(info *types.Info, stmts []StmtEffect, start int) int {
 				continue
 			}
 			if s.Effect.Has(rules.Read) || !branches(s.Stmt) {
-				for _, obj := range defs(info, s.Stmt) {
+				for _, obj := range defs(info, s.Stmt, local) {
 					if !isError(obj.Type()) {
 						if _, seen := origin[obj]; !seen {
 							origin[obj] = from
@@ -55,7 +60,7 @@ func pullReads(info *types.Info, stmts []StmtEffect, start int) int {
 			}
 			// Pure code (the response, a captured result) only carries the
 			// value on: what it assigns is tainted by the same read.
-			for _, obj := range defs(info, s.Stmt) {
+			for _, obj := range defs(info, s.Stmt, local) {
 				if _, seen := origin[obj]; !seen {
 					origin[obj] = j
 				}
@@ -82,22 +87,39 @@ func firstTainted(info *types.Info, n ast.Node, origin map[types.Object]int) (in
 	return best, found
 }
 
-// defs lists the variables a statement declares or assigns.
-func defs(info *types.Info, s ast.Stmt) []types.Object {
+// defs lists the variables a statement declares or may change: assigned
+// (also through a field, an element or a pointer), incremented, ranged
+// into, passed by address (Scan(&v), json.Unmarshal(b, &v)), passed as a
+// pointer, map or slice that the callee can write through, used as the
+// receiver of a pointer method, or assigned inside a closure the statement
+// holds (it may run there). A pointer, map or slice argument counts only
+// for a variable declared in local: the handler's request and writer come
+// from outside and are not what a read fills.
+func defs(info *types.Info, s ast.Stmt, local srcSpan) []types.Object {
 	var out []types.Object
+	add := func(e ast.Expr) {
+		if id := rootIdent(e); id != nil {
+			if obj := objectOf(info, id); obj != nil {
+				if _, isVar := obj.(*types.Var); isVar {
+					out = append(out, obj)
+				}
+			}
+		}
+	}
 	ast.Inspect(s, func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.AssignStmt:
 			for _, lhs := range n.Lhs {
-				if id, ok := ast.Unparen(lhs).(*ast.Ident); ok {
-					if obj := objectOf(info, id); obj != nil {
-						out = append(out, obj)
-					}
-				} else if id := rootIdent(lhs); id != nil {
-					if obj := objectOf(info, id); obj != nil {
-						out = append(out, obj)
-					}
-				}
+				add(lhs)
+			}
+		case *ast.IncDecStmt:
+			add(n.X)
+		case *ast.RangeStmt:
+			if n.Key != nil {
+				add(n.Key)
+			}
+			if n.Value != nil {
+				add(n.Value)
 			}
 		case *ast.ValueSpec:
 			for _, id := range n.Names {
@@ -105,12 +127,61 @@ func defs(info *types.Info, s ast.Stmt) []types.Object {
 					out = append(out, obj)
 				}
 			}
-		case *ast.FuncLit:
-			return false
+		case *ast.UnaryExpr:
+			if n.Op == token.AND {
+				add(n.X)
+			}
+		case *ast.CallExpr:
+			for _, arg := range n.Args {
+				if id, ok := ast.Unparen(arg).(*ast.Ident); ok && writableThrough(info.TypeOf(arg)) && local.declares(info.Uses[id]) {
+					add(arg)
+				}
+			}
+			if sel, ok := ast.Unparen(n.Fun).(*ast.SelectorExpr); ok && pointerMethod(info, sel) {
+				add(sel.X)
+			}
 		}
 		return true
 	})
 	return out
+}
+
+// srcSpan is a range of source, such as a callback's body.
+type srcSpan struct{ lo, hi token.Pos }
+
+func srcSpanOf(n ast.Node) srcSpan { return srcSpan{n.Pos(), n.End()} }
+
+func (s srcSpan) declares(obj types.Object) bool {
+	return obj != nil && s.lo <= obj.Pos() && obj.Pos() < s.hi
+}
+
+// writableThrough reports whether a callee can change what a value of type
+// t refers to.
+func writableThrough(t types.Type) bool {
+	if t == nil {
+		return false
+	}
+	switch t.Underlying().(type) {
+	case *types.Pointer, *types.Map, *types.Slice:
+		return true
+	}
+	return false
+}
+
+// pointerMethod reports whether sel calls a method with a pointer receiver
+// on an addressable value, which the method may change.
+func pointerMethod(info *types.Info, sel *ast.SelectorExpr) bool {
+	selection, ok := info.Selections[sel]
+	if !ok || selection.Kind() != types.MethodVal {
+		return false
+	}
+	recv := selection.Obj().(*types.Func).Signature().Recv()
+	if recv == nil {
+		return false
+	}
+	_, ptrRecv := recv.Type().(*types.Pointer)
+	_, ptrValue := selection.Recv().Underlying().(*types.Pointer)
+	return ptrRecv && !ptrValue
 }
 
 // branches reports whether s can leave the straight line: a return, a

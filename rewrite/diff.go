@@ -36,13 +36,9 @@ type lineOp struct {
 }
 
 func lineOps(a, b string) []lineOp {
-	dmp := diffmatchpatch.New()
-	dmp.DiffTimeout = 0
-	ca, cb, lines := dmp.DiffLinesToChars(a, b)
-	diffs := dmp.DiffCharsToLines(dmp.DiffMain(ca, cb, false), lines)
 	var ops []lineOp
 	changed := false
-	for _, d := range diffs {
+	for _, d := range lineDiff(a, b) {
 		kind := byte(' ')
 		switch d.Type {
 		case diffmatchpatch.DiffDelete:
@@ -60,6 +56,46 @@ func lineOps(a, b string) []lineOp {
 		return nil
 	}
 	return ops
+}
+
+// lineDiff is a minimal line diff of a and b (no timeout: the diff is the
+// user's review, it must not degrade on a large file).
+func lineDiff(a, b string) []diffmatchpatch.Diff {
+	dmp := diffmatchpatch.New()
+	dmp.DiffTimeout = 0
+	ca, cb, lines := dmp.DiffLinesToChars(a, b)
+	return dmp.DiffCharsToLines(dmp.DiffMain(ca, cb, false), lines)
+}
+
+// matchLines pairs equal lines of a and b in order, as a line diff does:
+// for each line of b, the index of its partner in a, or -1. No line may
+// contain a newline.
+func matchLines(a, b []string) []int {
+	join := func(lines []string) string {
+		if len(lines) == 0 {
+			return ""
+		}
+		return strings.Join(lines, "\n") + "\n"
+	}
+	partner := make([]int, 0, len(b))
+	i := 0
+	for _, d := range lineDiff(join(a), join(b)) {
+		n := strings.Count(d.Text, "\n")
+		switch d.Type {
+		case diffmatchpatch.DiffEqual:
+			for k := range n {
+				partner = append(partner, i+k)
+			}
+			i += n
+		case diffmatchpatch.DiffDelete:
+			i += n
+		case diffmatchpatch.DiffInsert:
+			for range n {
+				partner = append(partner, -1)
+			}
+		}
+	}
+	return partner
 }
 
 type hunk struct {

@@ -4,18 +4,17 @@ import (
 	"bytes"
 	"fmt"
 	"go/ast"
-	"go/format"
 	"go/parser"
-	"go/printer"
 	"go/token"
 	"os"
+	"reflect"
+	"slices"
 	"sort"
-	"strconv"
-	"strings"
 
+	"github.com/dave/dst"
 	"github.com/dave/dst/decorator"
 	"github.com/txscope/txscope/rewrite/bundle"
-	"golang.org/x/tools/go/ast/astutil"
+	"golang.org/x/tools/go/packages"
 )
 
 // FileEdit is the new content of one file.
@@ -97,8 +96,7 @@ func applyFile(prog *Program, f *ast.File, plans []Plan, indexes []int, ops []ch
 		return nil, nil, err
 	}
 	pkg := prog.index().files[f]
-	dec := decorator.NewDecorator(prog.Fset)
-	df, err := dec.DecorateFile(f)
+	dec, df, err := decorate(prog.Fset, f, src)
 	if err != nil {
 		return nil, nil, fmt.Errorf("apply: %s: %w", prog.Rel(name), err)
 	}
@@ -151,7 +149,7 @@ func applyFile(prog *Program, f *ast.File, plans []Plan, indexes []int, ops []ch
 	if err := decorator.Fprint(&restored, df); err != nil {
 		return nil, nil, fmt.Errorf("apply: %s: %w", prog.Rel(name), err)
 	}
-	out, err := splice(src, f, prog.Fset, restored.Bytes(), declEdits{edited, inserts, removed}, fr.imports, fr.names)
+	out, err := splice(src, f, prog.Fset, restored.Bytes(), declEdits{edited, inserts, removed}, fr.imports, fr.names, modulePath(pkg))
 	if err != nil {
 		return nil, nil, fmt.Errorf("apply: %s: %w", prog.Rel(name), err)
 	}
@@ -161,9 +159,63 @@ func applyFile(prog *Program, f *ast.File, plans []Plan, indexes []int, ops []ch
 	return &FileEdit{Path: name, Rel: prog.Rel(name), Old: src, New: out}, failures, nil
 }
 
+// decorate converts f, parsed from src, to dst. dst tells a blank line
+// from the line numbers of two adjacent bytes, which misses "\r\n\r\n",
+// so a CRLF file is decorated from an LF copy.
+func decorate(fset *token.FileSet, f *ast.File, src []byte) (*decorator.Decorator, *dst.File, error) {
+	if lineEnding(src) == "\r\n" {
+		if dec, df, ok := decorateLF(fset, f, src); ok {
+			return dec, df, nil
+		}
+	}
+	dec := decorator.NewDecorator(fset)
+	df, err := dec.DecorateFile(f)
+	return dec, df, err
+}
+
+// decorateLF decorates an LF copy of src, and maps f's nodes too, to the
+// dst nodes of their copies: the parser makes the same tree of both. Not
+// ok if it did not (then f is decorated as it is, losing blank lines).
+func decorateLF(fset *token.FileSet, f *ast.File, src []byte) (*decorator.Decorator, *dst.File, bool) {
+	lfFset := token.NewFileSet()
+	name := fset.Position(f.Pos()).Filename
+	lf, err := parser.ParseFile(lfFset, name, bytes.ReplaceAll(src, []byte("\r\n"), []byte("\n")), parser.ParseComments)
+	if err != nil {
+		return nil, nil, false
+	}
+	nodes, copies := preorder(f), preorder(lf)
+	sameType := func(x, y ast.Node) bool { return reflect.TypeOf(x) == reflect.TypeOf(y) }
+	if !slices.EqualFunc(nodes, copies, sameType) {
+		return nil, nil, false
+	}
+	dec := decorator.NewDecorator(lfFset)
+	df, err := dec.DecorateFile(lf)
+	if err != nil {
+		return nil, nil, false
+	}
+	for i, n := range nodes {
+		dec.Dst.Nodes[n] = dec.Dst.Nodes[copies[i]]
+	}
+	return dec, df, true
+}
+
+// preorder lists a file's nodes in the order ast.Inspect visits them.
+func preorder(f *ast.File) []ast.Node {
+	var nodes []ast.Node
+	ast.Inspect(f, func(n ast.Node) bool {
+		if n != nil {
+			nodes = append(nodes, n)
+		}
+		return true
+	})
+	return nodes
+}
+
 // splice copies the edited functions from the restored file into the
-// original source, so everything else stays byte-identical, then fixes the
+// original source, so everything else stays byte-identical (and, through
+// keepLines, what the edits left alone inside them), then fixes the
 // imports: adds what the edits need, drops what nothing uses any more.
+// What it adds has the file's line endings.
 // declEdits says what happens to declarations: edited in the restored
 // file, followed by inserted text, or removed.
 type declEdits struct {
@@ -172,7 +224,7 @@ type declEdits struct {
 	removed map[*ast.FuncDecl]bool
 }
 
-func splice(src []byte, orig *ast.File, fset *token.FileSet, restored []byte, de declEdits, imports map[string]bool, names map[string]string) ([]byte, error) {
+func splice(src []byte, orig *ast.File, fset *token.FileSet, restored []byte, de declEdits, imports map[string]bool, names map[string]string, module string) ([]byte, error) {
 	rfset := token.NewFileSet()
 	rfile, err := parser.ParseFile(rfset, "", restored, parser.ParseComments)
 	if err != nil {
@@ -184,6 +236,7 @@ func splice(src []byte, orig *ast.File, fset *token.FileSet, restored []byte, de
 			replacements[i] = rfile.Decls[i].(*ast.FuncDecl)
 		}
 	}
+	eol := lineEnding(src)
 	var out bytes.Buffer
 	last := 0
 	for i, d := range orig.Decls {
@@ -193,28 +246,34 @@ func splice(src []byte, orig *ast.File, fset *token.FileSet, restored []byte, de
 			continue
 		}
 		start, end := declRange(fset, od)
-		if de.removed[od] {
-			out.Write(src[last:start])
-			for end < len(src) && src[end] == '\n' {
-				end++ // the blank lines that separated it go with it
-			}
-			last = end
+		out.Write(src[last:start])
+		last = end
+		switch {
+		case de.removed[od]:
+			last = skipNewlines(src, end) // the blank lines that separated it go with it
 			continue
-		}
-		out.Write(src[last:end])
-		if replaced {
+		case replaced:
 			rstart, rend := declRange(rfset, rd)
-			out.Truncate(out.Len() - (end - start))
-			out.Write(restored[rstart:rend])
+			out.Write(keepLines(src[start:end], restored[rstart:rend], eol))
+		default:
+			out.Write(src[start:end])
 		}
 		if text := de.inserts[od]; text != nil {
-			out.WriteString("\n\n")
-			out.Write(text)
+			out.WriteString(eol + eol)
+			out.Write(withEnding(text, eol))
 		}
-		last = end
 	}
 	out.Write(src[last:])
-	return fixImports(out.Bytes(), imports, names)
+	return fixImports(out.Bytes(), imports, names, module)
+}
+
+// modulePath is the path of the module a package belongs to ("" outside
+// a module): its imports form goimports' local group.
+func modulePath(pkg *packages.Package) string {
+	if pkg.Module == nil {
+		return ""
+	}
+	return pkg.Module.Path
 }
 
 // declRange is the byte range of a function declaration with its doc comment.
@@ -224,184 +283,6 @@ func declRange(fset *token.FileSet, fd *ast.FuncDecl) (int, int) {
 		start = fd.Doc.Pos()
 	}
 	return fset.Position(start).Offset, fset.Position(fd.End()).Offset
-}
-
-// fixImports adds the imports the edits need and removes those nothing
-// uses any more; names maps import paths to package names (a path's last
-// element is not always its name: github.com/jackc/pgx/v5 is pgx). Only the
-// import declarations are reprinted: the rest of the file keeps its bytes.
-func fixImports(src []byte, add map[string]bool, names map[string]string) ([]byte, error) {
-	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, "", src, parser.ParseComments)
-	if err != nil {
-		return nil, fmt.Errorf("rewritten file does not parse: %w", err)
-	}
-	type span struct{ start, end int }
-	old := map[*ast.GenDecl]span{}
-	for _, d := range f.Decls {
-		if g, ok := d.(*ast.GenDecl); ok && g.Tok == token.IMPORT {
-			old[g] = span{fset.Position(g.Pos()).Offset, fset.Position(g.End()).Offset}
-		}
-	}
-	changed := false
-	added := map[string]bool{}
-	for path := range add {
-		if !hasImport(f, path) && usesName(f, names[path]) {
-			added[path] = astutil.AddImport(fset, f, path)
-			changed = added[path] || changed
-		}
-	}
-	for _, imp := range unusedImports(f, names) {
-		path, _ := strconv.Unquote(imp.Path.Value)
-		name := ""
-		if imp.Name != nil {
-			name = imp.Name.Name
-		}
-		changed = astutil.DeleteNamedImport(fset, f, name, path) || changed
-	}
-	if !changed {
-		return src, nil
-	}
-	var edits []textEdit
-	kept := map[*ast.GenDecl]bool{}
-	for _, d := range f.Decls {
-		g, ok := d.(*ast.GenDecl)
-		if !ok || g.Tok != token.IMPORT {
-			continue
-		}
-		text, err := printDecl(fset, f, g)
-		if err != nil {
-			return nil, err
-		}
-		text = separateGroups(text, added)
-		if sp, ok := old[g]; ok {
-			kept[g] = true
-			edits = append(edits, textEdit{sp.start, sp.end, text})
-			continue
-		}
-		at := fset.Position(f.Name.End()).Offset // a new import declaration
-		edits = append(edits, textEdit{at, at, "\n\n" + text})
-	}
-	for g, sp := range old {
-		if !kept[g] {
-			end := sp.end
-			for end < len(src) && src[end] == '\n' {
-				end++ // the blank lines that separated it
-			}
-			edits = append(edits, textEdit{sp.start, end, ""})
-		}
-	}
-	return applyEdits(src, edits), nil
-}
-
-// unusedImports are the imports whose package name the file no longer uses.
-func unusedImports(f *ast.File, names map[string]string) []*ast.ImportSpec {
-	var unused []*ast.ImportSpec
-	for _, imp := range f.Imports {
-		path, _ := strconv.Unquote(imp.Path.Value)
-		if imp.Name != nil && (imp.Name.Name == "_" || imp.Name.Name == ".") {
-			continue
-		}
-		name := names[path]
-		if imp.Name != nil {
-			name = imp.Name.Name
-		}
-		if name != "" && !usesName(f, name) {
-			unused = append(unused, imp)
-		}
-	}
-	return unused
-}
-
-func printDecl(fset *token.FileSet, f *ast.File, g *ast.GenDecl) (string, error) {
-	var buf bytes.Buffer
-	if err := format.Node(&buf, fset, &printer.CommentedNode{Node: g, Comments: f.Comments}); err != nil {
-		return "", fmt.Errorf("imports: %w", err)
-	}
-	return buf.String(), nil
-}
-
-// separateGroups puts an added import that is not from the standard
-// library in a group of its own when it landed next to standard ones, as
-// goimports would.
-func separateGroups(decl string, added map[string]bool) string {
-	lines := strings.Split(decl, "\n")
-	var out []string
-	for i, line := range lines {
-		path, isAdded := importLine(line)
-		if isAdded = isAdded && added[path]; isAdded && i > 0 {
-			if prev, ok := importLine(lines[i-1]); ok && isStd(prev) != isStd(path) {
-				out = append(out, "")
-			}
-		}
-		out = append(out, line)
-		if isAdded && i+1 < len(lines) {
-			if next, ok := importLine(lines[i+1]); ok && isStd(next) != isStd(path) {
-				out = append(out, "")
-			}
-		}
-	}
-	return strings.Join(out, "\n")
-}
-
-// importLine reads the path of a line `\t"path"` or `\tname "path"`.
-func importLine(line string) (string, bool) {
-	line = strings.TrimSpace(line)
-	if i := strings.IndexByte(line, '"'); i >= 0 {
-		if path, err := strconv.Unquote(line[i:]); err == nil {
-			return path, true
-		}
-	}
-	return "", false
-}
-
-// isStd reports whether an import path is the standard library's: its first
-// element has no dot.
-func isStd(path string) bool {
-	first, _, _ := strings.Cut(path, "/")
-	return !strings.Contains(first, ".")
-}
-
-// textEdit replaces src[start:end] with text.
-type textEdit struct {
-	start, end int
-	text       string
-}
-
-func applyEdits(src []byte, edits []textEdit) []byte {
-	sort.Slice(edits, func(i, j int) bool { return edits[i].start < edits[j].start })
-	var out bytes.Buffer
-	last := 0
-	for _, e := range edits {
-		out.Write(src[last:e.start])
-		out.WriteString(e.text)
-		last = e.end
-	}
-	out.Write(src[last:])
-	return out.Bytes()
-}
-
-func hasImport(f *ast.File, path string) bool {
-	for _, imp := range f.Imports {
-		if p, _ := strconv.Unquote(imp.Path.Value); p == path {
-			return true
-		}
-	}
-	return false
-}
-
-// usesName reports whether the file refers to name as a package qualifier.
-func usesName(f *ast.File, name string) bool {
-	found := false
-	ast.Inspect(f, func(n ast.Node) bool {
-		if sel, ok := n.(*ast.SelectorExpr); ok {
-			if id, ok := sel.X.(*ast.Ident); ok && id.Name == name && id.Obj == nil {
-				found = true
-			}
-		}
-		return !found
-	})
-	return found
 }
 
 // fileContent returns a loaded file's bytes: the overlay's, or the disk's.

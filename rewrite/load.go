@@ -146,7 +146,7 @@ const ConfigFile = "txscope.yaml"
 // loadConfig reads txscope.yaml at root; without one the defaults apply and
 // wrappers are detected.
 func loadConfig(root string) (*rules.Config, error) {
-	data, err := os.ReadFile(filepath.Join(root, ConfigFile))
+	data, err := rules.ReadConfig(filepath.Join(root, ConfigFile))
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return rules.Default(), nil

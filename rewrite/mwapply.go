@@ -337,8 +337,7 @@ func paramField(list *dst.FieldList, i int) *dst.Field {
 // variantText renders a copy of op.decl with op's edits and the variant's
 // name, for incremental migration: the original stays for its other callers.
 func variantText(prog *Program, f *ast.File, src []byte, op chainOp, imports map[string]bool, names map[string]string) ([]byte, error) {
-	dec := decorator.NewDecorator(prog.Fset)
-	df, err := dec.DecorateFile(f)
+	dec, df, err := decorate(prog.Fset, f, src)
 	if err != nil {
 		return nil, err
 	}

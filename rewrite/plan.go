@@ -5,7 +5,6 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
-	"regexp"
 	"strings"
 
 	"github.com/txscope/txscope/rules"
@@ -180,12 +179,5 @@ func shortName(fn string) string {
 		return fn
 	}
 	path, rest := fn[:slash+1+dot], fn[slash+1+dot:]
-	elems := strings.Split(path, "/")
-	name := elems[len(elems)-1]
-	if len(elems) > 1 && majorVersion.MatchString(name) {
-		name = elems[len(elems)-2] // github.com/jackc/pgx/v5 is pgx
-	}
-	return name + rest
+	return assumedName(path) + rest // github.com/jackc/pgx/v5 is pgx
 }
-
-var majorVersion = regexp.MustCompile(`^v[0-9]+$`)

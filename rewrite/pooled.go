@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"go/ast"
 	"go/types"
-	"strconv"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/dave/dst"
@@ -121,66 +121,58 @@ func txKind(t types.Type) string {
 	if p, ok := types.Unalias(t).(*types.Pointer); ok {
 		t = p.Elem()
 	}
+	if isQuerierInterface(t) {
+		return querierDriver(t.Underlying().(*types.Interface))
+	}
 	if n, ok := types.Unalias(t).(*types.Named); ok && n.Obj().Pkg() != nil {
 		return n.Obj().Pkg().Path()
 	}
-	if isQuerierInterface(t) {
-		return "github.com/jackc/pgx/v5"
-	}
 	return ""
+}
+
+// querierDriver names the driver of a project's querier interface by the
+// types its methods use: pgx's (pgconn.CommandTag, pgx.Rows) or
+// database/sql's. Verify then checks that the handle satisfies it.
+func querierDriver(iface *types.Interface) string {
+	uses := func(prefix string) bool {
+		for i := 0; i < iface.NumMethods(); i++ {
+			if strings.Contains(types.TypeString(iface.Method(i).Type(), nil), prefix) {
+				return true
+			}
+		}
+		return false
+	}
+	switch {
+	case uses("github.com/jackc/pgx/v5"):
+		return "github.com/jackc/pgx/v5"
+	case uses("database/sql."):
+		return "database/sql"
+	}
+	return "github.com/jackc/pgx/v5" // an interface of only ctx, string and any: pgx-shaped by name
 }
 
 // renderTemplate substitutes the wrapper call's arguments into a template,
 // as Go source. An argument that is not a plain expression goes through
 // bind, which decides how it can be evaluated once.
 func renderTemplate(tmpl string, site *Site, src func(ast.Node) string, bind func(placeholder string, arg ast.Expr) (string, error)) (string, error) {
-	call := site.Call
-	var b strings.Builder
-	for len(tmpl) > 0 {
-		open := strings.IndexByte(tmpl, '{')
-		if open < 0 {
-			b.WriteString(tmpl)
-			break
-		}
-		b.WriteString(tmpl[:open])
-		end := strings.IndexByte(tmpl[open:], '}')
-		if end < 0 {
-			return "", fmt.Errorf("unbalanced { in pooled template %q", tmpl)
-		}
-		name := tmpl[open+1 : open+end]
-		tmpl = tmpl[open+end+1:]
-		var arg ast.Expr
-		switch {
-		case name == "recv":
-			sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
-			if !ok {
-				return "", fmt.Errorf("the wrapper call has no receiver for {recv}")
-			}
-			arg = sel.X
-		case name == "tenant":
-			if site.Wrapper.Tenant < 0 || site.Wrapper.Tenant >= len(call.Args) {
-				return "", fmt.Errorf("the wrapper's tenant argument is unknown")
-			}
-			arg = call.Args[site.Wrapper.Tenant]
-		case strings.HasPrefix(name, "arg"):
-			i, err := strconv.Atoi(strings.TrimPrefix(name, "arg"))
-			if err != nil || i < 0 || i >= len(call.Args) {
-				return "", fmt.Errorf("bad placeholder {%s}", name)
-			}
-			arg = call.Args[i]
-		default:
-			return "", fmt.Errorf("unknown placeholder {%s}", name)
-		}
-		text := src(arg)
-		if !sideEffectFree(arg) {
-			var err error
-			if text, err = bind(name, arg); err != nil {
-				return "", err
-			}
-		}
-		b.WriteString(text)
+	t, err := rules.ParseTemplate(tmpl)
+	if err != nil {
+		return "", fmt.Errorf("pooled template: %w", err)
 	}
-	return b.String(), nil
+	call := rules.WrapperCall{Args: site.Call.Args, Tenant: site.Wrapper.Tenant}
+	if sel, ok := ast.Unparen(site.Call.Fun).(*ast.SelectorExpr); ok {
+		call.Recv = sel.X
+	}
+	return t.Expand(func(p rules.Placeholder) (string, error) {
+		arg, err := call.Expr(p)
+		if err != nil {
+			return "", err
+		}
+		if sideEffectFree(arg) {
+			return src(arg), nil
+		}
+		return bind(p.Name, arg)
+	})
 }
 
 // sideEffectFree accepts names, selectors and literals: expressions that can

@@ -3,7 +3,6 @@ package rewrite
 import (
 	"go/ast"
 	"go/types"
-	"math"
 	"sort"
 	"strings"
 
@@ -18,7 +17,8 @@ type RankInput struct {
 	Metrics []RouteMetrics
 	Routes  []Route
 	Plans   []Plan
-	// Top limits the ranked handlers; 0 lists all.
+	// Top limits each list, the ranked handlers and the unmapped routes;
+	// 0 lists all.
 	Top int
 }
 
@@ -27,6 +27,12 @@ type RankInput struct {
 type Ranking struct {
 	Handlers []RankedRoute   `json:"handlers"`
 	Unmapped []UnmappedRoute `json:"unmapped"`
+	// MoreHandlers and MoreUnmapped count what Top left out.
+	MoreHandlers int `json:"more_handlers,omitempty"`
+	MoreUnmapped int `json:"more_unmapped,omitempty"`
+	// Skipped counts the samples of the scrape that were NaN or infinite
+	// and were left out of every number.
+	Skipped int `json:"skipped_samples,omitempty"`
 	// Verified is true when the actions come from a rewrite that was
 	// applied and type-checked in memory, false when only planned.
 	Verified bool `json:"verified"`
@@ -86,6 +92,7 @@ const rankWaitBound = 0.001
 func Rank(prog *Program, in RankInput) *Ranking {
 	r := &Ranking{Handlers: []RankedRoute{}, Unmapped: []UnmappedRoute{}}
 	for _, m := range in.Metrics {
+		r.Skipped += m.Skipped
 		stats := newRouteStats(m)
 		route, ok := matchRoute(in.Routes, m.Route)
 		switch {
@@ -103,13 +110,20 @@ func Rank(prog *Program, in RankInput) *Ranking {
 	}
 	sort.SliceStable(r.Handlers, func(i, j int) bool { return r.Handlers[i].HoldSeconds > r.Handlers[j].HoldSeconds })
 	sort.SliceStable(r.Unmapped, func(i, j int) bool { return r.Unmapped[i].HoldSeconds > r.Unmapped[j].HoldSeconds })
-	if in.Top > 0 && len(r.Handlers) > in.Top {
-		r.Handlers = r.Handlers[:in.Top]
-	}
+	r.Handlers, r.MoreHandlers = top(r.Handlers, in.Top)
+	r.Unmapped, r.MoreUnmapped = top(r.Unmapped, in.Top)
 	for i := range r.Handlers {
 		r.Handlers[i].Rank = i + 1
 	}
 	return r
+}
+
+// top keeps the first n of list (all when n is 0) and counts the rest.
+func top[T any](list []T, n int) ([]T, int) {
+	if n <= 0 || len(list) <= n {
+		return list, 0
+	}
+	return list[:n], len(list) - n
 }
 
 func newRouteStats(m RouteMetrics) RouteStats {
@@ -127,8 +141,10 @@ func newRouteStats(m RouteMetrics) RouteStats {
 
 func rankMillis(seconds float64) *float64 { return rankNumber(seconds * 1000) }
 
+// rankNumber is nil for what JSON cannot hold: NaN (no buckets to read)
+// and an infinite bound.
 func rankNumber(v float64) *float64 {
-	if math.IsNaN(v) {
+	if !finite(v) {
 		return nil
 	}
 	return &v

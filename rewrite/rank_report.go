@@ -20,6 +20,7 @@ func (r *Ranking) WriteText(w io.Writer) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	writeMore(&b, r.MoreHandlers)
 	if len(r.Unmapped) > 0 {
 		fmt.Fprintf(&b, "\nunmapped routes:\n")
 		fmt.Fprintln(tw, "ROUTE\tHOLD s\tHOLD p99 ms\tTX p99 ms\tWAITED\tTIMEOUTS\tWHY")
@@ -30,6 +31,10 @@ func (r *Ranking) WriteText(w io.Writer) error {
 			return err
 		}
 	}
+	writeMore(&b, r.MoreUnmapped)
+	if r.Skipped > 0 {
+		fmt.Fprintf(&b, "\n%d samples of the scrape were NaN or infinite and were left out\n", r.Skipped)
+	}
 	if r.Verified {
 		fmt.Fprintln(&b, "\nactions: what txscope rewrite does, type-checked in memory")
 	} else {
@@ -37,6 +42,13 @@ func (r *Ranking) WriteText(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeMore says how many rows of a list --top left out.
+func writeMore(b *strings.Builder, n int) {
+	if n > 0 {
+		fmt.Fprintf(b, "… %d more not listed (--top)\n", n)
+	}
 }
 
 // columns are the numeric cells of a row, tab-separated.

@@ -173,7 +173,7 @@ func checkFails(info *types.Info, s ast.Stmt, err types.Object) bool {
 	if !ok || err == nil || !holdsWhenNonNil(info, ifs.Cond, err) || !terminates(ifs.Body.List) {
 		return false
 	}
-	for _, obj := range defs(info, ifs.Body) {
+	for _, obj := range defs(info, ifs.Body, srcSpanOf(ifs.Body)) {
 		if obj == err {
 			return false // reassigned before it is returned
 		}

@@ -12,6 +12,7 @@ import (
 
 // Report is the plain-data result of a run, printed as text, JSON or SARIF.
 type Report struct {
+	Warnings   []string           `json:"warnings,omitempty"`
 	Handlers   []HandlerReport    `json:"handlers"`
 	Findings   []Diagnostic       `json:"findings"`
 	Summary    string             `json:"summary,omitempty"`
@@ -74,6 +75,9 @@ func (a *Analysis) Report() *Report {
 		r.Handlers = append(r.Handlers, a.handlerReport(h))
 	}
 	r.Findings = a.diagnostics(a.Findings)
+	for _, w := range a.Warnings {
+		r.Warnings = append(r.Warnings, w.Warning())
+	}
 	return r
 }
 
@@ -127,6 +131,9 @@ func (a *Analysis) diagnostics(findings []Finding) []Diagnostic {
 // neither says so, since a wrapper that was not detected looks the same.
 func (r *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
+	for _, w := range r.Warnings {
+		fmt.Fprintln(&b, w)
+	}
 	if len(r.Handlers) == 0 && len(r.Findings) == 0 {
 		b.WriteString("no tenant wrapper calls found (name the wrapper in txscope.yaml if it was not detected)\n")
 	}

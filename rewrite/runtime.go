@@ -3,10 +3,10 @@ package rewrite
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
-	"fmt"
 	"os"
 	"path"
 	"path/filepath"

@@ -22,6 +22,10 @@ type RouteMetrics struct {
 	Tx          Histogram // BEGIN to COMMIT/ROLLBACK, seconds, every outcome
 	AcquireWait Histogram // waiting for a connection, seconds
 	Timeouts    float64   // acquires ended by the request's context
+	// Skipped counts NaN and infinite samples, and totals that overflowed:
+	// left out, since one would make every sum it joins, and the JSON of
+	// the ranking, unusable.
+	Skipped int
 }
 
 // Histogram is a Prometheus histogram: cumulative buckets sorted by upper
@@ -65,42 +69,92 @@ func ParseScrape(r io.Reader) ([]RouteMetrics, error) {
 	}
 	for _, h := range histograms {
 		for _, m := range families[h.name].GetMetric() {
-			h.of(route(m)).add(m.GetHistogram())
+			rm := route(m)
+			rm.Skipped += h.of(rm).add(m.GetHistogram())
 		}
 		// An excerpt without TYPE lines parses as untyped series.
 		for _, m := range families[h.name+"_sum"].GetMetric() {
-			h.of(route(m)).Sum += m.GetUntyped().GetValue()
+			rm := route(m)
+			rm.sample(m.GetUntyped().GetValue(), func(v float64) { h.of(rm).Sum += v })
 		}
 		for _, m := range families[h.name+"_count"].GetMetric() {
-			h.of(route(m)).Count += m.GetUntyped().GetValue()
+			rm := route(m)
+			rm.sample(m.GetUntyped().GetValue(), func(v float64) { h.of(rm).Count += v })
 		}
 		for _, m := range families[h.name+"_bucket"].GetMetric() {
-			if bound, err := strconv.ParseFloat(scrapeLabel(m, "le"), 64); err == nil {
-				h.of(route(m)).addBucket(bound, m.GetUntyped().GetValue())
+			rm := route(m)
+			if bound, err := strconv.ParseFloat(scrapeLabel(m, "le"), 64); err == nil && !math.IsNaN(bound) {
+				rm.sample(m.GetUntyped().GetValue(), func(v float64) { h.of(rm).addBucket(bound, v) })
 			}
 		}
 	}
 	for _, m := range families[txmetrics.MetricAcquireTimeouts].GetMetric() {
-		route(m).Timeouts += m.GetCounter().GetValue() + m.GetUntyped().GetValue()
+		rm := route(m)
+		rm.sample(m.GetCounter().GetValue()+m.GetUntyped().GetValue(), func(v float64) { rm.Timeouts += v })
 	}
 	out := make([]RouteMetrics, 0, len(byRoute))
 	for _, rm := range byRoute {
+		rm.dropOverflow()
 		out = append(out, *rm)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Route < out[j].Route })
 	return out, nil
 }
 
-// add sums another series of the same histogram into h, bucket by bucket.
-func (h *Histogram) add(d *dto.Histogram) {
-	if d == nil {
+// sample passes v to add unless it is NaN or infinite, which it counts.
+func (rm *RouteMetrics) sample(v float64, add func(float64)) {
+	if !finite(v) {
+		rm.Skipped++
 		return
 	}
-	h.Sum += d.GetSampleSum()
-	h.Count += float64(d.GetSampleCount()) + d.GetSampleCountFloat()
-	for _, b := range d.GetBucket() {
-		h.addBucket(b.GetUpperBound(), float64(b.GetCumulativeCount())+b.GetCumulativeCountFloat())
+	add(v)
+}
+
+// dropOverflow zeroes and counts a total that finite samples summed to
+// infinity, so that what the ranking prints is a number.
+func (rm *RouteMetrics) dropOverflow() {
+	totals := []*float64{&rm.Timeouts}
+	for _, h := range []*Histogram{&rm.Hold, &rm.Tx, &rm.AcquireWait} {
+		totals = append(totals, &h.Sum, &h.Count)
+		for i := range h.Buckets {
+			totals = append(totals, &h.Buckets[i].Count)
+		}
 	}
+	for _, v := range totals {
+		if !finite(*v) {
+			*v = 0
+			rm.Skipped++
+		}
+	}
+}
+
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+// add sums another series of the same histogram into h, bucket by bucket,
+// leaving out and counting NaN and infinite values.
+func (h *Histogram) add(d *dto.Histogram) (skipped int) {
+	if d == nil {
+		return 0
+	}
+	keep := func(v float64) bool {
+		if !finite(v) {
+			skipped++
+		}
+		return finite(v)
+	}
+	if sum := d.GetSampleSum(); keep(sum) {
+		h.Sum += sum
+	}
+	if count := float64(d.GetSampleCount()) + d.GetSampleCountFloat(); keep(count) {
+		h.Count += count
+	}
+	for _, b := range d.GetBucket() {
+		n := float64(b.GetCumulativeCount()) + b.GetCumulativeCountFloat()
+		if bound := b.GetUpperBound(); !math.IsNaN(bound) && keep(n) {
+			h.addBucket(bound, n)
+		}
+	}
+	return skipped
 }
 
 // addBucket adds n observations to the cumulative bucket of bound.

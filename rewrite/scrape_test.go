@@ -78,3 +78,48 @@ txscope_acquire_timeouts_total{reason="deadline",route="GET /a"} 2
 	assert.Equal(t, Histogram{Sum: 1.25, Count: 2, Buckets: []Bucket{{0.5, 1}, {math.Inf(1), 2}}}, routes[0].Hold)
 	assert.Equal(t, 2.0, routes[0].Timeouts)
 }
+
+// TestParseScrapeSkipsNonFinite leaves NaN and infinite samples out of
+// every number and counts them: one would make every sum it joins NaN.
+func TestParseScrapeSkipsNonFinite(t *testing.T) {
+	scrape := `# TYPE txscope_conn_hold_seconds histogram
+txscope_conn_hold_seconds_bucket{route="GET /a",le="0.5"} 1
+txscope_conn_hold_seconds_bucket{route="GET /a",le="+Inf"} 2
+txscope_conn_hold_seconds_sum{route="GET /a"} NaN
+txscope_conn_hold_seconds_count{route="GET /a"} 2
+txscope_conn_hold_seconds_bucket{outcome="x",route="GET /a",le="0.5"} 1
+txscope_conn_hold_seconds_bucket{outcome="x",route="GET /a",le="+Inf"} 1
+txscope_conn_hold_seconds_sum{outcome="x",route="GET /a"} 0.25
+txscope_conn_hold_seconds_count{outcome="x",route="GET /a"} 1
+# TYPE txscope_acquire_timeouts_total counter
+txscope_acquire_timeouts_total{reason="deadline",route="GET /a"} NaN
+txscope_acquire_timeouts_total{reason="canceled",route="GET /a"} 1
+`
+	untyped := `txscope_tx_duration_seconds_bucket{route="GET /b",le="0.1"} NaN
+txscope_tx_duration_seconds_bucket{route="GET /b",le="NaN"} 1
+txscope_tx_duration_seconds_bucket{route="GET /b",le="+Inf"} 3
+txscope_tx_duration_seconds_sum{route="GET /b"} +Inf
+txscope_tx_duration_seconds_count{route="GET /b"} -Inf
+`
+	routes, err := ParseScrape(strings.NewReader(scrape + untyped))
+	require.NoError(t, err)
+	require.Len(t, routes, 2)
+	a, b := routes[0], routes[1]
+	assert.Equal(t, Histogram{Sum: 0.25, Count: 3, Buckets: []Bucket{{0.5, 2}, {math.Inf(1), 3}}}, a.Hold)
+	assert.Equal(t, 1.0, a.Timeouts)
+	assert.Equal(t, 2, a.Skipped, "the NaN sum and the NaN timeouts")
+	assert.Equal(t, Histogram{Buckets: []Bucket{{math.Inf(1), 3}}}, b.Tx)
+	assert.Equal(t, 3, b.Skipped, "the NaN bucket, the infinite sum and count; a NaN bound is no bucket")
+}
+
+func TestParseScrapeDropsOverflow(t *testing.T) {
+	scrape := `txscope_conn_hold_seconds_sum{route="GET /a",instance="1"} 1e308
+txscope_conn_hold_seconds_sum{route="GET /a",instance="2"} 1e308
+txscope_conn_hold_seconds_count{route="GET /a"} 2
+`
+	routes, err := ParseScrape(strings.NewReader(scrape))
+	require.NoError(t, err)
+	require.Len(t, routes, 1)
+	assert.Equal(t, Histogram{Count: 2}, routes[0].Hold)
+	assert.Equal(t, 1, routes[0].Skipped)
+}

@@ -4,8 +4,11 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"slices"
+	"syscall"
 )
 
 // DefaultSetting is the transaction-local setting that carries the tenant id
@@ -77,11 +80,57 @@ func (c *Config) Pos(key string) Position {
 // Load reads and parses the config file at path. When the file does not
 // exist the error wraps fs.ErrNotExist.
 func Load(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
+	data, err := ReadConfig(path)
 	if err != nil {
 		return nil, fmt.Errorf("read config: %w", err)
 	}
 	return Parse(path, data)
+}
+
+// MaxConfigSize bounds txscope.yaml; a real one is a few hundred bytes.
+const MaxConfigSize = 1 << 20
+
+// ReadConfig reads a config file that must be a regular file of at most
+// MaxConfigSize bytes, so that a FIFO or a link to a device is an error and
+// never a hang or an unbounded read. A missing file's error wraps
+// fs.ErrNotExist.
+func ReadConfig(path string) ([]byte, error) {
+	// Non-blocking, or opening a FIFO waits for a writer before Stat can
+	// tell it is one.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is %s, not a regular file", path, describeMode(info.Mode()))
+	}
+	data, err := io.ReadAll(io.LimitReader(f, MaxConfigSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxConfigSize {
+		return nil, fmt.Errorf("%s is larger than %d bytes", path, MaxConfigSize)
+	}
+	return data, nil
+}
+
+func describeMode(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m.IsDir():
+		return "a directory"
+	}
+	return "a " + m.Type().String() + " file"
 }
 
 // Error is a problem with a value in txscope.yaml.
@@ -98,16 +147,21 @@ func (e *Error) Error() string {
 	return e.Pos.String() + ": " + e.Pos.Key + ": " + e.Msg
 }
 
-// joinErrors sorts errs by position and joins them; nil when there are none.
-func joinErrors(errs []*Error) error {
-	slices.SortStableFunc(errs, func(a, b *Error) int {
-		return cmp.Or(cmp.Compare(a.Pos.Line, b.Pos.Line), cmp.Compare(a.Pos.Col, b.Pos.Col))
-	})
+// JoinErrors sorts errs by position and joins them; nil when there are none.
+func JoinErrors(errs []*Error) error {
+	sortErrors(errs)
 	joined := make([]error, len(errs))
 	for i, e := range errs {
 		joined[i] = e
 	}
 	return errors.Join(joined...)
+}
+
+// sortErrors sorts errs by position, keeping the order of equal ones.
+func sortErrors(errs []*Error) {
+	slices.SortStableFunc(errs, func(a, b *Error) int {
+		return cmp.Or(cmp.Compare(a.Pos.Line, b.Pos.Line), cmp.Compare(a.Pos.Col, b.Pos.Col))
+	})
 }
 
 // Patterns returns every pattern of wrappers, sessions, middleware and
@@ -116,14 +170,38 @@ func (c *Config) Patterns() []Pattern {
 	return slices.Concat(c.Wrappers, c.Sessions, c.Middleware, c.Effects.Read, c.Effects.Write, c.Effects.Slow)
 }
 
-// Unmatched reports every pattern of wrappers, sessions, middleware and
-// effects for which match returns false, one line each, sorted by position.
-func (c *Config) Unmatched(match func(Pattern) bool) error {
-	var errs []*Error
+// Use is what the loaded program says about a configured function name.
+type Use int
+
+const (
+	Used       Use = iota // the loaded code declares or calls a function it names
+	Unused                // it names functions of an imported package that nothing loaded calls
+	Unimported            // its package is outside the module and nothing loaded imports it
+	Missing               // it names nothing that exists: a typo
+)
+
+// CheckPatterns judges every pattern of wrappers, sessions, middleware and
+// effects with use. A name that matches nothing is an error, since a typo
+// would silently disable its rule; one the code merely does not call (yet)
+// is a warning: a rule for a library the code may come to use is idle, not
+// wrong. Both come sorted by position.
+func (c *Config) CheckPatterns(use func(Pattern) Use) (warnings, errs []*Error) {
 	for _, p := range c.Patterns() {
-		if !match(p) {
+		switch use(p) {
+		case Unused:
+			warnings = append(warnings, &Error{Pos: p.Pos, Msg: fmt.Sprintf("%q is not called by the loaded packages, so the rule has no effect", p.String())})
+		case Unimported:
+			warnings = append(warnings, &Error{Pos: p.Pos, Msg: fmt.Sprintf("%q: package %s is not imported by the loaded packages, so the rule has no effect", p.String(), p.Pkg)})
+		case Missing:
 			errs = append(errs, &Error{Pos: p.Pos, Msg: fmt.Sprintf("%q matches no function in the loaded packages", p.String())})
 		}
 	}
-	return joinErrors(errs)
+	sortErrors(warnings)
+	sortErrors(errs)
+	return warnings, errs
+}
+
+// Warning is the error as a warning: "file:line:col: warning: key: message".
+func (e *Error) Warning() string {
+	return e.Pos.String() + ": warning: " + e.Pos.Key + ": " + e.Msg
 }

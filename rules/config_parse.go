@@ -1,7 +1,10 @@
 package rules
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"path"
 	"regexp"
 	"slices"
@@ -15,19 +18,39 @@ import (
 // Every error carries the line and column of the offending key or value;
 // several are joined, sorted by position.
 func Parse(path string, data []byte) (*Config, error) {
-	d := &decoder{cfg: Default()}
+	d := &decoder{cfg: Default(), lines: bytes.Split(data, []byte("\n"))}
 	d.cfg.Path = path
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, syntaxError(path, err)
+	doc, err := oneDocument(path, data)
+	if err != nil {
+		return nil, err
 	}
-	if len(doc.Content) > 0 {
+	if doc != nil && len(doc.Content) > 0 {
 		d.root(deref(doc.Content[0]))
 	}
-	if err := joinErrors(d.errs); err != nil {
+	if err := JoinErrors(d.errs); err != nil {
 		return nil, err
 	}
 	return d.cfg, nil
+}
+
+// oneDocument decodes the only YAML document of data, nil when there is
+// none. A second one is an error: the YAML library would ignore it, and with
+// it whatever the user wrote there.
+func oneDocument(path string, data []byte) (*yaml.Node, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc, next yaml.Node
+	if err := dec.Decode(&doc); errors.Is(err, io.EOF) {
+		return nil, nil
+	} else if err != nil {
+		return nil, syntaxError(path, err)
+	}
+	if err := dec.Decode(&next); errors.Is(err, io.EOF) {
+		return &doc, nil
+	} else if err != nil {
+		return nil, syntaxError(path, err)
+	}
+	pos := Position{File: path, Line: next.Line, Col: next.Column}
+	return nil, &Error{Pos: pos, Msg: "a second YAML document: txscope.yaml holds one (remove the '---')"}
 }
 
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
@@ -46,8 +69,9 @@ func syntaxError(path string, err error) error {
 
 // decoder walks the YAML tree, filling cfg and collecting every error.
 type decoder struct {
-	cfg  *Config
-	errs []*Error
+	cfg   *Config
+	lines [][]byte // the source, for positions inside a value
+	errs  []*Error
 }
 
 var (
@@ -190,15 +214,29 @@ func (d *decoder) patterns(v *yaml.Node, key string) []Pattern {
 }
 
 func (d *decoder) pooled(v *yaml.Node) {
-	s, ok := d.str(v, "pooled", "a template")
-	if !ok {
-		return
+	if t := d.template(v, "pooled"); t != nil {
+		d.cfg.Pooled = t.String()
 	}
-	if err := CheckTemplate(s); err != nil {
-		d.errorf(v, "pooled", "%v", err)
-		return
+}
+
+// template reads a template; every key that holds one goes through it so a
+// syntax error is a config error, not a handler kept at rewrite time. The
+// empty string stands for the default, as when the key is left out.
+func (d *decoder) template(v *yaml.Node, key string) *Template {
+	s, ok := d.str(v, key, "a template")
+	if !ok || s == "" {
+		return nil
 	}
-	d.cfg.Pooled = s
+	t, err := ParseTemplate(s)
+	if err != nil {
+		offset := 0
+		var te *TemplateError
+		if errors.As(err, &te) {
+			offset = te.Offset
+		}
+		d.errs = append(d.errs, &Error{Pos: d.posIn(v, key, offset), Msg: err.Error()})
+	}
+	return t
 }
 
 func (d *decoder) querier(v *yaml.Node) {
@@ -239,6 +277,28 @@ func (d *decoder) boolean(v *yaml.Node, key string) (bool, bool) {
 
 func (d *decoder) pos(n *yaml.Node, key string) Position {
 	return Position{File: d.cfg.Path, Line: n.Line, Col: n.Column, Key: key}
+}
+
+// posIn is the position of byte offset of the value of scalar n: exact when
+// the source spells the value out up to there on one line (plain or quoted,
+// no escapes before it), else the start of the value.
+func (d *decoder) posIn(n *yaml.Node, key string, offset int) Position {
+	pos := d.pos(n, key)
+	if n.Line < 1 || n.Line > len(d.lines) {
+		return pos
+	}
+	line := []rune(string(d.lines[n.Line-1]))
+	quote := 0
+	if n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0 {
+		quote = 1
+	}
+	prefix := []rune(n.Value[:offset])
+	start := n.Column - 1 + quote
+	if start+len(prefix) > len(line) || string(line[start:start+len(prefix)]) != string(prefix) {
+		return pos
+	}
+	pos.Col += quote + len(prefix)
+	return pos
 }
 
 func (d *decoder) errorf(n *yaml.Node, key, format string, args ...any) {

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"bytes"
 	"errors"
 	"io/fs"
 	"os"
@@ -115,10 +116,25 @@ func TestParseErrors(t *testing.T) {
 		{"glob receiver", "effects:\n  read: [\"example.com/store.*.Get\"]\n",
 			`txscope.yaml:2:10: effects.read[0]: bad function pattern "example.com/store.*.Get": receiver "*" is not a type name (globs are allowed only in the last element)`},
 		{"unbalanced template", `pooled: "tenantpool.For({recv.Pool, {tenant})"`,
-			`txscope.yaml:1:9: pooled: unbalanced braces in "tenantpool.For({recv.Pool, {tenant})": '{' without '}'`},
-		{"closing brace", `pooled: "f(}"`, `txscope.yaml:1:9: pooled: unbalanced braces in "f(}": '}' without '{'`},
+			`txscope.yaml:1:25: pooled: unbalanced braces in "tenantpool.For({recv.Pool, {tenant})": '{' without '}'`},
+		{"closing brace", `pooled: "f(}"`, `txscope.yaml:1:12: pooled: unbalanced braces in "f(}": '}' without '{'`},
 		{"unknown placeholder", `pooled: "tenantpool.For({pool}, {tenant})"`,
-			"txscope.yaml:1:9: pooled: unknown placeholder {pool} (want {recv}, {tenant} or {argN})"},
+			"txscope.yaml:1:25: pooled: unknown placeholder {pool} (want {recv}, {tenant} or {argN})"},
+		{"template syntax", `pooled: "tenantpool.For({recv}.Pool, {tenant}"`,
+			`txscope.yaml:1:46: pooled: "tenantpool.For({recv}.Pool, {tenant}" is not a Go expression: missing ',' before the end in argument list`},
+		{"template syntax plain", "pooled: tenantpool.For({recv}..Pool, {tenant})",
+			`txscope.yaml:1:31: pooled: "tenantpool.For({recv}..Pool, {tenant})" is not a Go expression: expected selector or type assertion, found '.'`},
+		{"template syntax single-quoted", "pooled: 'tenantpool.For({recv}.Pool {tenant})'",
+			`txscope.yaml:1:37: pooled: "tenantpool.For({recv}.Pool {tenant})" is not a Go expression: missing ',' in argument list`},
+		{"template syntax after an escape", `pooled: "\x74enantpool.For({recv}.Pool {tenant})"`,
+			`txscope.yaml:1:9: pooled: "tenantpool.For({recv}.Pool {tenant})" is not a Go expression: missing ',' in argument list`},
+		{"template syntax block scalar", "pooled: |\n  tenantpool.For({recv}.Pool {tenant})\n",
+			`txscope.yaml:1:9: pooled: "tenantpool.For({recv}.Pool {tenant})\n" is not a Go expression: missing ',' in argument list`},
+		{"template statement", `pooled: "q := tenantpool.For({recv}.Pool, {tenant})"`,
+			`txscope.yaml:1:12: pooled: "q := tenantpool.For({recv}.Pool, {tenant})" is not a Go expression: expected 'EOF', found ':='`},
+		{"second document", "version: 1\n---\nwrappers: []\n", "txscope.yaml:2:1: a second YAML document: txscope.yaml holds one (remove the '---')"},
+		{"second empty document", "version: 1\n---\n", "txscope.yaml:2:1: a second YAML document: txscope.yaml holds one (remove the '---')"},
+		{"second document broken", "version: 1\n---\n[\n", "txscope.yaml:3:1: invalid YAML: did not find expected node content"},
 		{"runtime outside", "runtime: {dir: ../shared}", `txscope.yaml:1:16: runtime.dir: want a directory inside the module, got "../shared"`},
 		{"runtime absolute", "runtime: {dir: /tmp/rt}", `txscope.yaml:1:16: runtime.dir: want a directory inside the module, got "/tmp/rt"`},
 		{"runtime key", "runtime: {path: x}", "txscope.yaml:1:11: runtime.path: unknown key (want dir)"},
@@ -165,6 +181,14 @@ func TestLoad(t *testing.T) {
 	require.NoError(t, os.WriteFile(path, []byte("version: 2\n"), 0o644))
 	_, err = Load(path)
 	assert.EqualError(t, err, path+":1:10: version: unsupported version 2 (want 1)")
+}
+
+func TestReadConfigLimit(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "txscope.yaml")
+	require.NoError(t, os.WriteFile(path, bytes.Repeat([]byte("#\n"), MaxConfigSize/2), 0o644))
+	c, err := Load(path)
+	require.NoError(t, err, "a file of exactly the limit is read")
+	assert.Equal(t, path, c.Path)
 }
 
 func TestMarshalDocumented(t *testing.T) {
@@ -245,18 +269,34 @@ func withoutPositions(c *Config) Config {
 	return out
 }
 
-func TestUnmatched(t *testing.T) {
+func TestCheckPatterns(t *testing.T) {
 	c := mustParse(t, documented)
-	matched := map[string]bool{
-		"example.com/app/internal/db.(*DB).WithTenant": true,
-		"example.com/app/internal/store.Get*":          true,
-		"net/http.(*Client).Do":                        true,
+	use := map[string]Use{
+		"example.com/app/internal/db.(*DB).WithTenant":              Used,
+		"example.com/app/internal/store.Get*":                       Used,
+		"net/http.(*Client).Do":                                     Unused,
+		"github.com/sashabaranov/go-openai.*":                       Unimported,
+		"example.com/app/internal/sales.(*Server).withSalesSession": Missing,
+		"example.com/app/internal/store.Create*":                    Missing,
+		"example.com/app/internal/auth.GetActiveSalesSession":       Used,
 	}
-	err := c.Unmatched(func(p Pattern) bool { return matched[p.Raw] })
-	assert.EqualError(t, err, `txscope.yaml:3:14: sessions[0]: "example.com/app/internal/auth.GetActiveSalesSession" matches no function in the loaded packages
-txscope.yaml:4:14: middleware[0]: "example.com/app/internal/sales.(*Server).withSalesSession" matches no function in the loaded packages
-txscope.yaml:9:11: effects.write[0]: "example.com/app/internal/store.Create*" matches no function in the loaded packages
-txscope.yaml:10:36: effects.slow[1]: "github.com/sashabaranov/go-openai.*" matches no function in the loaded packages`)
+	warnings, errs := c.CheckPatterns(func(p Pattern) Use { return use[p.Raw] })
+	assert.Equal(t, []string{
+		`txscope.yaml:10:11: warning: effects.slow[0]: "net/http.(*Client).Do" is not called by the loaded packages, so the rule has no effect`,
+		`txscope.yaml:10:36: warning: effects.slow[1]: "github.com/sashabaranov/go-openai.*": package github.com/sashabaranov/go-openai is not imported by the loaded packages, so the rule has no effect`,
+	}, warningLines(warnings))
+	assert.EqualError(t, JoinErrors(errs), `txscope.yaml:4:14: middleware[0]: "example.com/app/internal/sales.(*Server).withSalesSession" matches no function in the loaded packages
+txscope.yaml:9:11: effects.write[0]: "example.com/app/internal/store.Create*" matches no function in the loaded packages`)
 
-	assert.NoError(t, c.Unmatched(func(Pattern) bool { return true }))
+	warnings, errs = c.CheckPatterns(func(Pattern) Use { return Used })
+	assert.Empty(t, warnings)
+	assert.NoError(t, JoinErrors(errs))
+}
+
+func warningLines(ws []*Error) []string {
+	var out []string
+	for _, w := range ws {
+		out = append(out, w.Warning())
+	}
+	return out
 }

@@ -10,12 +10,15 @@ import (
 // SendBatch sends the tenant setting and b's queries as one batch, so all
 // of them run in one implicit transaction with the tenant set. The results
 // are b's (the setting's is read first, out of sight) and hold the
-// connection until Close.
+// connection until Close. A batch with transaction control or a
+// session-level setting fails with ErrRefused before a connection is
+// taken.
 func (h *Handle) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
-	if h.err != nil {
-		return pgx.FailedBatchResults(b, h.err)
+	scoped, err := h.batch(b.QueuedQueries...)
+	if err != nil {
+		return pgx.FailedBatchResults(b, err)
 	}
-	return &tenantBatchResults{BatchResults: h.pool.SendBatch(ctx, h.batch(b.QueuedQueries...))}
+	return &tenantBatchResults{BatchResults: h.pool.SendBatch(ctx, scoped)}
 }
 
 // tenantBatchResults skip the tenant setting's result before the first of

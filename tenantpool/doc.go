@@ -42,9 +42,15 @@
 // to end a transaction when the caller closes its rows. Page large results.
 //
 // Errors are the driver's, unwrapped, as the same call on a transaction
-// returns them (pgx.ErrNoRows, *pgconn.PgError, context errors); only a
-// tenant id of a type that cannot be rendered as text is reported by the
-// package itself, by every call, before any connection is taken.
+// returns them (pgx.ErrNoRows, *pgconn.PgError, context errors). The
+// package reports two errors itself, by every call, before any connection
+// is taken: a tenant id of a type that cannot be rendered as text, and
+// (pgx) a statement that would escape the tenant's scope, ErrRefused:
+// transaction control, which would end the implicit transaction and leave
+// the statements after it without the tenant, and a session-level SET,
+// RESET or set_config(…, false). The check reads the SQL text: a procedure
+// that commits, or a set_config whose third argument is an expression, is
+// not seen.
 //
 // # What it does not guarantee
 //

@@ -28,7 +28,8 @@ type Handle struct {
 
 // For returns a handle that runs statements on pool as tenant, set in
 // DefaultSetting. The tenant id may be a string, an integer, a uuid.UUID or
-// any value with a driver.Valuer or String method.
+// any value with a driver.Valuer or String method, on the value or its
+// pointer (*big.Int).
 func For(pool Pool, tenant any) *Handle {
 	return ForSetting(pool, DefaultSetting, tenant)
 }
@@ -77,10 +78,11 @@ func (h *Handle) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row 
 // send sends the tenant setting and sql as one batch and reads the
 // setting's result, leaving the statement's to the caller.
 func (h *Handle) send(ctx context.Context, sql string, args []any) (pgx.BatchResults, error) {
-	if h.err != nil {
-		return nil, h.err
+	b, err := h.batch(&pgx.QueuedQuery{SQL: sql, Arguments: args})
+	if err != nil {
+		return nil, err
 	}
-	br := h.pool.SendBatch(ctx, h.batch(&pgx.QueuedQuery{SQL: sql, Arguments: args}))
+	br := h.pool.SendBatch(ctx, b)
 	if _, err := br.Exec(); err != nil {
 		_ = br.Close()
 		return nil, err
@@ -88,10 +90,18 @@ func (h *Handle) send(ctx context.Context, sql string, args []any) (pgx.BatchRes
 	return br, nil
 }
 
-// batch is the tenant setting followed by queries.
-func (h *Handle) batch(queries ...*pgx.QueuedQuery) *pgx.Batch {
+// batch is the tenant setting followed by queries, or why they must not
+// be sent: a tenant id that cannot be rendered, or a statement that would
+// escape the tenant's scope.
+func (h *Handle) batch(queries ...*pgx.QueuedQuery) (*pgx.Batch, error) {
+	if h.err != nil {
+		return nil, h.err
+	}
+	if err := refuse(queries); err != nil {
+		return nil, err
+	}
 	b := &pgx.Batch{QueuedQueries: make([]*pgx.QueuedQuery, 0, len(queries)+1)}
 	b.Queue(setTenantSQL, h.setting, h.tenant)
 	b.QueuedQueries = append(b.QueuedQueries, queries...)
-	return b
+	return b, nil
 }

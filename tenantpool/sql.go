@@ -15,7 +15,9 @@ type SQLHandle struct {
 }
 
 // ForDB returns a handle that runs statements on db as tenant, set in
-// DefaultSetting. The tenant id may be of the types For accepts.
+// DefaultSetting. The tenant id may be a string, an integer, a uuid.UUID or
+// any value with a driver.Valuer or String method, on the value or its
+// pointer (*big.Int).
 func ForDB(db *sql.DB, tenant any) *SQLHandle {
 	return ForDBSetting(db, DefaultSetting, tenant)
 }

@@ -3,6 +3,7 @@ package tenantpool
 import (
 	"database/sql/driver"
 	"errors"
+	"math/big"
 	"testing"
 
 	"github.com/google/uuid"
@@ -23,6 +24,28 @@ type stringer struct{ id string }
 
 func (s stringer) String() string { return s.id }
 
+// ptrValuer and ptrStringer have their methods on the pointer.
+type ptrValuer struct{ id string }
+
+func (p *ptrValuer) Value() (driver.Value, error) { return p.id, nil }
+
+type ptrStringer struct{ id string }
+
+func (p *ptrStringer) String() string { return p.id }
+
+// selfValuer's Value returns itself; pingValuer and pongValuer each other.
+type selfValuer struct{}
+
+func (s selfValuer) Value() (driver.Value, error) { return s, nil }
+
+type pingValuer struct{}
+
+func (pingValuer) Value() (driver.Value, error) { return pongValuer{}, nil }
+
+type pongValuer struct{}
+
+func (pongValuer) Value() (driver.Value, error) { return &pingValuer{}, nil }
+
 type failingValuer struct{}
 
 func (failingValuer) Value() (driver.Value, error) { return nil, errors.New("no id") }
@@ -30,6 +53,8 @@ func (failingValuer) Value() (driver.Value, error) { return nil, errors.New("no 
 func TestTenantText(t *testing.T) {
 	id := uuid.MustParse("5f0c6a4e-0b1d-4c3e-9a57-2f1f7d9e8a10")
 	name := "t01"
+	three := labelled(3)
+	huge, _ := new(big.Int).SetString("123456789012345678901234567890", 10)
 	tests := []struct {
 		name    string
 		give    any
@@ -50,6 +75,19 @@ func TestTenantText(t *testing.T) {
 		{name: "pgtype.Int8", give: pgtype.Int8{Int64: 42, Valid: true}, want: "42"},
 		{name: "bytes", give: []byte("t01"), want: "t01"},
 		{name: "Stringer", give: stringer{id: "t01"}, want: "t01"},
+		{name: "pointer to an integer kind with String", give: &three, want: "3"},
+		{name: "pointer-receiver Valuer", give: &ptrValuer{id: "t01"}, want: "t01"},
+		{name: "pointer-receiver Valuer as a value", give: ptrValuer{id: "t01"}, want: "t01"},
+		{name: "pointer-receiver Stringer", give: &ptrStringer{id: "t01"}, want: "t01"},
+		{name: "pointer-receiver Stringer as a value", give: ptrStringer{id: "t01"}, want: "t01"},
+		{name: "*big.Int", give: big.NewInt(42), want: "42"},
+		{name: "*big.Int beyond 64 bits", give: huge, want: "123456789012345678901234567890"},
+		{name: "big.Int", give: *huge, want: "123456789012345678901234567890"},
+		{name: "uint64 beyond int64", give: uint64(1) << 63, want: "9223372036854775808"},
+		{name: "Valuer returning itself", give: selfValuer{},
+			wantErr: "tenantpool: tenant id tenantpool.selfValuer: Value keeps returning a driver.Valuer (8 calls deep); it must return a string, an integer or []byte"},
+		{name: "Valuers returning each other", give: pingValuer{},
+			wantErr: "tenantpool: tenant id tenantpool.pingValuer: Value keeps returning a driver.Valuer (8 calls deep); it must return a string, an integer or []byte"},
 		{name: "nil", give: nil, wantErr: "tenantpool: tenant id is nil"},
 		{name: "nil pointer", give: (*uuid.UUID)(nil), wantErr: "tenantpool: tenant id is nil"},
 		{name: "NULL", give: pgtype.UUID{}, wantErr: "tenantpool: tenant id pgtype.UUID is NULL"},

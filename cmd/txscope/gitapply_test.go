@@ -15,23 +15,27 @@ import (
 
 // TestDryRunDiffApplies feeds a --dry-run diff to `git apply` in a git
 // work tree of the same module: the diff must apply and give the files a
-// real run writes.
+// real run writes, CRLF line endings included.
 func TestDryRunDiffApplies(t *testing.T) {
-	dir, ar, git := gitModule(t, "comments.txtar")
-	var diff, stderr bytes.Buffer
-	require.Equal(t, 0, run([]string{"rewrite", "--dry-run", "-C", dir}, strings.NewReader(""), &diff, &stderr), stderr.String())
-	require.NotEmpty(t, diff.String())
-	patch := filepath.Join(t.TempDir(), "rewrite.diff")
-	require.NoError(t, os.WriteFile(patch, diff.Bytes(), 0o644))
-	git("apply", "--check", patch)
-	git("apply", patch)
+	for _, fixture := range []string{"comments.txtar", "crlf.txtar"} {
+		t.Run(fixture, func(t *testing.T) {
+			dir, ar, git := gitModule(t, fixture)
+			var diff, stderr bytes.Buffer
+			require.Equal(t, 0, run([]string{"rewrite", "--dry-run", "-C", dir}, strings.NewReader(""), &diff, &stderr), stderr.String())
+			require.NotEmpty(t, diff.String())
+			patch := filepath.Join(t.TempDir(), "rewrite.diff")
+			require.NoError(t, os.WriteFile(patch, diff.Bytes(), 0o644))
+			git("apply", "--check", patch)
+			git("apply", patch)
 
-	for _, f := range ar.Files {
-		if path, ok := strings.CutPrefix(f.Name, "want/"); ok {
-			data, err := os.ReadFile(filepath.Join(dir, path))
-			require.NoError(t, err)
-			assert.Equal(t, string(f.Data), string(data), "%s after git apply", path)
-		}
+			for _, f := range ar.Files {
+				if path, ok := strings.CutPrefix(f.Name, "want/"); ok {
+					data, err := os.ReadFile(filepath.Join(dir, path))
+					require.NoError(t, err)
+					assert.Equal(t, string(caseText(ar, f.Data)), string(data), "%s after git apply", path)
+				}
+			}
+		})
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"go/format"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -37,8 +38,10 @@ func TestMain(m *testing.M) {
 // TestGolden runs every fixture under fixtures/<command>/ through the
 // command in-process, and the check fixtures also through the library. An
 // archive holds a comment, an optional line "args: …" with extra flags,
-// go.mod, the input files, want/<path> for each file the command changes,
-// and "report": the expected output and exit code.
+// an optional line "crlf: true" (see crlf), go.mod, the input files,
+// want/<path> for each file the command changes, and "report": the
+// expected output and exit code. A rewritten Go file must be gofmt-clean
+// when its input was.
 func TestGolden(t *testing.T) {
 	repo, err := filepath.Abs("../..")
 	require.NoError(t, err)
@@ -83,7 +86,10 @@ func runGolden(t *testing.T, repo, file, command string) {
 		if path, ok := strings.CutPrefix(f.Name, "want/"); ok {
 			data, err := os.ReadFile(filepath.Join(dir, path))
 			require.NoError(t, err)
-			assert.Equal(t, string(f.Data), string(data), "rewritten %s", path)
+			assert.Equal(t, string(caseText(ar, f.Data)), string(data), "rewritten %s", path)
+			if strings.HasSuffix(path, ".go") {
+				assertGofmt(t, path, []byte(section(ar, path)), data)
+			}
 		}
 	}
 	for _, path := range createdFiles(t, dir, ar) {
@@ -109,6 +115,26 @@ func createdFiles(t *testing.T, dir string, ar *txtar.Archive) []string {
 	}
 	slices.Sort(created)
 	return created
+}
+
+// assertGofmt requires a rewritten Go file to be gofmt-clean when its input
+// was or it is new (a rewrite leaves unformatted lines it did not change
+// as they are). CRLF counts as LF: gofmt writes LF, and the want/ files
+// hold the endings.
+func assertGofmt(t *testing.T, path string, input, output []byte) {
+	t.Helper()
+	if len(input) > 0 && !bytes.Equal(gofmt(t, input), input) {
+		return
+	}
+	lf := bytes.ReplaceAll(output, []byte("\r\n"), []byte("\n"))
+	assert.Equal(t, string(gofmt(t, lf)), string(lf), "rewritten %s is not gofmt-clean", path)
+}
+
+func gofmt(t *testing.T, src []byte) []byte {
+	t.Helper()
+	out, err := format.Source(src)
+	require.NoError(t, err)
+	return out
 }
 
 // runCommand runs txscope in-process and renders what a user sees: stdout,
@@ -169,18 +195,41 @@ func writeModule(t *testing.T, repo, dir string, ar *txtar.Archive) {
 		}
 		path := filepath.Join(dir, f.Name)
 		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
-		data := bytes.ReplaceAll(f.Data, []byte("$REPO"), []byte(repo))
+		data := bytes.ReplaceAll(caseText(ar, f.Data), []byte("$REPO"), []byte(repo))
 		require.NoError(t, os.WriteFile(path, data, 0o644))
 	}
 }
 
 func caseArgs(ar *txtar.Archive) []string {
+	return strings.Fields(commentLine(ar, "args:"))
+}
+
+// crlf reports the line "crlf: true" in an archive's comment. Its files
+// are stored with LF (an archive with CRs would not survive an editor or
+// a diff) and stand for CRLF text: the input files are written with CRLF
+// and the want/ files compared with CRLF (caseText), and -update stores
+// the results with LF again.
+func crlf(ar *txtar.Archive) bool {
+	return strings.TrimSpace(commentLine(ar, "crlf:")) == "true"
+}
+
+// caseText is an archive file's text as the case uses it: with CRLF line
+// endings in a crlf case.
+func caseText(ar *txtar.Archive, data []byte) []byte {
+	if !crlf(ar) {
+		return data
+	}
+	return bytes.ReplaceAll(data, []byte("\n"), []byte("\r\n"))
+}
+
+// commentLine is the rest of the archive comment's line starting with key.
+func commentLine(ar *txtar.Archive, key string) string {
 	for _, line := range strings.Split(string(ar.Comment), "\n") {
-		if rest, ok := strings.CutPrefix(line, "args:"); ok {
-			return strings.Fields(rest)
+		if rest, ok := strings.CutPrefix(line, key); ok {
+			return rest
 		}
 	}
-	return nil
+	return ""
 }
 
 func section(ar *txtar.Archive, name string) string {
@@ -206,6 +255,9 @@ func updateArchive(t *testing.T, file string, ar *txtar.Archive, dir, report str
 			}
 			data, err := os.ReadFile(filepath.Join(dir, f.Name))
 			require.NoError(t, err)
+			if crlf(ar) {
+				data = bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n"))
+			}
 			if !bytes.Equal(data, f.Data) {
 				files = append(files, txtar.File{Name: "want/" + f.Name, Data: data})
 			}

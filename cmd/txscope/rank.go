@@ -38,7 +38,8 @@ function run for the route (pooled, narrowed, kept with the reason).
 For chi, gin and echo the route label must be "METHOD /path" with the
 router's template, e.g. c.Request.Method+" "+c.FullPath() for gin; a label
 that is only the path matches when one registration has that path. Routes
-of the scrape that no handler was found for are listed by pattern.
+of the scrape that no handler was found for are listed by pattern. --top
+limits both lists. NaN and infinite samples are left out and counted.
 
 A relative SCRAPE path is read from the -C directory.`,
 		Example: `  txscope rank scrape.prom ./...
@@ -51,11 +52,14 @@ A relative SCRAPE path is read from the -C directory.`,
 	}
 	o.register(cmd)
 	cmd.Flags().BoolVar(&o.json, "json", false, "print the ranking as JSON")
-	cmd.Flags().IntVar(&o.top, "top", 0, "list only the first `N` handlers (0: all)")
+	cmd.Flags().IntVar(&o.top, "top", 0, "list only the first `N` handlers and the first N unmapped routes (0: all)")
 	return cmd
 }
 
 func (o *rankOptions) run(cmd *cobra.Command, scrape string, patterns []string) error {
+	if o.top < 0 {
+		return fmt.Errorf("--top: want 0 (all) or more, got %d", o.top)
+	}
 	metrics, err := o.readScrape(scrape)
 	if err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -60,4 +61,30 @@ func TestRankREADMESection(t *testing.T) {
 	ar, err := txtar.ParseFile("../../fixtures/rank/nethttp.txtar")
 	require.NoError(t, err)
 	assert.Equal(t, strings.TrimSuffix(section(ar, "report"), "exit 0\n"), string(block[1]))
+}
+
+// TestRankNaN: a scrape with NaN and infinite samples still ranks, and
+// --json prints valid JSON with the samples counted as left out.
+func TestRankNaN(t *testing.T) {
+	scrape := filepath.Join(t.TempDir(), "scrape.prom")
+	require.NoError(t, os.WriteFile(scrape, []byte(rankScrape+`txscope_conn_hold_seconds_sum{route="GET /c"} NaN
+txscope_conn_hold_seconds_count{route="GET /c"} +Inf
+txscope_acquire_timeouts_total{route="GET /c"} -Inf
+`), 0o644))
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"rank", "--json", "-C", "../../fixtures/example", scrape}, strings.NewReader(""), &stdout, &stderr)
+	require.Equal(t, exitOK, code, stderr.String())
+	var got rewrite.Ranking
+	require.NoError(t, json.Unmarshal(stdout.Bytes(), &got), stdout.String())
+	assert.Equal(t, 3, got.Skipped)
+	require.Len(t, got.Unmapped, 3)
+	assert.Equal(t, "GET /c", got.Unmapped[2].Route, "no hold seconds counted")
+	assert.Zero(t, got.Unmapped[2].HoldSeconds)
+}
+
+func TestRankTopMustNotBeNegative(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"rank", "--top", "-1", "-C", "../../fixtures/example", "scrape.prom"}, strings.NewReader(""), &stdout, &stderr)
+	assert.Equal(t, exitError, code)
+	assert.Equal(t, "txscope: --top: want 0 (all) or more, got -1\n", stderr.String())
 }
