@@ -16,8 +16,8 @@ import (
 // own name, line and column, never what a //line directive claims. Every
 // file name txscope reads, writes or reports comes from here, so a
 // directive cannot point a read or a write anywhere else.
-func (p *Program) realPosition(pos token.Pos) token.Position {
-	return p.Fset.PositionFor(pos, false)
+func realPosition(fset *token.FileSet, pos token.Pos) token.Position {
+	return fset.PositionFor(pos, false)
 }
 
 // Roots are the directories txscope may read targets from and write to:
@@ -36,7 +36,7 @@ func (p *Program) Roots() []string {
 // roots, through symlinks too. A file the go command compiled from
 // elsewhere is refused rather than read.
 func (p *Program) targetFile(f *ast.File) (string, error) {
-	name := p.realPosition(f.Pos()).Filename
+	name := realPosition(p.Fset, f.Pos()).Filename
 	if _, err := newRootSet(p.Roots()).resolve(name); err != nil {
 		return "", fmt.Errorf("apply: %w", err)
 	}

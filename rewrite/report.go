@@ -103,7 +103,7 @@ func (a *Analysis) diagnostics(findings []Finding) []Diagnostic {
 	var all []keyed
 	seen := map[string]bool{}
 	for _, f := range findings {
-		p := a.Prog.realPosition(f.Pos)
+		p := realPosition(a.Prog.Fset, f.Pos)
 		d := Diagnostic{Code: f.Code, Pos: a.Prog.Position(f.Pos), Message: f.Message, File: a.Prog.Rel(p.Filename), Line: p.Line, Col: p.Column}
 		if seen[d.String()] {
 			continue
