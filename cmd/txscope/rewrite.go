@@ -104,7 +104,7 @@ func (o *rewriteOptions) diff(cmd *cobra.Command, args []string, opts rewrite.Op
 func (o *rewriteOptions) apply(cmd *cobra.Command, args []string, opts rewrite.Options) error {
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	w, release, err := o.openWriter(cmd, ctx)
+	w, release, err := o.openWriter(ctx, cmd)
 	if err != nil {
 		return err
 	}
@@ -143,7 +143,7 @@ func (o *rewriteOptions) writeReport(cmd *cobra.Command, report *rewrite.Report)
 // loads or writes it meanwhile. A signal before the write begins ends the
 // run at once (nothing is written yet, and the lock goes); during the
 // write, Write rolls back or finishes first. release unlocks.
-func (o *rewriteOptions) openWriter(cmd *cobra.Command, ctx context.Context) (w *rewrite.Writer, release func(), err error) {
+func (o *rewriteOptions) openWriter(ctx context.Context, cmd *cobra.Command) (w *rewrite.Writer, release func(), err error) {
 	w, rec, err := rewrite.OpenWriter(o.dir)
 	if err != nil {
 		return nil, nil, err
