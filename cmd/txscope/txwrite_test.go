@@ -45,6 +45,13 @@ func txscopeBinary(t *testing.T) string {
 	return binaryPath
 }
 
+// removeBinary deletes what txscopeBinary built, once the tests are done.
+func removeBinary() {
+	if binaryPath != "" {
+		os.RemoveAll(filepath.Dir(binaryPath))
+	}
+}
+
 // bigModule writes a module of n files, each with two read-only handlers
 // (Show%03d and Count%03d), that does not require txscope: the rewrite
 // edits all n files and creates the runtime's copy in a new directory, so
