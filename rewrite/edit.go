@@ -87,7 +87,10 @@ func Apply(prog *Program, plans []Plan, chains []*ChainPlan) ([]FileEdit, []fail
 }
 
 func applyFile(prog *Program, f *ast.File, plans []Plan, indexes []int, ops []chainOp) (*FileEdit, []failure, error) {
-	name := prog.Fset.Position(f.Pos()).Filename
+	name, err := prog.targetFile(f)
+	if err != nil {
+		return nil, nil, err
+	}
 	src, err := prog.fileContent(name)
 	if err != nil {
 		return nil, nil, err
@@ -175,7 +178,7 @@ func decorate(fset *token.FileSet, f *ast.File, src []byte) (*decorator.Decorato
 // ok if it did not (then f is decorated as it is, losing blank lines).
 func decorateLF(fset *token.FileSet, f *ast.File, src []byte) (*decorator.Decorator, *dst.File, bool) {
 	lfFset := token.NewFileSet()
-	name := fset.Position(f.Pos()).Filename
+	name := realPosition(fset, f.Pos()).Filename
 	lf, err := parser.ParseFile(lfFset, name, bytes.ReplaceAll(src, []byte("\r\n"), []byte("\n")), parser.ParseComments)
 	if err != nil {
 		return nil, nil, false

@@ -149,7 +149,7 @@ func (imf *importFile) specLines(spec *ast.ImportSpec) (int, int) {
 	if spec.Comment != nil {
 		end = spec.Comment.End()
 	}
-	return imf.fset.Position(start).Line, imf.fset.Position(end).Line
+	return realPosition(imf.fset, start).Line, realPosition(imf.fset, end).Line
 }
 
 // placement is where an added import goes relative to a block.

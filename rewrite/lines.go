@@ -116,7 +116,7 @@ func splitLines(text []byte) []srcLine {
 		if tok == token.SEMICOLON && lit == "\n" {
 			continue // inserted at a line end: the line structure decides it
 		}
-		line := file.Line(pos) - 1
+		line := file.PositionFor(pos, false).Line - 1 // a //line comment in text moves nothing
 		if n := strings.Count(lit, "\n"); n > 0 {
 			for i := line; i <= line+n && i < len(lines); i++ {
 				lines[i].multi = true

@@ -284,6 +284,6 @@ func (p *Program) Rel(file string) string { return relPos(p.Root, file) }
 
 // Position formats pos as "relpath:line:col".
 func (p *Program) Position(pos token.Pos) string {
-	position := p.Fset.Position(pos)
+	position := realPosition(p.Fset, pos)
 	return fmt.Sprintf("%s:%d:%d", p.Rel(position.Filename), position.Line, position.Column)
 }

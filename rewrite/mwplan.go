@@ -209,7 +209,7 @@ func scopeHasMethodOrFunc(pkg *types.Package, name string) bool {
 // touches reports whether the chain's migration edits file.
 func (cp *ChainPlan) touches(prog *Program, file string) bool {
 	for _, op := range cp.ops(prog) {
-		if prog.Fset.Position(op.file.Pos()).Filename == file {
+		if realPosition(prog.Fset, op.file.Pos()).Filename == file {
 			return true
 		}
 	}

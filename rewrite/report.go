@@ -20,6 +20,9 @@ type Report struct {
 	// Runtime says which files of the runtime's copy the rewrite adds or
 	// updates in the module, and why.
 	Runtime string `json:"runtime,omitempty"`
+	// Gitignored are the files written that git ignores, which the
+	// dirty-tree guard therefore could not protect.
+	Gitignored []string `json:"gitignored,omitempty"`
 }
 
 // MiddlewareReport says how a middleware's transaction moved.
@@ -100,7 +103,7 @@ func (a *Analysis) diagnostics(findings []Finding) []Diagnostic {
 	var all []keyed
 	seen := map[string]bool{}
 	for _, f := range findings {
-		p := a.Prog.Fset.Position(f.Pos)
+		p := realPosition(a.Prog.Fset, f.Pos)
 		d := Diagnostic{Code: f.Code, Pos: a.Prog.Position(f.Pos), Message: f.Message, File: a.Prog.Rel(p.Filename), Line: p.Line, Col: p.Column}
 		if seen[d.String()] {
 			continue
@@ -162,6 +165,9 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	if r.Runtime != "" {
 		fmt.Fprintln(&b, r.Runtime)
+	}
+	if len(r.Gitignored) > 0 {
+		fmt.Fprintf(&b, "gitignored, so not covered by the dirty-tree guard: %s\n", strings.Join(r.Gitignored, ", "))
 	}
 	if r.Summary != "" {
 		fmt.Fprintln(&b, r.Summary)

@@ -32,7 +32,7 @@ func Verify(prog *Program, edits []FileEdit, plans []Plan) []failure {
 		files := make([]*ast.File, 0, len(pkg.Syntax))
 		newFiles := map[*ast.File]string{}
 		for _, f := range pkg.Syntax {
-			name := prog.Fset.Position(f.Pos()).Filename
+			name := realPosition(prog.Fset, f.Pos()).Filename
 			e, ok := byPath[name]
 			if !ok {
 				files = append(files, f)
@@ -54,7 +54,7 @@ func Verify(prog *Program, edits []FileEdit, plans []Plan) []failure {
 		}}
 		checked[pkg.PkgPath], _ = conf.Check(pkg.PkgPath, prog.Fset, files, nil)
 		for _, te := range errs {
-			name := prog.Fset.Position(te.Pos).Filename
+			name := realPosition(prog.Fset, te.Pos).Filename
 			var decl *ast.FuncDecl
 			for nf, n := range newFiles {
 				if n == name {
@@ -158,7 +158,7 @@ func recheckOrder(prog *Program, edits map[string]FileEdit) []*packages.Package 
 
 func touches(prog *Program, pkg *packages.Package, edits map[string]FileEdit) bool {
 	for _, f := range pkg.Syntax {
-		if _, ok := edits[prog.Fset.Position(f.Pos()).Filename]; ok {
+		if _, ok := edits[realPosition(prog.Fset, f.Pos()).Filename]; ok {
 			return true
 		}
 	}
@@ -185,7 +185,7 @@ func blame(prog *Program, plans []Plan, file string, decl *ast.FuncDecl, err err
 			continue
 		}
 		d := p.Handler.Site.Func.Decl
-		if prog.Fset.Position(d.Pos()).Filename != file {
+		if realPosition(prog.Fset, d.Pos()).Filename != file {
 			continue
 		}
 		all = append(all, failure{plan: i, file: file, err: err})

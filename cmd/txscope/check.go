@@ -26,7 +26,7 @@ Exit status: 0 when clean, 1 when anything is found, 2 on error.`,
   txscope check -C services/api --tags integration ./...
   txscope check --sarif ./... > txscope.sarif`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			prog, err := o.load(args)
+			prog, err := o.load(cmd, args, false)
 			if err != nil {
 				return err
 			}

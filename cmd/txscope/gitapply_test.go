@@ -68,15 +68,22 @@ func TestRewriteRefusesDirtyFiles(t *testing.T) {
 // everything committed.
 func gitModule(t *testing.T, fixture string) (string, *txtar.Archive, func(...string)) {
 	t.Helper()
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git is not installed")
-	}
 	repo, err := filepath.Abs("../..")
 	require.NoError(t, err)
 	ar, err := txtar.ParseFile(filepath.Join(repo, "fixtures", "rewrite", fixture))
 	require.NoError(t, err)
 	dir := t.TempDir()
 	writeModule(t, repo, dir, ar)
+	return dir, ar, commitAll(t, dir)
+}
+
+// commitAll makes dir a git work tree with everything in it committed,
+// and returns a runner of git commands there.
+func commitAll(t *testing.T, dir string) func(...string) {
+	t.Helper()
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not installed")
+	}
 	git := func(args ...string) {
 		t.Helper()
 		cmd := exec.Command("git", args...)
@@ -87,5 +94,5 @@ func gitModule(t *testing.T, fixture string) (string, *txtar.Archive, func(...st
 	git("init", "-q")
 	git("add", "-A")
 	git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "input")
-	return dir, ar, git
+	return git
 }

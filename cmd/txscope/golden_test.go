@@ -32,7 +32,9 @@ func TestMain(m *testing.M) {
 			panic(err)
 		}
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	removeBinary()
+	os.Exit(code)
 }
 
 // TestGolden runs every fixture under fixtures/<command>/ through the
@@ -63,6 +65,9 @@ func runGolden(t *testing.T, repo, file, command string) {
 	require.NoError(t, err)
 	dir := t.TempDir()
 	writeModule(t, repo, dir, ar)
+	if command == "rewrite" {
+		commitAll(t, dir) // the dirty-tree guard refuses to write outside git
+	}
 	args := append([]string{command, "-C", dir}, caseArgs(ar)...)
 
 	got := runCommand(args)

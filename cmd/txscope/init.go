@@ -29,7 +29,7 @@ An existing txscope.yaml is never overwritten without --force.`,
   txscope init --stdout
   txscope init -C services/api --force`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			prog, err := o.load(args)
+			prog, err := o.load(cmd, args, false)
 			if err != nil {
 				return err
 			}

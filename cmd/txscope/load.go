@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+
 	"github.com/spf13/cobra"
 	"github.com/txscope/txscope/rewrite"
 )
@@ -18,6 +20,25 @@ func (f *loadFlags) register(cmd *cobra.Command) {
 	cmd.Flags().BoolVar(&f.tests, "tests", false, "also analyse _test.go files")
 }
 
-func (f *loadFlags) load(patterns []string) (*rewrite.Program, error) {
-	return rewrite.Load(rewrite.LoadOptions{Dir: f.dir, Patterns: patterns, Tags: f.tags, Tests: f.tests})
+// load first finishes or rolls back a write that a crash interrupted, and
+// says which: a tree half written may not even load. runtime also loads
+// the tenant-scoped runtime a rewrite may hand out.
+func (f *loadFlags) load(cmd *cobra.Command, patterns []string, runtime bool) (*rewrite.Program, error) {
+	rec, err := rewrite.Recover(f.dir)
+	if err != nil {
+		return nil, err
+	}
+	sayRecovered(cmd, rec)
+	return f.loadPackages(patterns, runtime)
+}
+
+// loadPackages loads without recovering: for a run that holds the lock.
+func (f *loadFlags) loadPackages(patterns []string, runtime bool) (*rewrite.Program, error) {
+	return rewrite.Load(rewrite.LoadOptions{Dir: f.dir, Patterns: patterns, Tags: f.tags, Tests: f.tests, Runtime: runtime})
+}
+
+func sayRecovered(cmd *cobra.Command, rec *rewrite.Recovery) {
+	if rec != nil {
+		fmt.Fprintf(cmd.ErrOrStderr(), "txscope: %s\n", rec)
+	}
 }

@@ -64,7 +64,7 @@ func (o *rankOptions) run(cmd *cobra.Command, scrape string, patterns []string) 
 	if err != nil {
 		return err
 	}
-	prog, plans, note, err := o.plan(patterns)
+	prog, plans, note, err := o.plan(cmd, patterns)
 	if err != nil {
 		return err
 	}
@@ -80,8 +80,8 @@ func (o *rankOptions) run(cmd *cobra.Command, scrape string, patterns []string) 
 // type-checking them. When the runtime the rewrite would hand out cannot
 // be used in the module, the plans are the planner's alone and note says
 // why.
-func (o *rankOptions) plan(patterns []string) (*rewrite.Program, []rewrite.Plan, string, error) {
-	prog, err := rewrite.Load(rewrite.LoadOptions{Dir: o.dir, Patterns: patterns, Tags: o.tags, Tests: o.tests, Runtime: true})
+func (o *rankOptions) plan(cmd *cobra.Command, patterns []string) (*rewrite.Program, []rewrite.Plan, string, error) {
+	prog, err := o.load(cmd, patterns, true)
 	if err != nil {
 		return nil, nil, "", err
 	}

@@ -1,12 +1,13 @@
 package main
 
 import (
-	"errors"
+	"context"
 	"fmt"
 	"io"
-	"os/exec"
+	"os"
+	"os/signal"
 	"regexp"
-	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 	"github.com/txscope/txscope/rewrite"
@@ -29,13 +30,17 @@ func newRewriteCmd() *cobra.Command {
 		Short: "Narrow tenant transactions: hoist sessions, pool reads, wrap only write blocks",
 		Long: `rewrite plans every wrapped function (pooled, narrowed, kept with a reason,
 or unchanged), applies the plans in memory, type-checks the result and then
-either prints a unified diff (--dry-run) or writes every changed file
-atomically. Nothing is written unless everything planned type-checks; a
-handler whose rewrite does not type-check is kept and the reason reported.
+either prints a unified diff (--dry-run) or writes the changed files as one
+transaction: an error, a signal or a crash leaves them all old or all new
+(the next txscope run finishes or rolls back an interrupted write). Nothing
+is written unless everything planned type-checks; a handler whose rewrite
+does not type-check is kept and the reason reported.
 
 The report (one line per handler, then a summary) goes to stderr, or to
 stdout as JSON with --json. Files with uncommitted git changes are not
-overwritten unless --allow-dirty is given.`,
+overwritten, nor is anything when git cannot tell (no git, a git error, a
+file outside the module root's repository), unless --allow-dirty is given;
+gitignored files are written and named in the report.`,
 		Example: `  txscope rewrite --dry-run ./...
   txscope rewrite --dry-run ./... | git apply
   txscope rewrite --only 'Order' ./internal/sales/...
@@ -64,7 +69,15 @@ func (o *rewriteOptions) run(cmd *cobra.Command, args []string) error {
 		}
 		opts.Only = re
 	}
-	prog, err := rewrite.Load(rewrite.LoadOptions{Dir: o.dir, Patterns: args, Tags: o.tags, Tests: o.tests, Runtime: true})
+	if o.dryRun {
+		return o.diff(cmd, args, opts)
+	}
+	return o.apply(cmd, args, opts)
+}
+
+// diff prints the report and the diff; it writes nothing.
+func (o *rewriteOptions) diff(cmd *cobra.Command, args []string, opts rewrite.Options) error {
+	prog, err := o.load(cmd, args, true)
 	if err != nil {
 		return err
 	}
@@ -72,61 +85,75 @@ func (o *rewriteOptions) run(cmd *cobra.Command, args []string) error {
 	if err != nil {
 		return err
 	}
-	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
-	report := res.Report()
-	if o.json {
-		if err := report.WriteJSON(stdout); err != nil {
-			return err
-		}
-	} else if err := report.WriteText(stderr); err != nil {
+	if err := o.writeReport(cmd, res.Report()); err != nil {
 		return err
 	}
-	if o.dryRun {
-		if !o.json {
-			for _, e := range res.Edits {
-				io.WriteString(stdout, rewrite.Diff(e))
-			}
-		}
-		if o.exitCode && len(res.Edits) > 0 {
-			return errFindings
-		}
-		return nil
-	}
-	if !o.allowDirty {
-		if err := refuseDirty(prog.Root, res.Edits); err != nil {
-			return err
+	if !o.json {
+		for _, e := range res.Edits {
+			io.WriteString(cmd.OutOrStdout(), rewrite.Diff(e))
 		}
 	}
-	for _, e := range res.Edits {
-		if err := rewrite.WriteFileAtomic(e.Path, e.New); err != nil {
-			return fmt.Errorf("apply: %s: %w", e.Rel, err)
-		}
+	if o.exitCode && len(res.Edits) > 0 {
+		return errFindings
 	}
 	return nil
 }
 
-// refuseDirty stops before writing over uncommitted work: a reviewer must
-// be able to tell txscope's diff from theirs.
-func refuseDirty(root string, edits []rewrite.FileEdit) error {
-	if len(edits) == 0 {
-		return nil
-	}
-	paths := []string{"status", "--porcelain", "--"}
-	for _, e := range edits {
-		paths = append(paths, e.Rel)
-	}
-	c := exec.Command("git", paths...)
-	c.Dir = root
-	out, err := c.Output()
+// apply writes the rewrite as one transaction, holding the module's lock
+// from before the load, once the dirty-tree guard agrees.
+func (o *rewriteOptions) apply(cmd *cobra.Command, args []string, opts rewrite.Options) error {
+	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	w, release, err := o.openWriter(ctx, cmd)
 	if err != nil {
-		var exit *exec.ExitError
-		if errors.As(err, &exit) {
-			return nil // not a git work tree: nothing to protect
+		return err
+	}
+	defer release()
+	prog, err := o.loadPackages(args, true)
+	if err != nil {
+		return err
+	}
+	res, err := rewrite.Rewrite(prog, opts)
+	if err != nil {
+		return err
+	}
+	report := res.Report()
+	var guard error
+	if !o.allowDirty {
+		report.Gitignored, guard = rewrite.CheckClean(prog.Root, res.Edits)
+	}
+	if err := o.writeReport(cmd, report); err != nil {
+		return err
+	}
+	if guard != nil {
+		return fmt.Errorf("apply: nothing was written (use --allow-dirty to write anyway): %w", guard)
+	}
+	return w.Write(ctx, prog.Roots(), res.Edits)
+}
+
+// writeReport prints the report on stderr, or as JSON on stdout.
+func (o *rewriteOptions) writeReport(cmd *cobra.Command, report *rewrite.Report) error {
+	if o.json {
+		return report.WriteJSON(cmd.OutOrStdout())
+	}
+	return report.WriteText(cmd.ErrOrStderr())
+}
+
+// openWriter locks the module for the whole run, so no other txscope run
+// loads or writes it meanwhile. A signal before the write begins ends the
+// run at once (nothing is written yet, and the lock goes); during the
+// write, Write rolls back or finishes first. release unlocks.
+func (o *rewriteOptions) openWriter(ctx context.Context, cmd *cobra.Command) (w *rewrite.Writer, release func(), err error) {
+	w, rec, err := rewrite.OpenWriter(o.dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	sayRecovered(cmd, rec)
+	stopExit := context.AfterFunc(ctx, func() {
+		if w.Abandon() {
+			fmt.Fprintf(cmd.ErrOrStderr(), "txscope: %v: nothing was written\n", context.Cause(ctx))
+			os.Exit(exitError)
 		}
-		return nil
-	}
-	if dirty := strings.TrimSpace(string(out)); dirty != "" {
-		return fmt.Errorf("apply: files have uncommitted changes (commit them or use --allow-dirty):\n%s", dirty)
-	}
-	return nil
+	})
+	return w, func() { stopExit(); w.Close() }, nil
 }
