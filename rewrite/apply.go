@@ -110,25 +110,30 @@ func (fr *fileRewrite) rewriteSite(p Plan) error {
 
 // bindParams gives the callback's parameters other than the tx a value
 // outside it, for the moved statements that use them: a context parameter
-// is the wrapper's context argument (bound by name when the names differ),
-// any other has no value there and stops the rewrite.
+// is what the wrapper's body passes its callback, when that is its own
+// context parameter as it came (bound by name when the names differ); any
+// other parameter has no value there and stops the rewrite.
 func (fr *fileRewrite) bindParams(site *Site, moved []ast.Stmt) ([]dst.Stmt, error) {
 	var out []dst.Stmt
+	index := 0
 	for _, field := range site.Callback.Type.Params.List {
 		for _, name := range field.Names {
+			i := index
+			index++
 			obj := fr.info.Defs[name]
 			if obj == nil || obj == site.Tx || !mentionsIn(fr.info, moved, obj) {
 				continue
 			}
-			arg := contextArg(fr.info, site.Call)
+			at := fr.prog.Position(name.Pos())
+			arg := passedContext(site, i)
 			if !isContext(obj.Type()) || arg == nil {
-				return nil, fmt.Errorf("the callback's parameter %s has no value outside %s", name.Name, site.Wrapper.Func.Name())
+				return nil, fmt.Errorf("%s: the callback's parameter %s has no value outside %s that txscope can read", at, name.Name, site.Wrapper.Func.Name())
 			}
 			if id, ok := ast.Unparen(arg).(*ast.Ident); ok && id.Name == name.Name {
 				continue // the moved code names the wrapper's own context
 			}
-			if !sideEffectFree(arg) && !isContextCall(fr.info, arg) {
-				return nil, fmt.Errorf("the wrapper's context argument %s is evaluated once; it is not a plain expression", fr.text(arg))
+			if !sideEffectFree(arg) && !isRequestContext(fr.info, arg) {
+				return nil, fmt.Errorf("%s: the wrapper's context argument %s is evaluated once; it is not a plain expression", at, fr.text(arg))
 			}
 			bind, err := parseStmt(name.Name + " := " + fr.text(arg))
 			if err != nil {
@@ -149,25 +154,68 @@ func mentionsIn(info *types.Info, stmts []ast.Stmt, obj types.Object) bool {
 	return false
 }
 
-// contextArg is the wrapper call's first context argument.
-func contextArg(info *types.Info, call *ast.CallExpr) ast.Expr {
-	for _, arg := range call.Args {
-		if isContext(info.TypeOf(arg)) {
-			return arg
-		}
+// passedContext is the argument of the wrapper call that reaches the
+// callback as its parameter i, read from the wrapper's body: the wrapper
+// calls its callback with one of its own parameters, never reassigned (a
+// context.WithTimeout or a WithValue carrying the tx would not be the
+// caller's context). Nil when the body does not show that.
+func passedContext(site *Site, i int) ast.Expr {
+	w := site.Wrapper
+	src := w.Source
+	if src.Decl == nil || src.Decl.Body == nil || w.Callback < 0 {
+		return nil
 	}
-	return nil
+	info := src.Pkg.TypesInfo
+	sig := w.Func.Type().(*types.Signature)
+	cbCall := callbackCall(src, sig.Params().At(w.Callback))
+	if cbCall == nil || i >= len(cbCall.Args) {
+		return nil
+	}
+	id, ok := ast.Unparen(cbCall.Args[i]).(*ast.Ident)
+	if !ok {
+		return nil
+	}
+	param := info.Uses[id]
+	j := paramIndex(sig, param)
+	if j < 0 || j >= len(site.Call.Args) || assigned(info, src.Decl.Body, param) {
+		return nil
+	}
+	return site.Call.Args[j]
 }
 
-// isContextCall accepts r.Context(): evaluating it again gives the same
-// context.
-func isContextCall(info *types.Info, e ast.Expr) bool {
+// assigned reports whether body assigns obj or takes its address.
+func assigned(info *types.Info, body ast.Node, obj types.Object) bool {
+	found := false
+	ast.Inspect(body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.AssignStmt:
+			for _, lhs := range n.Lhs {
+				if id, ok := ast.Unparen(lhs).(*ast.Ident); ok && objectOf(info, id) == obj {
+					found = true
+				}
+			}
+		case *ast.UnaryExpr:
+			if id, ok := ast.Unparen(n.X).(*ast.Ident); ok && n.Op == token.AND && info.Uses[id] == obj {
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
+}
+
+// isRequestContext accepts r.Context() of a *http.Request: evaluating it
+// again gives the same context.
+func isRequestContext(info *types.Info, e ast.Expr) bool {
 	call, ok := ast.Unparen(e).(*ast.CallExpr)
 	if !ok || len(call.Args) > 0 {
 		return false
 	}
 	sel, ok := call.Fun.(*ast.SelectorExpr)
-	return ok && sel.Sel.Name == "Context" && sideEffectFree(sel.X) && isContext(info.TypeOf(call))
+	if !ok || sel.Sel.Name != "Context" || !sideEffectFree(sel.X) {
+		return false
+	}
+	return types.TypeString(info.TypeOf(sel.X), nil) == "*net/http.Request"
 }
 
 // hoister binds a wrapper argument that is not a plain expression (such as

@@ -136,9 +136,7 @@ func (c *Classifier) call(info *types.Info, call *ast.CallExpr, h handles) CallE
 	aliases := h.objs
 	fn, _ := typeutil.Callee(info, call).(*types.Func)
 	recv := receiverExpr(call, fn)
-	// A value obtained from the tx (a prepared statement) is on it too,
-	// though its type holds no tx of ours.
-	onTx := recv != nil && mentions(info, recv, aliases) && (carriesTx(info.TypeOf(recv)) || aliases[objectOf(info, identOf(recv))])
+	onTx := recv != nil && mentions(info, recv, aliases) && (carriesTx(info.TypeOf(recv)) || obtainedFromTx(info, recv, aliases))
 	if m := h.methodValue(info, call.Fun); fn == nil && m != nil {
 		fn, onTx = m, true
 	}
@@ -164,6 +162,17 @@ func (c *Classifier) call(info *types.Info, call *ast.CallExpr, h handles) CallE
 		ce.Pooled = recv != nil && isPooledHandle(info.TypeOf(recv)) && isQueryMethod(fn)
 	}
 	return ce
+}
+
+// obtainedFromTx reports whether recv is a value the tx handed out (a
+// prepared statement), though its type holds no tx of ours: a variable
+// bound to one, or the handing-out call itself (tx.StmtContext(…).Exec…).
+// A context that carries the tx is not one: its methods are its own.
+func obtainedFromTx(info *types.Info, recv ast.Expr, aliases map[types.Object]bool) bool {
+	if isContext(info.TypeOf(recv)) {
+		return false
+	}
+	return aliases[objectOf(info, identOf(recv))] || presetAlias(info, recv)
 }
 
 // method is the effect of a method called on the tx or an alias of it.

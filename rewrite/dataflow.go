@@ -15,11 +15,11 @@ import (
 // so they stay in its transaction. A value that only reaches pure code (the
 // response) does not pull its read. Error values do not count: a failed
 // read writes nothing.
-func pullReads(info *types.Info, stmts []StmtEffect, start int) int {
-	if len(stmts) == 0 {
-		return start
-	}
-	local := srcSpan{stmts[0].Stmt.Pos(), stmts[len(stmts)-1].Stmt.End()}
+//
+// local is the enclosing function's body: a pointer, map or slice declared
+// there (before the wrapper call too) can be filled by a read; the
+// function's parameters (the request, the writer) are not.
+func pullReads(info *types.Info, stmts []StmtEffect, start int, local srcSpan) int {
 	for {
 		origin := map[types.Object]int{}
 		for i := 0; i < start; i++ {

@@ -39,15 +39,16 @@ func TestDefs(t *testing.T) {
 		{"local pointer", "p := &invoice{}\n_ = fill(p)", []string{"p"}},
 		{"local map", "m := map[string]int{}\n_ = fillMap(m)", []string{"m"}},
 		{"outside pointer", "_ = fill(out)", nil},
+		{"pointer declared before the callback", "_ = fill(before)", []string{"before"}},
 		{"closure assigns", "var n int\nf := func() { n = 1 }", []string{"f", "n"}},
 		{"read only", "var n int\nprintln(n)", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			info, body := dataflowBody(t, tt.give)
+			info, fn, body := dataflowBody(t, tt.give)
 			last := body.List[len(body.List)-2] // the last of give, before the final return
 			var got []string
-			for _, obj := range defs(info, last, srcSpanOf(body)) {
+			for _, obj := range defs(info, last, srcSpanOf(fn.Body)) {
 				got = append(got, obj.Name())
 			}
 			slices.Sort(got)
@@ -57,7 +58,9 @@ func TestDefs(t *testing.T) {
 	}
 }
 
-func dataflowBody(t *testing.T, give string) (*types.Info, *ast.BlockStmt) {
+// dataflowBody type-checks give as the body of a callback inside handler and
+// returns handler and the callback's body.
+func dataflowBody(t *testing.T, give string) (*types.Info, *ast.FuncDecl, *ast.BlockStmt) {
 	src := `package p
 
 import "encoding/json"
@@ -83,6 +86,7 @@ func fillMap(map[string]int) error  { return nil }
 var _ = json.Unmarshal
 
 func handler(out *invoice) {
+	before := &invoice{}
 	_ = func() error {
 ` + give + `
 		return nil
@@ -102,6 +106,6 @@ func handler(out *invoice) {
 	_, _ = conf.Check("p", fset, []*ast.File{f}, info)
 	require.Empty(t, hard)
 	fd := f.Decls[len(f.Decls)-1].(*ast.FuncDecl)
-	lit := fd.Body.List[0].(*ast.AssignStmt).Rhs[0].(*ast.FuncLit)
-	return info, lit.Body
+	lit := fd.Body.List[1].(*ast.AssignStmt).Rhs[0].(*ast.FuncLit)
+	return info, fd, lit.Body
 }

@@ -61,7 +61,7 @@ func PlanHandler(prog *Program, h *Handler, opts PlanOptions) Plan {
 	first := firstWrite(h.Stmts)
 	start := first
 	if first < len(h.Stmts) {
-		start = pullReads(h.Site.Func.Pkg.TypesInfo, h.Stmts, first)
+		start = pullReads(h.Site.Func.Pkg.TypesInfo, h.Stmts, first, srcSpanOf(h.Site.Func.Decl.Body))
 	}
 	start, txOnly := keepTxOnlyCalls(h, start)
 	start = keepDecls(h.Stmts, start)

@@ -131,24 +131,32 @@ func txKind(t types.Type) string {
 }
 
 // querierDriver names the driver of a project's querier interface by the
-// types its methods use: pgx's (pgconn.CommandTag, pgx.Rows) or
-// database/sql's. Verify then checks that the handle satisfies it.
+// packages its methods use: pgx's (pgconn.CommandTag, pgx.Rows), or
+// database/sql's; one of only context and builtins is pgx-shaped by name.
+// Any other package (sqlx, pgx v4, bun) has no runtime handle: "".
 func querierDriver(iface *types.Interface) string {
-	uses := func(prefix string) bool {
-		for i := 0; i < iface.NumMethods(); i++ {
-			if strings.Contains(types.TypeString(iface.Method(i).Type(), nil), prefix) {
-				return true
-			}
+	paths := map[string]bool{}
+	for i := 0; i < iface.NumMethods(); i++ {
+		types.TypeString(iface.Method(i).Type(), func(p *types.Package) string {
+			paths[p.Path()] = true
+			return p.Name()
+		})
+	}
+	driver := "github.com/jackc/pgx/v5"
+	for path := range paths {
+		switch {
+		case path == "context":
+		case path == driver || strings.HasPrefix(path, driver+"/"):
+		case path == "database/sql" || path == "database/sql/driver":
+			driver = "database/sql"
+		default:
+			return ""
 		}
-		return false
 	}
-	switch {
-	case uses("github.com/jackc/pgx/v5"):
-		return "github.com/jackc/pgx/v5"
-	case uses("database/sql."):
-		return "database/sql"
+	if paths["database/sql"] && (paths["github.com/jackc/pgx/v5"] || paths["github.com/jackc/pgx/v5/pgconn"]) {
+		return "" // both drivers' types: no one handle has them all
 	}
-	return "github.com/jackc/pgx/v5" // an interface of only ctx, string and any: pgx-shaped by name
+	return driver
 }
 
 // renderTemplate substitutes the wrapper call's arguments into a template,

@@ -67,7 +67,8 @@ func findRuntime(cfg *rules.Config, gomod string) (*Runtime, map[string][]byte, 
 		Dir:        filepath.Join(filepath.Dir(gomod), filepath.FromSlash(rel)),
 		onDisk:     map[string][]byte{},
 	}
-	if rt.unusable = rt.readCopy(rel); rt.unusable != nil {
+	if rt.unusable = rt.readCopy(rel, filepath.Dir(gomod)); rt.unusable != nil {
+		rt.onDisk = nil
 		return rt, nil, nil
 	}
 	drivers := []bundle.Driver{bundle.SQL}
@@ -86,12 +87,21 @@ func requires(mf *modfile.File, module string) bool {
 }
 
 // readCopy reads the .go files already in the runtime's directory: each
-// must be txscope's, unedited, for a newer copy to replace it.
-func (rt *Runtime) readCopy(rel string) error {
-	entries, err := os.ReadDir(rt.Dir)
+// must be txscope's, unedited, for a newer copy to replace it. A directory
+// that is a link leading out of the module is refused: nothing is written
+// outside it.
+func (rt *Runtime) readCopy(rel, moduleDir string) error {
+	real, err := filepath.EvalSymlinks(rt.Dir)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
+	if err != nil {
+		return err
+	}
+	if root, err := filepath.EvalSymlinks(moduleDir); err != nil || !within([]string{root}, real) {
+		return fmt.Errorf("%s leads outside the module (to %s), so txscope will not write its runtime there (set runtime.dir in %s)", rel, real, ConfigFile)
+	}
+	entries, err := os.ReadDir(rt.Dir)
 	if err != nil {
 		return err
 	}
@@ -130,11 +140,11 @@ func runtimeEdits(prog *Program, edits []FileEdit, version string) ([]FileEdit, 
 			drivers = append(drivers, f.Driver)
 		}
 	}
-	if !used && len(rt.onDisk) == 0 {
-		return nil, nil
-	}
-	if rt.unusable != nil {
+	switch {
+	case rt.unusable != nil && used:
 		return nil, rt.unusable
+	case rt.unusable != nil, !used && len(rt.onDisk) == 0:
+		return nil, nil
 	}
 	var out []FileEdit
 	for _, f := range bundle.ForDrivers(drivers...) {

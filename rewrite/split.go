@@ -43,7 +43,7 @@ func planSplits(prog *Program, h *Handler, start int) ([]Split, string) {
 		for resume < len(h.Stmts) && h.Stmts[resume].Effect&^rules.Slow == rules.Pure && !mentions(info, h.Stmts[resume].Stmt, tx) {
 			resume++
 		}
-		if resume < len(h.Stmts) && pullReads(info, h.Stmts, resume) < resume {
+		if resume < len(h.Stmts) && pullReads(info, h.Stmts, resume, srcSpanOf(h.Site.Func.Decl.Body)) < resume {
 			return nil, fmt.Sprintf("cannot split at %s: a read before it feeds a write after it", at)
 		}
 		splits = append(splits, Split{Slow: i, Resume: resume})

@@ -136,9 +136,16 @@ func (d *decoder) runtime(key string, v *yaml.Node) {
 	if !ok {
 		return
 	}
-	if clean := path.Clean(dir); path.IsAbs(clean) || clean == "." || strings.HasPrefix(clean, "..") {
+	clean := path.Clean(dir)
+	if path.IsAbs(clean) || clean == "." || clean == ".." || strings.HasPrefix(clean, "../") {
 		d.errorf(v, key, "want a directory inside the module, got %q", dir)
 		return
+	}
+	for _, elem := range strings.Split(clean, "/") {
+		if elem == "vendor" || elem == "testdata" || strings.HasPrefix(elem, ".") || strings.HasPrefix(elem, "_") {
+			d.errorf(v, key, "%q is a directory the go command ignores for packages (%s)", dir, elem)
+			return
+		}
 	}
 	d.cfg.Runtime.Dir = path.Clean(dir)
 }

@@ -137,6 +137,7 @@ func TestParseErrors(t *testing.T) {
 		{"second document broken", "version: 1\n---\n[\n", "txscope.yaml:3:1: invalid YAML: did not find expected node content"},
 		{"runtime outside", "runtime: {dir: ../shared}", `txscope.yaml:1:16: runtime.dir: want a directory inside the module, got "../shared"`},
 		{"runtime absolute", "runtime: {dir: /tmp/rt}", `txscope.yaml:1:16: runtime.dir: want a directory inside the module, got "/tmp/rt"`},
+		{"runtime testdata", "runtime: {dir: internal/testdata/rt}", `txscope.yaml:1:16: runtime.dir: "internal/testdata/rt" is a directory the go command ignores for packages (testdata)`},
 		{"runtime key", "runtime: {path: x}", "txscope.yaml:1:11: runtime.path: unknown key (want dir)"},
 		{"pooled list", "pooled: [a]", "txscope.yaml:1:9: pooled: want a template, got a list"},
 		{"bad querier", `querier: "example.com/db.(*Q).Run"`, `txscope.yaml:1:10: querier: bad type name "example.com/db.(*Q).Run" (want importpath.Name)`},
