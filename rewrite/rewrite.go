@@ -161,7 +161,7 @@ func (r *Result) runtimeReport() string {
 	}
 	var added, updated []string
 	for _, e := range r.Edits {
-		if filepath.Dir(e.Path) != rt.Dir {
+		if !rt.holds(e.Path) {
 			continue
 		}
 		if e.Create {

@@ -41,6 +41,9 @@ type Runtime struct {
 // Vendored reports whether the runtime is a copy inside the module.
 func (rt *Runtime) Vendored() bool { return rt.Dir != "" }
 
+// holds reports whether path is a file of the runtime's copy.
+func (rt *Runtime) holds(path string) bool { return rt.Vendored() && filepath.Dir(path) == rt.Dir }
+
 // usesRuntime reports whether a pooled template calls into the runtime.
 func usesRuntime(pooled string) bool {
 	return pooled == "" || strings.Contains(pooled, bundle.Package+".")

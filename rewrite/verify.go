@@ -82,7 +82,7 @@ func verifyRuntime(prog *Program, edits []FileEdit, imp types.Importer, checked 
 	}
 	edited := false
 	for _, e := range edits {
-		if filepath.Dir(e.Path) == rt.Dir {
+		if rt.holds(e.Path) {
 			contents[e.Path], edited = e.New, true
 		}
 	}

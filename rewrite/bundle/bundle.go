@@ -27,7 +27,7 @@ import (
 	"golang.org/x/tools/txtar"
 )
 
-// Archive is the runtime's source, kept equal to ../../tenantpool by
+// archive is the runtime's source, kept equal to ../../tenantpool by
 // TestArchiveMatchesRuntime (go test ./rewrite/bundle -update refreshes it).
 //
 //go:embed tenantpool.txtar
