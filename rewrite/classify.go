@@ -25,6 +25,23 @@ type CallEffect struct {
 	Why    string
 	// Pooled marks a query on a pool or pooled handle rather than the tx.
 	Pooled bool
+	// Session marks a configured session check.
+	Session bool
+}
+
+// sessionCheck reports whether the statement's only effect is a configured
+// session check that takes no lock: its values (the session's user) may
+// feed the writes, and it still moves before the transaction.
+func (s StmtEffect) sessionCheck() bool {
+	if s.Effect != rules.Read || len(s.Calls) == 0 {
+		return false
+	}
+	for _, ce := range s.Calls {
+		if !ce.Session && ce.Effect != rules.Pure {
+			return false
+		}
+	}
+	return true
 }
 
 // Classifier computes effects; it memoizes interprocedural summaries so a
@@ -150,6 +167,7 @@ func (c *Classifier) call(info *types.Info, call *ast.CallExpr, h handles) CallE
 	ce := CallEffect{Node: call, Callee: rules.FuncName(fn)}
 	if e, ok := c.configured(fn); ok {
 		ce.Effect, ce.Why = e, "effects rule in txscope.yaml"
+		ce.Session = e == rules.Read && matchAny(c.cfg.Sessions, fn)
 		return ce
 	}
 	switch {

@@ -24,6 +24,9 @@ func pullReads(info *types.Info, stmts []StmtEffect, start int, local srcSpan) i
 		origin := map[types.Object]int{}
 		for i := 0; i < start; i++ {
 			s := stmts[i]
+			if s.sessionCheck() {
+				continue // the session's values may feed the writes: it moves out all the same
+			}
 			from := -1
 			if s.Effect.Has(rules.Read) {
 				from = i
