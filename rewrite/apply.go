@@ -26,7 +26,7 @@ type fileRewrite struct {
 
 // rewriteSite applies one pooled or narrowed plan.
 func (fr *fileRewrite) rewriteSite(p Plan) error {
-	site := p.Handler.Site
+	site := fr.localSite(p.Handler.Site)
 	body := site.Callback.Body.List
 	moved := body[:p.Start]
 	pooled := p.Action == ActionPooled
@@ -106,6 +106,26 @@ func (fr *fileRewrite) rewriteSite(p Plan) error {
 	rest := append(out, (*container)[index+span:]...)
 	*container = append((*container)[:index:index], rest...)
 	return nil
+}
+
+// localSite is site with its tx as the edited file's type information
+// names it: with --tests a site found through one variant of a package
+// ("p" or "p [p.test]") is edited with the other's objects, and the same
+// parameter is the same declaration, not the same object.
+func (fr *fileRewrite) localSite(site *Site) *Site {
+	if site.Tx == nil {
+		return site
+	}
+	for _, field := range site.Callback.Type.Params.List {
+		for _, name := range field.Names {
+			if obj := fr.info.Defs[name]; obj != nil && obj != site.Tx && obj.Pos() == site.Tx.Pos() {
+				local := *site
+				local.Tx = obj
+				return &local
+			}
+		}
+	}
+	return site
 }
 
 // bindParams gives the callback's parameters other than the tx a value

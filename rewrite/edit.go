@@ -33,6 +33,19 @@ type failure struct {
 	plan int    // the plan it belongs to, -1 for a middleware migration
 	file string // the file it was found in
 	err  error
+	// pos is where a type error is, "path:line:col", with "(rewritten)"
+	// when that is a line of the rewritten text rather than the user's.
+	pos string
+}
+
+// describe is the failure with its position: the type error's, else the
+// file's.
+func (f failure) describe(prog *Program) string {
+	pos := f.pos
+	if pos == "" {
+		pos = prog.Rel(f.file)
+	}
+	return fmt.Sprintf("%s: %v", pos, f.err)
 }
 
 // Apply renders the pooled and narrowed plans (and the wrapper fixes) into

@@ -94,14 +94,14 @@ func Rewrite(prog *Program, opts Options) (*Result, error) {
 			return res, nil
 		}
 		if round == maxVerifyRounds {
-			return nil, fmt.Errorf("verify: rewrites still fail after %d rounds: %v", round, failures[0].err)
+			return nil, fmt.Errorf("verify: rewrites still fail after %d rounds: %s", round, failures[0].describe(prog))
 		}
 		for _, f := range failures {
 			if res.dropChains(f) {
 				continue
 			}
 			if f.plan < 0 {
-				return nil, fmt.Errorf("verify: %v", f.err)
+				return nil, fmt.Errorf("verify: %s", f.describe(prog))
 			}
 			if p := res.Plans[f.plan]; p.Action != ActionKept {
 				res.Plans[f.plan] = p.keep("%s: %v", stage, f.err)

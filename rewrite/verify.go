@@ -61,9 +61,17 @@ func Verify(prog *Program, edits []FileEdit, plans []Plan) []failure {
 					decl = declAt(nf, te.Pos)
 				}
 			}
-			// The position is in the rewritten text, which the user has
-			// not seen: the message and the function it lands in say more.
-			failures = append(failures, blame(prog, plans, name, decl, errors.New(te.Msg))...)
+			// A position in the rewritten text, which the user has not
+			// seen, is marked so; the plans' reasons carry the message and
+			// the function it lands in, which say more.
+			pos := prog.Position(te.Pos)
+			if _, edited := byPath[name]; edited {
+				pos += " (rewritten)"
+			}
+			for _, f := range blame(prog, plans, name, decl, errors.New(te.Msg)) {
+				f.pos = pos
+				failures = append(failures, f)
+			}
 		}
 	}
 	return failures
