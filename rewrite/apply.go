@@ -5,6 +5,7 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"slices"
 
 	"github.com/dave/dst"
 	"github.com/dave/dst/decorator"
@@ -197,31 +198,10 @@ func passedContext(site *Site, i int) ast.Expr {
 	}
 	param := info.Uses[id]
 	j := paramIndex(sig, param)
-	if j < 0 || j >= len(site.Call.Args) || assigned(info, src.Decl.Body, param) {
-		return nil
+	if j < 0 || j >= len(site.Call.Args) || slices.Contains(defs(info, src.Decl.Body, srcSpanOf(src.Decl.Body)), param) {
+		return nil // not a parameter, or reassigned in the body
 	}
 	return site.Call.Args[j]
-}
-
-// assigned reports whether body assigns obj or takes its address.
-func assigned(info *types.Info, body ast.Node, obj types.Object) bool {
-	found := false
-	ast.Inspect(body, func(n ast.Node) bool {
-		switch n := n.(type) {
-		case *ast.AssignStmt:
-			for _, lhs := range n.Lhs {
-				if id, ok := ast.Unparen(lhs).(*ast.Ident); ok && objectOf(info, id) == obj {
-					found = true
-				}
-			}
-		case *ast.UnaryExpr:
-			if id, ok := ast.Unparen(n.X).(*ast.Ident); ok && n.Op == token.AND && info.Uses[id] == obj {
-				found = true
-			}
-		}
-		return !found
-	})
-	return found
 }
 
 // isRequestContext accepts r.Context() of a *http.Request: evaluating it

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"go/ast"
 	"go/types"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -63,8 +62,6 @@ func (p *Program) runtimePath() string {
 	return p.Runtime.ImportPath
 }
 
-var runtimeCall = regexp.MustCompile(`^` + bundle.Package + `\.(\w+)\(`)
-
 // pooledHandleType is the type of the pooled handle the wrapper call at site
 // makes, as the edited file writes it: the runtime constructor's result, or
 // the configured expression's type at the call.
@@ -73,9 +70,13 @@ func (fr *fileRewrite) pooledHandleType(site *Site) (dst.Expr, error) {
 	if err != nil {
 		return nil, err
 	}
+	parsed, err := rules.ParseTemplate(tmpl)
+	if err != nil {
+		return nil, fmt.Errorf("pooled template: %w", err)
+	}
 	var t types.Type
-	if m := runtimeCall.FindStringSubmatch(tmpl); m != nil {
-		if t, err = runtimeResult(fr.prog, m[1]); err != nil {
+	if pkg, name, ok := parsed.Callee(); ok && pkg == bundle.Package {
+		if t, err = runtimeResult(fr.prog, name); err != nil {
 			return nil, err
 		}
 	} else {

@@ -103,9 +103,7 @@ func parsePlaceholder(name string) (Placeholder, error) {
 // checkExpr parses the template as Go with every placeholder replaced by a
 // name of the same length, so the parser's offsets are the template's.
 func (t *Template) checkExpr() error {
-	src, err := t.Expand(func(p Placeholder) (string, error) {
-		return "_" + strings.Trim(p.String(), "{}") + "_", nil
-	})
+	src, err := t.goSource()
 	if err != nil {
 		return err
 	}
@@ -120,6 +118,49 @@ func (t *Template) checkExpr() error {
 		return templateErrorf(list[0].Pos.Offset, "%q is not a Go expression: %s", t.src, msg)
 	}
 	return err
+}
+
+// goSource is the template with every placeholder replaced by a name of the
+// same length: Go source with the template's offsets.
+func (t *Template) goSource() (string, error) {
+	return t.Expand(func(p Placeholder) (string, error) {
+		return "_" + strings.Trim(p.String(), "{}") + "_", nil
+	})
+}
+
+// Callee is the package name and function of a template that is a call of
+// a package-qualified function, such as tenantpool.For(…).
+func (t *Template) Callee() (pkg, name string, ok bool) {
+	src, err := t.goSource()
+	if err != nil {
+		return "", "", false
+	}
+	e, err := parser.ParseExprFrom(token.NewFileSet(), "", src, parser.SkipObjectResolution)
+	if err != nil {
+		return "", "", false
+	}
+	call, ok := e.(*ast.CallExpr)
+	if !ok {
+		return "", "", false
+	}
+	sel, ok := call.Fun.(*ast.SelectorExpr)
+	if !ok {
+		return "", "", false
+	}
+	id, ok := sel.X.(*ast.Ident)
+	if !ok || standsIn(id.Name) {
+		return "", "", false // {recv}.M(…) is a method call, not a package's function
+	}
+	return id.Name, sel.Sel.Name, true
+}
+
+// standsIn reports whether name is goSource's stand-in for a placeholder.
+func standsIn(name string) bool {
+	if len(name) < 3 || name[0] != '_' || name[len(name)-1] != '_' {
+		return false
+	}
+	_, err := parsePlaceholder(name[1 : len(name)-1])
+	return err == nil
 }
 
 // String is the template as written.

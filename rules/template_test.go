@@ -116,3 +116,24 @@ func TestExpandError(t *testing.T) {
 	})
 	assert.EqualError(t, err, "no value for {recv}")
 }
+
+func TestTemplateCallee(t *testing.T) {
+	tests := []struct {
+		give, pkg, name string
+		ok              bool
+	}{
+		{DefaultPooled, "tenantpool", "For", true},
+		{`tenantpool.ForSetting({arg1}, "app.plant", {tenant})`, "tenantpool", "ForSetting", true},
+		{"{recv}.Pool", "", "", false},
+		{"{recv}.Handle({tenant})", "", "", false},
+		{"newHandle({tenant})", "", "", false},
+	}
+	for _, tt := range tests {
+		tmpl, err := ParseTemplate(tt.give)
+		require.NoError(t, err, tt.give)
+		pkg, name, ok := tmpl.Callee()
+		assert.Equal(t, tt.ok, ok, tt.give)
+		assert.Equal(t, tt.pkg, pkg, tt.give)
+		assert.Equal(t, tt.name, name, tt.give)
+	}
+}
