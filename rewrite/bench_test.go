@@ -46,9 +46,9 @@ func BenchmarkCheck(b *testing.B) {
 	for b.Loop() {
 		prog, err := rewrite.Load(rewrite.LoadOptions{Dir: dir})
 		require.NoError(b, err)
-		a, err := rewrite.Analyze(prog)
+		a, err := rewrite.Check(prog)
 		require.NoError(b, err)
-		require.NotEmpty(b, a.Report().Findings)
+		require.NotEmpty(b, rewrite.AnalysisReport(a).Findings)
 	}
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/benchHandlers, "µs/handler")
 }

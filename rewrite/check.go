@@ -26,6 +26,9 @@ type Handler struct {
 	Site  *Site
 	Stmts []StmtEffect
 	Class string // read-only, mixed or write-only
+	// Behind is the middleware a handler was found behind, when no wrapper
+	// call of its own was found.
+	Behind *Middleware
 }
 
 // Classes of wrapped functions.
@@ -58,12 +61,7 @@ func Analyze(prog *Program) (*Analysis, error) {
 			h.Class = classify(append([]StmtEffect{{Effect: rules.Read}}, h.Stmts...))
 		}
 		a.Handlers = append(a.Handlers, h)
-		findings := handlerFindings(h)
-		if !site.Wrapper.Middleware && PlanHandler(prog, h, PlanOptions{}).Action == ActionUnchanged {
-			// Already minimal (what a rewrite leaves behind): the gate passes.
-			findings = withoutCode(findings, "TS001")
-		}
-		a.Findings = append(a.Findings, findings...)
+		a.Findings = append(a.Findings, handlerFindings(h)...)
 	}
 	a.addMiddlewareHandlers(c)
 	for _, w := range ws.List() {
@@ -120,14 +118,4 @@ func handlerFindings(h *Handler) []Finding {
 var classAdvice = map[string]string{
 	ClassReadOnly: "it only reads, so it needs no transaction",
 	ClassMixed:    "reads and session checks before the first write hold the connection",
-}
-
-func withoutCode(findings []Finding, code string) []Finding {
-	var out []Finding
-	for _, f := range findings {
-		if f.Code != code {
-			out = append(out, f)
-		}
-	}
-	return out
 }

@@ -59,7 +59,7 @@ func Apply(prog *Program, plans []Plan, chains []*ChainPlan) ([]FileEdit, []fail
 		if cp.Failed != "" {
 			continue
 		}
-		for _, op := range cp.ops(prog) {
+		for _, op := range chainOps(prog, cp) {
 			if byFile[op.file] == nil {
 				files = append(files, op.file)
 				byFile[op.file] = []int{}

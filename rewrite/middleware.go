@@ -330,6 +330,7 @@ func (a *Analysis) addMiddlewareHandlers(c *Classifier) {
 			if known[h.Site.Call] {
 				continue
 			}
+			h.Behind = m
 			a.Handlers = append(a.Handlers, h)
 			a.Findings = append(a.Findings, handlerFindings(h)...)
 		}

@@ -131,7 +131,7 @@ func isRequest(t types.Type) bool {
 
 // ops lists the edits of a chain plan: each moving handler, the middleware
 // and its layer.
-func (cp *ChainPlan) ops(prog *Program) []chainOp {
+func chainOps(prog *Program, cp *ChainPlan) []chainOp {
 	m := cp.Middleware
 	var out []chainOp
 	for _, p := range cp.Plans {
@@ -371,4 +371,14 @@ func variantText(prog *Program, f *ast.File, src []byte, op chainOp, imports map
 	}
 	start, end := declRange(rfset, rfile.Decls[index].(*ast.FuncDecl))
 	return restored.Bytes()[start:end], nil
+}
+
+// chainTouches reports whether the chain's migration edits file.
+func chainTouches(prog *Program, cp *ChainPlan, file string) bool {
+	for _, op := range chainOps(prog, cp) {
+		if realPosition(prog.Fset, op.file.Pos()).Filename == file {
+			return true
+		}
+	}
+	return false
 }

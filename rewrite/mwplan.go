@@ -206,16 +206,6 @@ func scopeHasMethodOrFunc(pkg *types.Package, name string) bool {
 	return false
 }
 
-// touches reports whether the chain's migration edits file.
-func (cp *ChainPlan) touches(prog *Program, file string) bool {
-	for _, op := range cp.ops(prog) {
-		if realPosition(prog.Fset, op.file.Pos()).Filename == file {
-			return true
-		}
-	}
-	return false
-}
-
 // usedOutside reports whether fn is referred to other than by the calls of
 // the given handlers.
 func usedOutside(prog *Program, fn *types.Func, handlers []*Handler) bool {

@@ -67,21 +67,21 @@ type Diagnostic struct {
 // String is the diagnostic in the `path:line:col: message (TSnnn)` format.
 func (d Diagnostic) String() string { return fmt.Sprintf("%s: %s (%s)", d.Pos, d.Message, d.Code) }
 
-// Report turns the analysis into plain data: handlers in source order,
+// AnalysisReport turns the analysis into plain data: handlers in source order,
 // findings sorted by file and offset and deduplicated.
-func (a *Analysis) Report() *Report {
+func AnalysisReport(a *Analysis) *Report {
 	r := &Report{Handlers: []HandlerReport{}, Findings: []Diagnostic{}}
 	for _, h := range a.Handlers {
-		r.Handlers = append(r.Handlers, a.handlerReport(h))
+		r.Handlers = append(r.Handlers, handlerReport(a, h))
 	}
-	r.Findings = a.diagnostics(a.Findings)
+	r.Findings = diagnostics(a, a.Findings)
 	for _, w := range a.Warnings {
 		r.Warnings = append(r.Warnings, w.Warning())
 	}
 	return r
 }
 
-func (a *Analysis) handlerReport(h *Handler) HandlerReport {
+func handlerReport(a *Analysis, h *Handler) HandlerReport {
 	hr := HandlerReport{
 		Func:    h.Site.Name(),
 		Pkg:     h.Site.Func.Pkg.PkgPath,
@@ -95,7 +95,7 @@ func (a *Analysis) handlerReport(h *Handler) HandlerReport {
 	return hr
 }
 
-func (a *Analysis) diagnostics(findings []Finding) []Diagnostic {
+func diagnostics(a *Analysis, findings []Finding) []Diagnostic {
 	type keyed struct {
 		d      Diagnostic
 		offset int

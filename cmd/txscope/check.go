@@ -30,11 +30,11 @@ Exit status: 0 when clean, 1 when anything is found, 2 on error.`,
 			if err != nil {
 				return err
 			}
-			a, err := rewrite.Analyze(prog)
+			a, err := rewrite.Check(prog)
 			if err != nil {
 				return err
 			}
-			report := a.Report()
+			report := rewrite.AnalysisReport(a)
 			out := cmd.OutOrStdout()
 			switch {
 			case o.sarif:

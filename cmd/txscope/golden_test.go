@@ -165,11 +165,11 @@ func runLibrary(t *testing.T, dir string, args []string) string {
 		if err != nil {
 			return err
 		}
-		a, err := rewrite.Analyze(prog)
+		a, err := rewrite.Check(prog)
 		if err != nil {
 			return err
 		}
-		report := a.Report()
+		report := rewrite.AnalysisReport(a)
 		switch {
 		case flags.Lookup("sarif").Changed:
 			return report.WriteSARIF(&out, version())

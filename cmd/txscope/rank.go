@@ -94,7 +94,7 @@ func (o *rankOptions) plan(cmd *cobra.Command, patterns []string) (*rewrite.Prog
 	default:
 		return prog, res.AllPlans(), "", nil
 	}
-	a, err := rewrite.Analyze(prog)
+	a, err := rewrite.Check(prog)
 	if err != nil {
 		return nil, nil, "", err
 	}
