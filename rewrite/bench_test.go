@@ -48,7 +48,7 @@ func BenchmarkCheck(b *testing.B) {
 		require.NoError(b, err)
 		a, err := rewrite.Check(prog)
 		require.NoError(b, err)
-		require.NotEmpty(b, rewrite.AnalysisReport(a).Findings)
+		require.NotEmpty(b, rewrite.FromAnalysis(a).Findings)
 	}
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/benchHandlers, "µs/handler")
 }
@@ -64,7 +64,7 @@ func BenchmarkRewrite(b *testing.B) {
 		require.NoError(b, err)
 		require.NotEmpty(b, res.Edits)
 		for _, e := range res.Edits {
-			_ = rewrite.Diff(e)
+			_ = e.Diff()
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/benchHandlers, "µs/handler")

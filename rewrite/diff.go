@@ -10,18 +10,18 @@ import (
 // contextLines is the unified diff context, as git and patch expect.
 const contextLines = 3
 
-// Diff renders an edit as a unified diff with a/ and b/ paths relative to
-// the program root, which `git apply` accepts.
-func Diff(e FileEdit) string {
-	ops := lineOps(string(e.Old), string(e.New))
+// unifiedDiff renders old → new as a unified diff with a/ and b/ paths
+// (rel: relative to the program root), which `git apply` accepts.
+func unifiedDiff(rel string, old, new []byte, create bool) string {
+	ops := lineOps(string(old), string(new))
 	if len(ops) == 0 {
 		return ""
 	}
 	var b strings.Builder
-	if e.Create {
-		fmt.Fprintf(&b, "--- /dev/null\n+++ b/%s\n", e.Rel)
+	if create {
+		fmt.Fprintf(&b, "--- /dev/null\n+++ b/%s\n", rel)
 	} else {
-		fmt.Fprintf(&b, "--- a/%s\n+++ b/%s\n", e.Rel, e.Rel)
+		fmt.Fprintf(&b, "--- a/%s\n+++ b/%s\n", rel, rel)
 	}
 	for _, h := range hunks(ops) {
 		h.write(&b)

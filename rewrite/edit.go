@@ -28,6 +28,9 @@ type FileEdit struct {
 	Create bool
 }
 
+// Diff is the edit as a unified diff that `git apply` accepts.
+func (e FileEdit) Diff() string { return unifiedDiff(e.Rel, e.Old, e.New, e.Create) }
+
 // failure ties an edit that could not be made to its plan.
 type failure struct {
 	plan int    // the plan it belongs to, -1 for a middleware migration

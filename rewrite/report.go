@@ -67,9 +67,9 @@ type Diagnostic struct {
 // String is the diagnostic in the `path:line:col: message (TSnnn)` format.
 func (d Diagnostic) String() string { return fmt.Sprintf("%s: %s (%s)", d.Pos, d.Message, d.Code) }
 
-// AnalysisReport turns the analysis into plain data: handlers in source order,
+// FromAnalysis turns the analysis into plain data: handlers in source order,
 // findings sorted by file and offset and deduplicated.
-func AnalysisReport(a *Analysis) *Report {
+func FromAnalysis(a *Analysis) *Report {
 	r := &Report{Handlers: []HandlerReport{}, Findings: []Diagnostic{}}
 	for _, h := range a.Handlers {
 		r.Handlers = append(r.Handlers, handlerReport(a, h))

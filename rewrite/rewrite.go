@@ -123,7 +123,7 @@ func (r *Result) rewrites() bool {
 
 // Report is the analysis report with each handler's plan and a summary.
 func (r *Result) Report() *Report {
-	rep := AnalysisReport(r.Analysis)
+	rep := FromAnalysis(r.Analysis)
 	planned := map[*Handler]Plan{}
 	for _, p := range r.Plans {
 		planned[p.Handler] = p

@@ -26,7 +26,7 @@ func Verify(prog *Program, edits []FileEdit, plans []Plan) []failure {
 	for _, e := range edits {
 		byPath[e.Path] = e
 	}
-	imp, checked := prog.importer()
+	imp, checked := importerOf(prog)
 	failures := verifyRuntime(prog, edits, imp, checked)
 	for _, pkg := range recheckOrder(prog, byPath) {
 		files := make([]*ast.File, 0, len(pkg.Syntax))
@@ -218,7 +218,7 @@ func funcKey(fd *ast.FuncDecl) string {
 // importer serves the types of every package the loaded code imports,
 // from the one consistent universe go/packages loaded; Verify replaces
 // entries of the returned map with the packages it re-checks.
-func (p *Program) importer() (types.Importer, map[string]*types.Package) {
+func importerOf(p *Program) (types.Importer, map[string]*types.Package) {
 	byPath := map[string]*types.Package{}
 	roots := slices.Clip(p.Packages)
 	if p.RuntimePackage != nil {

@@ -34,20 +34,20 @@ Exit status: 0 when clean, 1 when anything is found, 2 on error.`,
 			if err != nil {
 				return err
 			}
-			report := rewrite.AnalysisReport(a)
+			rep := rewrite.FromAnalysis(a)
 			out := cmd.OutOrStdout()
 			switch {
 			case o.sarif:
-				err = report.WriteSARIF(out, version())
+				err = rep.WriteSARIF(out, version())
 			case o.json:
-				err = report.WriteJSON(out)
+				err = rep.WriteJSON(out)
 			default:
-				err = report.WriteText(out)
+				err = rep.WriteText(out)
 			}
 			if err != nil {
 				return err
 			}
-			if len(report.Findings) > 0 {
+			if len(rep.Findings) > 0 {
 				return errFindings
 			}
 			return nil

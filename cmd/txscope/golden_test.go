@@ -169,14 +169,14 @@ func runLibrary(t *testing.T, dir string, args []string) string {
 		if err != nil {
 			return err
 		}
-		report := rewrite.AnalysisReport(a)
+		rep := rewrite.FromAnalysis(a)
 		switch {
 		case flags.Lookup("sarif").Changed:
-			return report.WriteSARIF(&out, version())
+			return rep.WriteSARIF(&out, version())
 		case flags.Lookup("json").Changed:
-			return report.WriteJSON(&out)
+			return rep.WriteJSON(&out)
 		}
-		return report.WriteText(&out)
+		return rep.WriteText(&out)
 	}()
 	if err != nil {
 		fmt.Fprintf(&out, "txscope: %v\n", err)
@@ -244,7 +244,7 @@ func section(ar *txtar.Archive, name string) string {
 }
 
 // updateArchive rewrites the report and the want/ files from this run.
-func updateArchive(t *testing.T, file string, ar *txtar.Archive, dir, report string) {
+func updateArchive(t *testing.T, file string, ar *txtar.Archive, dir, rep string) {
 	var files []txtar.File
 	for _, f := range ar.Files {
 		switch {
@@ -270,7 +270,7 @@ func updateArchive(t *testing.T, file string, ar *txtar.Archive, dir, report str
 		require.NoError(t, err)
 		files = append(files, txtar.File{Name: "want/" + path, Data: data})
 	}
-	files = append(files, txtar.File{Name: "report", Data: []byte(report)})
+	files = append(files, txtar.File{Name: "report", Data: []byte(rep)})
 	ar.Files = files
 	require.NoError(t, os.WriteFile(file, txtar.Format(ar), 0o644))
 }

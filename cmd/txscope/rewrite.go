@@ -90,7 +90,7 @@ func (o *rewriteOptions) diff(cmd *cobra.Command, args []string, opts rewrite.Op
 	}
 	if !o.json {
 		for _, e := range res.Edits {
-			io.WriteString(cmd.OutOrStdout(), rewrite.Diff(e))
+			io.WriteString(cmd.OutOrStdout(), e.Diff())
 		}
 	}
 	if o.exitCode && len(res.Edits) > 0 {
@@ -117,12 +117,12 @@ func (o *rewriteOptions) apply(cmd *cobra.Command, args []string, opts rewrite.O
 	if err != nil {
 		return err
 	}
-	report := res.Report()
+	rep := res.Report()
 	var guard error
 	if !o.allowDirty {
-		report.Gitignored, guard = rewrite.CheckClean(prog.Root, res.Edits)
+		rep.Gitignored, guard = rewrite.CheckClean(prog.Root, res.Edits)
 	}
-	if err := o.writeReport(cmd, report); err != nil {
+	if err := o.writeReport(cmd, rep); err != nil {
 		return err
 	}
 	if guard != nil {
@@ -132,11 +132,11 @@ func (o *rewriteOptions) apply(cmd *cobra.Command, args []string, opts rewrite.O
 }
 
 // writeReport prints the report on stderr, or as JSON on stdout.
-func (o *rewriteOptions) writeReport(cmd *cobra.Command, report *rewrite.Report) error {
+func (o *rewriteOptions) writeReport(cmd *cobra.Command, rep *rewrite.Report) error {
 	if o.json {
-		return report.WriteJSON(cmd.OutOrStdout())
+		return rep.WriteJSON(cmd.OutOrStdout())
 	}
-	return report.WriteText(cmd.ErrOrStderr())
+	return rep.WriteText(cmd.ErrOrStderr())
 }
 
 // openWriter locks the module for the whole run, so no other txscope run

@@ -18,12 +18,12 @@ func TestCheckSARIF(t *testing.T) {
 	stdout, stderr, code := runIn(dir, "check", "--sarif")
 	require.Equal(t, exitFindings, code, stderr)
 
-	report, err := sarif.FromBytes([]byte(stdout))
+	sarifLog, err := sarif.FromBytes([]byte(stdout))
 	require.NoError(t, err)
-	require.NoError(t, report.Validate())
-	assert.Equal(t, "2.1.0", report.Version)
-	require.Len(t, report.Runs, 1)
-	run := report.Runs[0]
+	require.NoError(t, sarifLog.Validate())
+	assert.Equal(t, "2.1.0", sarifLog.Version)
+	require.Len(t, sarifLog.Runs, 1)
+	run := sarifLog.Runs[0]
 
 	var ruleIDs []string
 	for _, r := range run.Tool.Driver.Rules {

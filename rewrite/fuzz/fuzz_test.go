@@ -108,7 +108,7 @@ func check(t *testing.T, m *module, progs []program, opts rewrite.Options, run b
 	again, err := m.txscope(opts)
 	require.NoError(t, err, "txscope on the rewritten module (it must type-check)")
 	for _, e := range again.Edits {
-		assert.Fail(t, "a second run changed "+e.Rel, rewrite.Diff(e))
+		assert.Fail(t, "a second run changed "+e.Rel, e.Diff())
 	}
 	if !run {
 		return
@@ -157,9 +157,9 @@ func programOf(progs []program, diff string) program {
 // the input and the rewrite of the program.
 func explain(p program, res *rewrite.Result, got []byte) string {
 	var b strings.Builder
-	for _, plan := range res.Plans {
-		if plan.Handler.Site.Func.Pkg.PkgPath == modulePath+"/"+p.pkg {
-			fmt.Fprintf(&b, "plan %s: %s %s\n", plan.Handler.Site.Func.Decl.Name.Name, plan.Action, plan.Reason)
+	for _, pl := range res.Plans {
+		if pl.Handler.Site.Func.Pkg.PkgPath == modulePath+"/"+p.pkg {
+			fmt.Fprintf(&b, "plan %s: %s %s\n", pl.Handler.Site.Func.Decl.Name.Name, pl.Action, pl.Reason)
 		}
 	}
 	b.WriteString("--- input\n" + string(p.src))

@@ -38,29 +38,29 @@ func staticProblems(res *rewrite.Result, pkgPath string, orig, got []byte) []str
 			continue
 		}
 		name := fd.Name.Name
-		plan, ok := findPlan(res, pkgPath, name)
+		pl, ok := findPlan(res, pkgPath, name)
 		if !ok {
 			add("%s: no plan", name)
 			continue
 		}
 		changed := !bytes.Equal(funcText(orig, origFile, name), funcText(got, file, name))
-		switch plan.Action {
+		switch pl.Action {
 		case rewrite.ActionKept, rewrite.ActionUnchanged:
-			if plan.Action == rewrite.ActionKept && plan.Reason == "" {
+			if pl.Action == rewrite.ActionKept && pl.Reason == "" {
 				add("%s: kept without a reason", name)
 			}
 			if changed {
-				add("%s: %s but its body changed", name, plan.Action)
+				add("%s: %s but its body changed", name, pl.Action)
 			}
 		case rewrite.ActionPooled, rewrite.ActionNarrowed:
 			if !changed {
-				add("%s: %s but its body is unchanged", name, plan.Action)
+				add("%s: %s but its body is unchanged", name, pl.Action)
 			}
 		default:
-			add("%s: unknown action %q", name, plan.Action)
+			add("%s: unknown action %q", name, pl.Action)
 		}
-		for _, p := range placementProblems(fd, plan, hasTS002(res, plan)) {
-			add("%s (%s): %s at %s", name, plan.Action, p.msg, fset.Position(p.pos))
+		for _, p := range placementProblems(fd, pl, hasTS002(res, pl)) {
+			add("%s (%s): %s at %s", name, pl.Action, p.msg, fset.Position(p.pos))
 		}
 	}
 	return problems
@@ -76,8 +76,8 @@ func findPlan(res *rewrite.Result, pkgPath, name string) (rewrite.Plan, bool) {
 }
 
 // hasTS002 reports whether the report names a slow call in the handler.
-func hasTS002(res *rewrite.Result, plan rewrite.Plan) bool {
-	decl := plan.Handler.Site.Func.Decl
+func hasTS002(res *rewrite.Result, pl rewrite.Plan) bool {
+	decl := pl.Handler.Site.Func.Decl
 	for _, f := range res.Analysis.Findings {
 		if f.Code == "TS002" && decl.Pos() <= f.Pos && f.Pos < decl.End() {
 			return true
@@ -102,7 +102,7 @@ type placement struct {
 
 // placementProblems checks where the world's calls and the pooled handles
 // sit relative to the WithTenant callbacks of fd.
-func placementProblems(fd *ast.FuncDecl, plan rewrite.Plan, reportedSlow bool) []placement {
+func placementProblems(fd *ast.FuncDecl, pl rewrite.Plan, reportedSlow bool) []placement {
 	var callbacks []*ast.FuncLit
 	pooled := map[string]bool{}
 	ast.Inspect(fd, func(n ast.Node) bool {
@@ -134,7 +134,7 @@ func placementProblems(fd *ast.FuncDecl, plan rewrite.Plan, reportedSlow bool) [
 		}
 		return false
 	}
-	rewritten := plan.Action == rewrite.ActionPooled || plan.Action == rewrite.ActionNarrowed
+	rewritten := pl.Action == rewrite.ActionPooled || pl.Action == rewrite.ActionNarrowed
 	var out []placement
 	ast.Inspect(fd.Body, func(n ast.Node) bool {
 		switch n := n.(type) {
@@ -143,7 +143,7 @@ func placementProblems(fd *ast.FuncDecl, plan rewrite.Plan, reportedSlow bool) [
 			switch {
 			case txOnlyCalls[fn] && !inside(n.Pos()):
 				out = append(out, placement{n.Pos(), "world." + fn + " outside a transaction"})
-			case fn == "Slow" && inside(n.Pos()) && plan.Action != rewrite.ActionKept && !reportedSlow:
+			case fn == "Slow" && inside(n.Pos()) && pl.Action != rewrite.ActionKept && !reportedSlow:
 				out = append(out, placement{n.Pos(), "unreported slow call inside a transaction"})
 			case fn == "Session" && inside(n.Pos()) && rewritten:
 				out = append(out, placement{n.Pos(), "world." + fn + " left inside the transaction of a rewritten handler"})
