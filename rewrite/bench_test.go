@@ -8,6 +8,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/txscope/txscope/fixtures/gen/gen"
 	"github.com/txscope/txscope/rewrite"
+	"github.com/txscope/txscope/rewrite/load"
+	"github.com/txscope/txscope/rewrite/report"
 )
 
 // benchHandlers sizes the benchmark tree: large enough that the analysis,
@@ -35,7 +37,7 @@ func benchTree(b *testing.B) string {
 func BenchmarkLoad(b *testing.B) {
 	dir := benchTree(b)
 	for b.Loop() {
-		_, err := rewrite.Load(rewrite.LoadOptions{Dir: dir})
+		_, err := load.Load(load.LoadOptions{Dir: dir})
 		require.NoError(b, err)
 	}
 }
@@ -44,11 +46,11 @@ func BenchmarkLoad(b *testing.B) {
 func BenchmarkCheck(b *testing.B) {
 	dir := benchTree(b)
 	for b.Loop() {
-		prog, err := rewrite.Load(rewrite.LoadOptions{Dir: dir})
+		prog, err := load.Load(load.LoadOptions{Dir: dir})
 		require.NoError(b, err)
 		a, err := rewrite.Check(prog)
 		require.NoError(b, err)
-		require.NotEmpty(b, rewrite.FromAnalysis(a).Findings)
+		require.NotEmpty(b, report.FromAnalysis(a).Findings)
 	}
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/benchHandlers, "µs/handler")
 }
@@ -58,7 +60,7 @@ func BenchmarkCheck(b *testing.B) {
 func BenchmarkRewrite(b *testing.B) {
 	dir := benchTree(b)
 	for b.Loop() {
-		prog, err := rewrite.Load(rewrite.LoadOptions{Dir: dir, Runtime: true})
+		prog, err := load.Load(load.LoadOptions{Dir: dir, Runtime: true})
 		require.NoError(b, err)
 		res, err := rewrite.Rewrite(prog, rewrite.Options{})
 		require.NoError(b, err)

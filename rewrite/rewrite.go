@@ -5,15 +5,21 @@ import (
 	"go/ast"
 	"go/token"
 	"path/filepath"
-
-	"github.com/txscope/txscope/rules"
 	"regexp"
 	"strings"
+
+	"github.com/txscope/txscope/rewrite/analysis"
+	"github.com/txscope/txscope/rewrite/edit"
+	"github.com/txscope/txscope/rewrite/load"
+	"github.com/txscope/txscope/rewrite/plan"
+	"github.com/txscope/txscope/rewrite/report"
+	"github.com/txscope/txscope/rewrite/verify"
+	"github.com/txscope/txscope/rules"
 )
 
 // Options are the switches of a rewrite run.
 type Options struct {
-	PlanOptions
+	plan.PlanOptions
 	// Only limits the run to handlers whose function name matches.
 	Only *regexp.Regexp
 	// Version is txscope's, written into the header of each file of the
@@ -31,10 +37,10 @@ func (e *RuntimeError) Unwrap() error { return e.Err }
 // Result is a rewrite run: the analysis, one plan per handler and the
 // verified file edits.
 type Result struct {
-	Analysis *Analysis
-	Plans    []Plan
-	Chains   []*ChainPlan
-	Edits    []FileEdit
+	Analysis *analysis.Analysis
+	Plans    []plan.Plan
+	Chains   []*plan.ChainPlan
+	Edits    []edit.FileEdit
 }
 
 // maxVerifyRounds bounds the plan → apply → verify loop: each round keeps
@@ -44,7 +50,7 @@ const maxVerifyRounds = 8
 // Rewrite plans every handler, applies the plans in memory and type-checks
 // the result; a plan whose edit fails or does not type-check is kept with
 // the reason and the others are applied again without it.
-func Rewrite(prog *Program, opts Options) (*Result, error) {
+func Rewrite(prog *load.Program, opts Options) (*Result, error) {
 	a, err := Check(prog)
 	if err != nil {
 		return nil, err
@@ -52,7 +58,7 @@ func Rewrite(prog *Program, opts Options) (*Result, error) {
 	res := &Result{Analysis: a, Chains: planChains(prog, a, opts)}
 	inChain := map[*ast.CallExpr]bool{}
 	for _, cp := range res.Chains {
-		inChain[cp.Middleware.realSite().Call] = true
+		inChain[cp.Middleware.RealSite().Call] = true
 		for _, h := range cp.Middleware.Handlers {
 			inChain[h.Site.Call] = true
 		}
@@ -62,25 +68,25 @@ func Rewrite(prog *Program, opts Options) (*Result, error) {
 			continue
 		}
 		if h.Site.Wrapper.Middleware {
-			res.Plans = append(res.Plans, Plan{Handler: h, Action: ActionKept,
+			res.Plans = append(res.Plans, plan.Plan{Handler: h, Action: plan.ActionKept,
 				Reason: "txscope could not read how the configured middleware opens its transaction, so it cannot migrate it"})
 			continue
 		}
-		p := PlanHandler(prog, h, opts.PlanOptions)
-		if w := h.Site.Wrapper; (p.Action == ActionPooled || p.Action == ActionNarrowed) && needsSettingFix(w) && !settingFixable(w) {
-			p = p.keep("%s sets the tenant unsafely (%s) and txscope cannot fix it: %s", shortName(rules.FuncName(w.Func)), strings.Join(settingCodes(w), ", "), unfixableWhy(w))
+		p := plan.PlanHandler(prog, h, opts.PlanOptions)
+		if w := h.Site.Wrapper; (p.Action == plan.ActionPooled || p.Action == plan.ActionNarrowed) && plan.NeedsSettingFix(w) && !plan.SettingFixable(w) {
+			p = p.Keep("%s sets the tenant unsafely (%s) and txscope cannot fix it: %s", plan.ShortName(rules.FuncName(w.Func)), strings.Join(plan.SettingCodes(w), ", "), plan.UnfixableWhy(w))
 		}
 		res.Plans = append(res.Plans, p)
 	}
-	if rt := prog.Runtime; rt != nil && rt.unusable != nil && res.rewrites() {
-		return nil, &RuntimeError{rt.unusable}
+	if rt := prog.Runtime; rt != nil && rt.Unusable != nil && res.rewrites() {
+		return nil, &RuntimeError{rt.Unusable}
 	}
 	for round := 0; ; round++ {
-		edits, failures, err := Apply(prog, res.Plans, res.Chains)
+		edits, failures, err := edit.Apply(prog, res.Plans, res.Chains)
 		if err != nil {
 			return nil, err
 		}
-		rtEdits, err := runtimeEdits(prog, edits, opts.Version)
+		rtEdits, err := edit.RuntimeEdits(prog, edits, opts.Version)
 		if err != nil {
 			return nil, &RuntimeError{err}
 		}
@@ -88,24 +94,24 @@ func Rewrite(prog *Program, opts Options) (*Result, error) {
 		stage := "the rewrite could not be made"
 		if len(failures) == 0 {
 			stage = "the rewrite does not type-check"
-			failures = Verify(prog, edits, res.Plans)
+			failures = verify.Verify(prog, edits, res.Plans)
 		}
 		if len(failures) == 0 {
 			res.Edits = edits
 			return res, nil
 		}
 		if round == maxVerifyRounds {
-			return nil, fmt.Errorf("verify: rewrites still fail after %d rounds: %s", round, failures[0].describe(prog))
+			return nil, fmt.Errorf("verify: rewrites still fail after %d rounds: %s", round, failures[0].Describe(prog))
 		}
 		for _, f := range failures {
 			if res.dropChains(f) {
 				continue
 			}
-			if f.plan < 0 {
-				return nil, fmt.Errorf("verify: %s", f.describe(prog))
+			if f.Plan < 0 {
+				return nil, fmt.Errorf("verify: %s", f.Describe(prog))
 			}
-			if p := res.Plans[f.plan]; p.Action != ActionKept {
-				res.Plans[f.plan] = p.keep("%s: %v", stage, f.err)
+			if p := res.Plans[f.Plan]; p.Action != plan.ActionKept {
+				res.Plans[f.Plan] = p.Keep("%s: %v", stage, f.Err)
 			}
 		}
 	}
@@ -114,7 +120,7 @@ func Rewrite(prog *Program, opts Options) (*Result, error) {
 // rewrites reports whether any plan or chain would change code.
 func (r *Result) rewrites() bool {
 	for _, p := range r.AllPlans() {
-		if p.Action == ActionPooled || p.Action == ActionNarrowed {
+		if p.Action == plan.ActionPooled || p.Action == plan.ActionNarrowed {
 			return true
 		}
 	}
@@ -122,13 +128,13 @@ func (r *Result) rewrites() bool {
 }
 
 // Report is the analysis report with each handler's plan and a summary.
-func (r *Result) Report() *Report {
-	rep := FromAnalysis(r.Analysis)
-	planned := map[*Handler]Plan{}
+func (r *Result) Report() *report.Report {
+	rep := report.FromAnalysis(r.Analysis)
+	planned := map[*analysis.Handler]plan.Plan{}
 	for _, p := range r.Plans {
 		planned[p.Handler] = p
 	}
-	var handlers []HandlerReport
+	var handlers []report.HandlerReport
 	for i, h := range r.Analysis.Handlers {
 		p, ok := planned[h]
 		if !ok {
@@ -139,8 +145,8 @@ func (r *Result) Report() *Report {
 		handlers = append(handlers, hr)
 	}
 	for _, cp := range r.Chains {
-		for _, p := range cp.reportPlans() {
-			hr := handlerReport(r.Analysis, p.Handler)
+		for _, p := range cp.ReportPlans() {
+			hr := report.ForHandler(r.Analysis, p.Handler)
 			hr.Wrapper = rules.FuncName(cp.Middleware.Func)
 			hr.Action, hr.Reason, hr.Moves = p.Action, p.Reason, p.Moves
 			handlers = append(handlers, hr)
@@ -162,7 +168,7 @@ func (r *Result) runtimeReport() string {
 	}
 	var added, updated []string
 	for _, e := range r.Edits {
-		if !rt.holds(e.Path) {
+		if !rt.Holds(e.Path) {
 			continue
 		}
 		if e.Create {
@@ -182,18 +188,18 @@ func (r *Result) runtimeReport() string {
 	if len(parts) == 0 {
 		return ""
 	}
-	return fmt.Sprintf("runtime: %s: txscope's tenant-scoped handle as source, since the module does not require %s", strings.Join(parts, "; "), txscopeModule)
+	return fmt.Sprintf("runtime: %s: txscope's tenant-scoped handle as source, since the module does not require %s", strings.Join(parts, "; "), load.TxscopeModule)
 }
 
 // middlewareReports says how each middleware moved.
-func (r *Result) middlewareReports() []MiddlewareReport {
-	var out []MiddlewareReport
+func (r *Result) middlewareReports() []report.MiddlewareReport {
+	var out []report.MiddlewareReport
 	for _, cp := range r.Chains {
 		m := cp.Middleware
-		mr := MiddlewareReport{Func: rules.FuncName(m.Func), Pos: r.Analysis.Prog.Position(m.Src.Decl.Pos()), Handlers: len(m.Handlers)}
+		mr := report.MiddlewareReport{Func: rules.FuncName(m.Func), Pos: r.Analysis.Prog.Position(m.Src.Decl.Pos()), Handlers: len(m.Handlers)}
 		switch {
 		case cp.Failed != "":
-			mr.Action, mr.Reason = ActionKept, cp.Failed
+			mr.Action, mr.Reason = plan.ActionKept, cp.Failed
 		case cp.Reuse:
 			mr.Action = "its handlers move to the existing " + cp.Variant
 			if cp.Remove {
@@ -205,7 +211,7 @@ func (r *Result) middlewareReports() []MiddlewareReport {
 				mr.Action = "pooled in place; the handlers that cannot move switch to the transactional copy " + cp.TxCopy
 			}
 			for _, p := range cp.Plans {
-				if p.Action == ActionKept {
+				if p.Action == plan.ActionKept {
 					mr.LeftOnOriginal = append(mr.LeftOnOriginal, p.Handler.Site.Name()+": "+p.Reason)
 				}
 			}
@@ -220,72 +226,57 @@ func (r *Result) middlewareReports() []MiddlewareReport {
 	return out
 }
 
-// reportPlans are the handler plans as they stand: all kept when the chain failed.
-func (cp *ChainPlan) reportPlans() []Plan {
-	if cp.Failed == "" {
-		return cp.Plans
-	}
-	out := make([]Plan, len(cp.Plans))
-	for i, p := range cp.Plans {
-		if p.Action != ActionKept {
-			p = p.keep("middleware %s: %s", cp.Middleware.Func.Name(), cp.Failed)
-		}
-		out[i] = p
-	}
-	return out
-}
-
-func countActions(plans []Plan) string {
+func countActions(plans []plan.Plan) string {
 	counts := map[string]int{}
 	for _, p := range plans {
 		counts[p.Action]++
 	}
 	var parts []string
-	for _, a := range []string{ActionPooled, ActionNarrowed, ActionKept, ActionUnchanged} {
+	for _, a := range []string{plan.ActionPooled, plan.ActionNarrowed, plan.ActionKept, plan.ActionUnchanged} {
 		parts = append(parts, fmt.Sprintf("%d %s", counts[a], a))
 	}
 	return strings.Join(parts, ", ")
 }
 
 // planChains finds the middleware and plans each migration.
-func planChains(prog *Program, a *Analysis, opts Options) []*ChainPlan {
-	var out []*ChainPlan
+func planChains(prog *load.Program, a *analysis.Analysis, opts Options) []*plan.ChainPlan {
+	var out []*plan.ChainPlan
 	for _, m := range a.Middleware {
-		out = append(out, PlanChain(prog, m, opts.PlanOptions))
+		out = append(out, plan.PlanChain(prog, m, opts.PlanOptions))
 	}
 	return out
 }
 
 // dropChains fails every chain with an edit in the failure's file: a
 // middleware and its handlers land together or not at all.
-func (r *Result) dropChains(f failure) bool {
+func (r *Result) dropChains(f edit.Failure) bool {
 	dropped := false
 	for _, cp := range r.Chains {
-		if cp.Failed != "" || !chainTouches(r.Analysis.Prog, cp, f.file) {
+		if cp.Failed != "" || !edit.ChainTouches(r.Analysis.Prog, cp, f.File) {
 			continue
 		}
-		cp.Failed = fmt.Sprintf("the migration does not type-check: %v", f.err)
+		cp.Failed = fmt.Sprintf("the migration does not type-check: %v", f.Err)
 		dropped = true
 	}
-	if !dropped && f.plan < 0 {
+	if !dropped && f.Plan < 0 {
 		// An error in a package that only imports edited code: a chain's
 		// change of signature is the likely cause, so every chain goes.
 		for _, cp := range r.Chains {
 			if cp.Failed == "" {
-				cp.Failed = fmt.Sprintf("the migration breaks %s: %v", r.Analysis.Prog.Rel(f.file), f.err)
+				cp.Failed = fmt.Sprintf("the migration breaks %s: %v", r.Analysis.Prog.Rel(f.File), f.Err)
 				dropped = true
 			}
 		}
 	}
-	return dropped && f.plan < 0
+	return dropped && f.Plan < 0
 }
 
 // AllPlans are the inline handlers' plans followed by those of the handlers
 // behind middleware, as they stand after verification.
-func (r *Result) AllPlans() []Plan {
-	all := append([]Plan{}, r.Plans...)
+func (r *Result) AllPlans() []plan.Plan {
+	all := append([]plan.Plan{}, r.Plans...)
 	for _, cp := range r.Chains {
-		all = append(all, cp.reportPlans()...)
+		all = append(all, cp.ReportPlans()...)
 	}
 	return all
 }
@@ -293,18 +284,18 @@ func (r *Result) AllPlans() []Plan {
 // Check is the analysis `txscope check` gates on: TS001 is dropped for a
 // handler whose transaction is already minimal (what a rewrite leaves
 // behind), so the gate passes after a rewrite.
-func Check(prog *Program) (*Analysis, error) {
-	a, err := Analyze(prog)
+func Check(prog *load.Program) (*analysis.Analysis, error) {
+	a, err := analysis.Analyze(prog)
 	if err != nil {
 		return nil, err
 	}
 	minimal := map[token.Pos]bool{}
 	for _, h := range a.Handlers {
-		if h.Behind == nil && !h.Site.Wrapper.Middleware && PlanHandler(prog, h, PlanOptions{}).Action == ActionUnchanged {
+		if h.Behind == nil && !h.Site.Wrapper.Middleware && plan.PlanHandler(prog, h, plan.PlanOptions{}).Action == plan.ActionUnchanged {
 			minimal[h.Site.Call.Pos()] = true
 		}
 	}
-	var findings []Finding
+	var findings []analysis.Finding
 	for _, f := range a.Findings {
 		if f.Code != "TS001" || !minimal[f.Pos] {
 			findings = append(findings, f)

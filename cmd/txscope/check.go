@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/spf13/cobra"
 	"github.com/txscope/txscope/rewrite"
+	"github.com/txscope/txscope/rewrite/report"
 )
 
 type checkOptions struct {
@@ -34,7 +35,7 @@ Exit status: 0 when clean, 1 when anything is found, 2 on error.`,
 			if err != nil {
 				return err
 			}
-			rep := rewrite.FromAnalysis(a)
+			rep := report.FromAnalysis(a)
 			out := cmd.OutOrStdout()
 			switch {
 			case o.sarif:

@@ -16,6 +16,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/txscope/txscope/rewrite"
+	"github.com/txscope/txscope/rewrite/load"
+	"github.com/txscope/txscope/rewrite/report"
 	"golang.org/x/tools/txtar"
 )
 
@@ -161,7 +163,7 @@ func runLibrary(t *testing.T, dir string, args []string) string {
 	require.NoError(t, err)
 	var out bytes.Buffer
 	err = func() error {
-		prog, err := rewrite.Load(rewrite.LoadOptions{Dir: dir, Patterns: flags.Args(), Tags: tags, Tests: tests})
+		prog, err := load.Load(load.LoadOptions{Dir: dir, Patterns: flags.Args(), Tags: tags, Tests: tests})
 		if err != nil {
 			return err
 		}
@@ -169,7 +171,7 @@ func runLibrary(t *testing.T, dir string, args []string) string {
 		if err != nil {
 			return err
 		}
-		rep := rewrite.FromAnalysis(a)
+		rep := report.FromAnalysis(a)
 		switch {
 		case flags.Lookup("sarif").Changed:
 			return rep.WriteSARIF(&out, version())

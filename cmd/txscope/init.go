@@ -7,7 +7,9 @@ import (
 	"path/filepath"
 
 	"github.com/spf13/cobra"
-	"github.com/txscope/txscope/rewrite"
+	"github.com/txscope/txscope/rewrite/analysis"
+	"github.com/txscope/txscope/rewrite/load"
+	"github.com/txscope/txscope/rewrite/write"
 )
 
 type initOptions struct {
@@ -33,7 +35,7 @@ An existing txscope.yaml is never overwritten without --force.`,
 			if err != nil {
 				return err
 			}
-			cfg, err := rewrite.DetectConfig(prog)
+			cfg, err := analysis.DetectConfig(prog)
 			if err != nil {
 				return err
 			}
@@ -42,16 +44,16 @@ An existing txscope.yaml is never overwritten without --force.`,
 				_, err := cmd.OutOrStdout().Write(data)
 				return err
 			}
-			path := filepath.Join(prog.Root, rewrite.ConfigFile)
+			path := filepath.Join(prog.Root, load.ConfigFile)
 			if _, err := os.Stat(path); err == nil && !o.force {
-				return fmt.Errorf("init: %s exists (use --force to overwrite it)", rewrite.ConfigFile)
+				return fmt.Errorf("init: %s exists (use --force to overwrite it)", load.ConfigFile)
 			} else if err != nil && !errors.Is(err, os.ErrNotExist) {
 				return fmt.Errorf("init: %w", err)
 			}
-			if err := rewrite.WriteFileAtomic(path, data); err != nil {
+			if err := write.WriteFileAtomic(path, data); err != nil {
 				return fmt.Errorf("init: %w", err)
 			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "txscope: wrote %s\n", rewrite.ConfigFile)
+			fmt.Fprintf(cmd.ErrOrStderr(), "txscope: wrote %s\n", load.ConfigFile)
 			return nil
 		},
 	}

@@ -4,7 +4,8 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
-	"github.com/txscope/txscope/rewrite"
+	"github.com/txscope/txscope/rewrite/load"
+	"github.com/txscope/txscope/rewrite/write"
 )
 
 // loadFlags are the package-selection flags every analysing command takes.
@@ -23,8 +24,8 @@ func (f *loadFlags) register(cmd *cobra.Command) {
 // load first finishes or rolls back a write that a crash interrupted, and
 // says which: a tree half written may not even load. runtime also loads
 // the tenant-scoped runtime a rewrite may hand out.
-func (f *loadFlags) load(cmd *cobra.Command, patterns []string, runtime bool) (*rewrite.Program, error) {
-	rec, err := rewrite.Recover(f.dir)
+func (f *loadFlags) load(cmd *cobra.Command, patterns []string, runtime bool) (*load.Program, error) {
+	rec, err := write.Recover(f.dir)
 	if err != nil {
 		return nil, err
 	}
@@ -33,11 +34,11 @@ func (f *loadFlags) load(cmd *cobra.Command, patterns []string, runtime bool) (*
 }
 
 // loadPackages loads without recovering: for a run that holds the lock.
-func (f *loadFlags) loadPackages(patterns []string, runtime bool) (*rewrite.Program, error) {
-	return rewrite.Load(rewrite.LoadOptions{Dir: f.dir, Patterns: patterns, Tags: f.tags, Tests: f.tests, Runtime: runtime})
+func (f *loadFlags) loadPackages(patterns []string, runtime bool) (*load.Program, error) {
+	return load.Load(load.LoadOptions{Dir: f.dir, Patterns: patterns, Tags: f.tags, Tests: f.tests, Runtime: runtime})
 }
 
-func sayRecovered(cmd *cobra.Command, rec *rewrite.Recovery) {
+func sayRecovered(cmd *cobra.Command, rec *write.Recovery) {
 	if rec != nil {
 		fmt.Fprintf(cmd.ErrOrStderr(), "txscope: %s\n", rec)
 	}

@@ -14,6 +14,9 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/txscope/txscope/rewrite"
+	"github.com/txscope/txscope/rewrite/load"
+	"github.com/txscope/txscope/rewrite/plan"
+	"github.com/txscope/txscope/rewrite/rank"
 )
 
 type rankOptions struct {
@@ -68,7 +71,7 @@ func (o *rankOptions) run(cmd *cobra.Command, scrape string, patterns []string) 
 	if err != nil {
 		return err
 	}
-	ranking := rewrite.Rank(prog, rewrite.RankInput{Metrics: metrics, Routes: rewrite.FindRoutes(prog), Plans: plans, Top: o.top})
+	ranking := rank.Rank(prog, rank.RankInput{Metrics: metrics, Routes: rank.FindRoutes(prog), Plans: plans, Top: o.top})
 	ranking.Verified, ranking.Note = note == "", note
 	if o.json {
 		return ranking.WriteJSON(cmd.OutOrStdout())
@@ -80,7 +83,7 @@ func (o *rankOptions) run(cmd *cobra.Command, scrape string, patterns []string) 
 // type-checking them. When the runtime the rewrite would hand out cannot
 // be used in the module, the plans are the planner's alone and note says
 // why.
-func (o *rankOptions) plan(cmd *cobra.Command, patterns []string) (*rewrite.Program, []rewrite.Plan, string, error) {
+func (o *rankOptions) plan(cmd *cobra.Command, patterns []string) (*load.Program, []plan.Plan, string, error) {
 	prog, err := o.load(cmd, patterns, true)
 	if err != nil {
 		return nil, nil, "", err
@@ -98,15 +101,15 @@ func (o *rankOptions) plan(cmd *cobra.Command, patterns []string) (*rewrite.Prog
 	if err != nil {
 		return nil, nil, "", err
 	}
-	plans := make([]rewrite.Plan, 0, len(a.Handlers))
+	plans := make([]plan.Plan, 0, len(a.Handlers))
 	for _, h := range a.Handlers {
-		plans = append(plans, rewrite.PlanHandler(prog, h, rewrite.PlanOptions{}))
+		plans = append(plans, plan.PlanHandler(prog, h, plan.PlanOptions{}))
 	}
 	return prog, plans, rtErr.Err.Error() + "; the actions are not type-checked", nil
 }
 
 // readScrape parses the scrape from a file (relative to -C) or a local URL.
-func (o *rankOptions) readScrape(scrape string) ([]rewrite.RouteMetrics, error) {
+func (o *rankOptions) readScrape(scrape string) ([]rank.RouteMetrics, error) {
 	var r io.ReadCloser
 	if strings.HasPrefix(scrape, "http://") || strings.HasPrefix(scrape, "https://") {
 		body, err := fetchLocal(scrape)
@@ -126,7 +129,7 @@ func (o *rankOptions) readScrape(scrape string) ([]rewrite.RouteMetrics, error) 
 		r = f
 	}
 	defer r.Close()
-	return rewrite.ParseScrape(r)
+	return rank.ParseScrape(r)
 }
 
 // fetchLocal GETs a scrape from this machine only: rank reads what a

@@ -13,7 +13,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"github.com/txscope/txscope/rewrite"
+	"github.com/txscope/txscope/rewrite/rank"
 	"golang.org/x/tools/txtar"
 )
 
@@ -41,7 +41,7 @@ func TestRankReadsLocalURL(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	code := run([]string{"rank", "--json", "-C", "../../fixtures/example", srv.URL + "/metrics"}, strings.NewReader(""), &stdout, &stderr)
 	require.Equal(t, exitOK, code, stderr.String())
-	var got rewrite.Ranking
+	var got rank.Ranking
 	require.NoError(t, json.Unmarshal(stdout.Bytes(), &got))
 	assert.True(t, got.Verified)
 	assert.Empty(t, got.Handlers, "the example registers no routes")
@@ -74,7 +74,7 @@ txscope_acquire_timeouts_total{route="GET /c"} -Inf
 	var stdout, stderr bytes.Buffer
 	code := run([]string{"rank", "--json", "-C", "../../fixtures/example", scrape}, strings.NewReader(""), &stdout, &stderr)
 	require.Equal(t, exitOK, code, stderr.String())
-	var got rewrite.Ranking
+	var got rank.Ranking
 	require.NoError(t, json.Unmarshal(stdout.Bytes(), &got), stdout.String())
 	assert.Equal(t, 3, got.Skipped)
 	require.Len(t, got.Unmapped, 3)

@@ -11,6 +11,9 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/txscope/txscope/rewrite"
+	"github.com/txscope/txscope/rewrite/plan"
+	"github.com/txscope/txscope/rewrite/report"
+	"github.com/txscope/txscope/rewrite/write"
 )
 
 type rewriteOptions struct {
@@ -61,7 +64,7 @@ gitignored files are written and named in the report.`,
 }
 
 func (o *rewriteOptions) run(cmd *cobra.Command, args []string) error {
-	opts := rewrite.Options{PlanOptions: rewrite.PlanOptions{Split: o.split}, Version: version()}
+	opts := rewrite.Options{PlanOptions: plan.PlanOptions{Split: o.split}, Version: version()}
 	if o.only != "" {
 		re, err := regexp.Compile(o.only)
 		if err != nil {
@@ -120,7 +123,7 @@ func (o *rewriteOptions) apply(cmd *cobra.Command, args []string, opts rewrite.O
 	rep := res.Report()
 	var guard error
 	if !o.allowDirty {
-		rep.Gitignored, guard = rewrite.CheckClean(prog.Root, res.Edits)
+		rep.Gitignored, guard = write.CheckClean(prog.Root, res.Edits)
 	}
 	if err := o.writeReport(cmd, rep); err != nil {
 		return err
@@ -132,7 +135,7 @@ func (o *rewriteOptions) apply(cmd *cobra.Command, args []string, opts rewrite.O
 }
 
 // writeReport prints the report on stderr, or as JSON on stdout.
-func (o *rewriteOptions) writeReport(cmd *cobra.Command, rep *rewrite.Report) error {
+func (o *rewriteOptions) writeReport(cmd *cobra.Command, rep *report.Report) error {
 	if o.json {
 		return rep.WriteJSON(cmd.OutOrStdout())
 	}
@@ -143,8 +146,8 @@ func (o *rewriteOptions) writeReport(cmd *cobra.Command, rep *rewrite.Report) er
 // loads or writes it meanwhile. A signal before the write begins ends the
 // run at once (nothing is written yet, and the lock goes); during the
 // write, Write rolls back or finishes first. release unlocks.
-func (o *rewriteOptions) openWriter(ctx context.Context, cmd *cobra.Command) (w *rewrite.Writer, release func(), err error) {
-	w, rec, err := rewrite.OpenWriter(o.dir)
+func (o *rewriteOptions) openWriter(ctx context.Context, cmd *cobra.Command) (w *write.Writer, release func(), err error) {
+	w, rec, err := write.OpenWriter(o.dir)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -6,7 +6,7 @@ import (
 	"github.com/owenrumney/go-sarif/v3/pkg/report/v210/sarif"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"github.com/txscope/txscope/rewrite"
+	"github.com/txscope/txscope/rewrite/report"
 )
 
 // TestCheckSARIF validates `check --sarif` on the incident's shape against
@@ -30,7 +30,7 @@ func TestCheckSARIF(t *testing.T) {
 		ruleIDs = append(ruleIDs, *r.ID)
 	}
 	var codes []string
-	for _, c := range rewrite.Codes {
+	for _, c := range report.Codes {
 		codes = append(codes, c.Code)
 	}
 	assert.Equal(t, codes, ruleIDs)

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/txscope/txscope/rewrite"
+	"github.com/txscope/txscope/rewrite/plan"
 )
 
 var (
@@ -51,7 +52,7 @@ func FuzzRewrite(f *testing.F) {
 		p, err := generate(seed, "h0")
 		require.NoError(t, err)
 		// A quarter of the inputs allow a slow call after a write (--split).
-		opts := rewrite.Options{PlanOptions: rewrite.PlanOptions{Split: seed%4 == 0}}
+		opts := rewrite.Options{PlanOptions: plan.PlanOptions{Split: seed%4 == 0}}
 		check(t, fuzzModule, []program{p}, opts, *dynamic)
 	})
 }

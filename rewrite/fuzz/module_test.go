@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/txscope/txscope/rewrite"
+	"github.com/txscope/txscope/rewrite/edit"
+	"github.com/txscope/txscope/rewrite/load"
 )
 
 // modulePath is the generated module's path.
@@ -136,7 +138,7 @@ func main() {
 
 // txscope runs the library on the module as the rewrite command does.
 func (m *module) txscope(opts rewrite.Options) (*rewrite.Result, error) {
-	prog, err := rewrite.Load(rewrite.LoadOptions{Dir: m.dir, Runtime: true})
+	prog, err := load.Load(load.LoadOptions{Dir: m.dir, Runtime: true})
 	if err != nil {
 		return nil, err
 	}
@@ -144,7 +146,7 @@ func (m *module) txscope(opts rewrite.Options) (*rewrite.Result, error) {
 }
 
 // apply writes a rewrite's edits into the module.
-func (m *module) apply(edits []rewrite.FileEdit) error {
+func (m *module) apply(edits []edit.FileEdit) error {
 	for _, e := range edits {
 		if err := os.WriteFile(e.Path, e.New, 0o644); err != nil {
 			return err

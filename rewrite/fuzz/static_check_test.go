@@ -8,7 +8,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"github.com/txscope/txscope/rewrite"
+	"github.com/txscope/txscope/rewrite/plan"
 )
 
 // TestPlacementProblems shows that the static property fails on rewrites
@@ -53,7 +53,7 @@ func TestPlacementProblems(t *testing.T) {
 			f, err := parser.ParseFile(token.NewFileSet(), "", src, 0)
 			require.NoError(t, err)
 			got := []string{}
-			for _, p := range placementProblems(f.Decls[0].(*ast.FuncDecl), rewrite.Plan{Action: rewrite.ActionNarrowed}, false) {
+			for _, p := range placementProblems(f.Decls[0].(*ast.FuncDecl), plan.Plan{Action: plan.ActionNarrowed}, false) {
 				got = append(got, p.msg)
 			}
 			assert.ElementsMatch(t, append([]string{}, tt.want...), got)

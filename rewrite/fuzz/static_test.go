@@ -8,6 +8,7 @@ import (
 	"go/token"
 
 	"github.com/txscope/txscope/rewrite"
+	"github.com/txscope/txscope/rewrite/plan"
 )
 
 // Store functions by effect, as the world package defines them.
@@ -45,14 +46,14 @@ func staticProblems(res *rewrite.Result, pkgPath string, orig, got []byte) []str
 		}
 		changed := !bytes.Equal(funcText(orig, origFile, name), funcText(got, file, name))
 		switch pl.Action {
-		case rewrite.ActionKept, rewrite.ActionUnchanged:
-			if pl.Action == rewrite.ActionKept && pl.Reason == "" {
+		case plan.ActionKept, plan.ActionUnchanged:
+			if pl.Action == plan.ActionKept && pl.Reason == "" {
 				add("%s: kept without a reason", name)
 			}
 			if changed {
 				add("%s: %s but its body changed", name, pl.Action)
 			}
-		case rewrite.ActionPooled, rewrite.ActionNarrowed:
+		case plan.ActionPooled, plan.ActionNarrowed:
 			if !changed {
 				add("%s: %s but its body is unchanged", name, pl.Action)
 			}
@@ -66,17 +67,17 @@ func staticProblems(res *rewrite.Result, pkgPath string, orig, got []byte) []str
 	return problems
 }
 
-func findPlan(res *rewrite.Result, pkgPath, name string) (rewrite.Plan, bool) {
+func findPlan(res *rewrite.Result, pkgPath, name string) (plan.Plan, bool) {
 	for _, p := range res.Plans {
 		if p.Handler.Site.Func.Pkg.PkgPath == pkgPath && p.Handler.Site.Func.Decl.Name.Name == name {
 			return p, true
 		}
 	}
-	return rewrite.Plan{}, false
+	return plan.Plan{}, false
 }
 
 // hasTS002 reports whether the report names a slow call in the handler.
-func hasTS002(res *rewrite.Result, pl rewrite.Plan) bool {
+func hasTS002(res *rewrite.Result, pl plan.Plan) bool {
 	decl := pl.Handler.Site.Func.Decl
 	for _, f := range res.Analysis.Findings {
 		if f.Code == "TS002" && decl.Pos() <= f.Pos && f.Pos < decl.End() {
@@ -102,7 +103,7 @@ type placement struct {
 
 // placementProblems checks where the world's calls and the pooled handles
 // sit relative to the WithTenant callbacks of fd.
-func placementProblems(fd *ast.FuncDecl, pl rewrite.Plan, reportedSlow bool) []placement {
+func placementProblems(fd *ast.FuncDecl, pl plan.Plan, reportedSlow bool) []placement {
 	var callbacks []*ast.FuncLit
 	pooled := map[string]bool{}
 	ast.Inspect(fd, func(n ast.Node) bool {
@@ -134,7 +135,7 @@ func placementProblems(fd *ast.FuncDecl, pl rewrite.Plan, reportedSlow bool) []p
 		}
 		return false
 	}
-	rewritten := pl.Action == rewrite.ActionPooled || pl.Action == rewrite.ActionNarrowed
+	rewritten := pl.Action == plan.ActionPooled || pl.Action == plan.ActionNarrowed
 	var out []placement
 	ast.Inspect(fd.Body, func(n ast.Node) bool {
 		switch n := n.(type) {
@@ -143,7 +144,7 @@ func placementProblems(fd *ast.FuncDecl, pl rewrite.Plan, reportedSlow bool) []p
 			switch {
 			case txOnlyCalls[fn] && !inside(n.Pos()):
 				out = append(out, placement{n.Pos(), "world." + fn + " outside a transaction"})
-			case fn == "Slow" && inside(n.Pos()) && pl.Action != rewrite.ActionKept && !reportedSlow:
+			case fn == "Slow" && inside(n.Pos()) && pl.Action != plan.ActionKept && !reportedSlow:
 				out = append(out, placement{n.Pos(), "unreported slow call inside a transaction"})
 			case fn == "Session" && inside(n.Pos()) && rewritten:
 				out = append(out, placement{n.Pos(), "world." + fn + " left inside the transaction of a rewritten handler"})

@@ -1,0 +1,182 @@
+package analysis
+
+import (
+	"go/ast"
+	"go/types"
+	"strings"
+
+	"github.com/txscope/txscope/rewrite/internal/syntax"
+	"github.com/txscope/txscope/rules"
+	"golang.org/x/tools/go/types/typeutil"
+)
+
+// handles are the objects that hold the transaction inside a body.
+type handles struct {
+	Objs map[types.Object]bool
+	// methods maps a method value of the tx (`exec := tx.Exec`) to the
+	// method, so that calls through it are classified like tx.Exec(…).
+	methods map[types.Object]*types.Func
+}
+
+// methodValue is the tx method fun refers to through a method value, or nil.
+func (h handles) methodValue(info *types.Info, fun ast.Expr) *types.Func {
+	id, ok := ast.Unparen(fun).(*ast.Ident)
+	if !ok {
+		return nil
+	}
+	return h.methods[info.Uses[id]]
+}
+
+// trackAliases returns the objects that hold the transaction inside body:
+// the seeds and every variable assigned from them that can carry a handle
+// (`q := store.New(tx)`, `repo := Repo{tx: tx}`, `exec := tx.Exec`,
+// `ctx = context.WithValue(ctx, key, tx)`).
+func TrackAliases(info *types.Info, body ast.Node, seeds []types.Object) handles {
+	aliases := map[types.Object]bool{}
+	methods := map[types.Object]*types.Func{}
+	for _, s := range seeds {
+		if s != nil {
+			aliases[s] = true
+		}
+	}
+	for changed := true; changed; {
+		changed = false
+		bind := func(lhs *ast.Ident, rhs ast.Expr) {
+			obj := syntax.ObjectOf(info, lhs)
+			if obj != nil && !aliases[obj] && becomesAlias(info, obj, rhs, aliases) {
+				aliases[obj] = true
+				changed = true
+				if sel, ok := ast.Unparen(rhs).(*ast.SelectorExpr); ok && syntax.FuncSignature(obj.Type()) != nil {
+					if m, ok := info.Uses[sel.Sel].(*types.Func); ok {
+						methods[obj] = m
+					}
+				}
+			}
+		}
+		ast.Inspect(body, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.AssignStmt:
+				for i, lhs := range n.Lhs {
+					if id, ok := lhs.(*ast.Ident); ok {
+						bind(id, pick(n.Rhs, i))
+					}
+				}
+			case *ast.ValueSpec:
+				for i, id := range n.Names {
+					if len(n.Values) > 0 {
+						bind(id, pick(n.Values, i))
+					}
+				}
+			}
+			return true
+		})
+	}
+	return handles{Objs: aliases, methods: methods}
+}
+
+// pick is the right-hand side for the i-th left-hand side: its own, or the
+// single multi-value expression.
+func pick(rhs []ast.Expr, i int) ast.Expr {
+	if len(rhs) == 1 {
+		return rhs[0]
+	}
+	return rhs[i]
+}
+
+func becomesAlias(info *types.Info, obj types.Object, rhs ast.Expr, aliases map[types.Object]bool) bool {
+	if !syntax.Mentions(info, rhs, aliases) {
+		return false
+	}
+	if carriesTx(obj.Type()) || presetAlias(info, rhs) {
+		return true
+	}
+	if sel, ok := ast.Unparen(rhs).(*ast.SelectorExpr); ok && syntax.FuncSignature(obj.Type()) != nil {
+		return syntax.Mentions(info, sel.X, aliases) // a method value of the tx
+	}
+	if call, ok := ast.Unparen(rhs).(*ast.CallExpr); ok && IsContext(obj.Type()) {
+		return len(aliasArgs(info, call, aliases)) > 0 // the tx carried in a context
+	}
+	return false
+}
+
+// carriesTx reports whether a value of type t can hold a transaction
+// handle: a driver tx, a querier interface, or a struct (or pointer to one)
+// with such a field, a few levels deep.
+func carriesTx(t types.Type) bool { return carriesTxDepth(t, 3) }
+
+func carriesTxDepth(t types.Type, depth int) bool {
+	if t == nil || depth == 0 {
+		return false
+	}
+	if rules.IsTxType(t) || IsQuerierInterface(t) || rules.IsPoolType(t) {
+		return true
+	}
+	if isLibraryType(t) {
+		return false // the internals of rows, statements and clients hold no tx of ours
+	}
+	switch u := types.Unalias(t).Underlying().(type) {
+	case *types.Pointer:
+		return carriesTxDepth(u.Elem(), depth)
+	case *types.Struct:
+		for i := 0; i < u.NumFields(); i++ {
+			if carriesTxDepth(u.Field(i).Type(), depth-1) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// isLibraryType reports whether t is a named type of the standard library or
+// of a database driver: its fields are implementation details.
+func isLibraryType(t types.Type) bool {
+	n, ok := types.Unalias(t).(*types.Named)
+	if !ok || n.Obj().Pkg() == nil {
+		return false
+	}
+	path := n.Obj().Pkg().Path()
+	first, _, _ := strings.Cut(path, "/")
+	return !strings.Contains(first, ".") || driverPackages[path]
+}
+
+var driverPackages = map[string]bool{
+	"github.com/jackc/pgx/v5": true, "github.com/jackc/pgx/v5/pgxpool": true, "github.com/jackc/pgx/v5/pgconn": true,
+	"github.com/jmoiron/sqlx": true, "gorm.io/gorm": true,
+}
+
+// presetAlias reports whether rhs is a call of a driver method whose result
+// is a handle on the same transaction (tx.Prepare, GORM chains).
+func presetAlias(info *types.Info, rhs ast.Expr) bool {
+	call, ok := ast.Unparen(rhs).(*ast.CallExpr)
+	if !ok {
+		return false
+	}
+	fn, _ := typeutil.Callee(info, call).(*types.Func)
+	if fn == nil {
+		return false
+	}
+	rule, ok := rules.Preset(fn)
+	return ok && rule.Alias
+}
+
+// isPooledHandle matches pools and tenant-scoped pooled handles: a query on
+// one inside a transaction takes a second connection.
+func isPooledHandle(t types.Type) bool {
+	if rules.IsPoolType(t) {
+		return true
+	}
+	if p, ok := types.Unalias(t).(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	n, ok := types.Unalias(t).(*types.Named)
+	return ok && n.Obj().Pkg() != nil && strings.HasSuffix(n.Obj().Pkg().Path(), "/tenantpool")
+}
+
+func isQueryMethod(fn *types.Func) bool {
+	for _, p := range []string{"Exec", "Query", "Select", "Get", "SendBatch", "CopyFrom", "Begin"} {
+		if strings.HasPrefix(fn.Name(), p) {
+			return true
+		}
+	}
+	return false
+}

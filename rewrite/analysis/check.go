@@ -1,0 +1,122 @@
+package analysis
+
+import (
+	"fmt"
+	"go/types"
+
+	"github.com/txscope/txscope/rewrite/load"
+	"github.com/txscope/txscope/rules"
+)
+
+// Analysis is what load → find → classify learned about a program: the
+// input of plan and of `txscope check`.
+type Analysis struct {
+	Prog     *load.Program
+	Config   *rules.Config
+	Wrappers *Wrappers
+	Handlers []*Handler
+	Findings []Finding
+	// Middleware are the detected middleware; their handlers are in Handlers too.
+	Middleware []*Middleware
+	// Warnings are configured names that exist but are not called.
+	Warnings []*rules.Error
+}
+
+// Handler is one wrapper call site with its classified callback.
+type Handler struct {
+	Site  *Site
+	Stmts []StmtEffect
+	Class string // read-only, mixed or write-only
+	// Behind is the middleware a handler was found behind, when no wrapper
+	// call of its own was found.
+	Behind *Middleware
+}
+
+// Classes of wrapped functions.
+const (
+	ClassReadOnly  = "read-only"
+	ClassMixed     = "mixed"
+	ClassWriteOnly = "write-only"
+)
+
+// Analyze runs find and classify over a loaded program.
+func Analyze(prog *load.Program) (*Analysis, error) {
+	cfg := prog.Config
+	ws, err := FindWrappers(prog, cfg)
+	if err != nil {
+		return nil, err
+	}
+	warnings, err := checkPatterns(prog, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	a := &Analysis{Prog: prog, Config: cfg, Wrappers: ws, Warnings: warnings}
+	c := NewClassifier(prog, cfg)
+	used := map[*Wrapper]bool{}
+	for _, site := range Find(prog, ws) {
+		used[site.Wrapper] = true
+		h := &Handler{Site: site, Stmts: c.Body(site.Func.Pkg.TypesInfo, site.Callback.Body, []types.Object{site.Tx})}
+		h.Class = classify(h.Stmts)
+		if site.Wrapper.Middleware {
+			// The middleware validated the session in the transaction first.
+			h.Class = classify(append([]StmtEffect{{Effect: rules.Read}}, h.Stmts...))
+		}
+		a.Handlers = append(a.Handlers, h)
+		a.Findings = append(a.Findings, handlerFindings(h)...)
+	}
+	a.addMiddlewareHandlers(c)
+	for _, w := range ws.List() {
+		a.Findings = append(a.Findings, w.Findings...)
+	}
+	a.Findings = append(a.Findings, scanProgram(prog, cfg)...)
+	a.Findings = append(a.Findings, unanalysed(prog, ws)...)
+	return a, nil
+}
+
+// classify names the handler's class from its statements: read-only when
+// nothing must stay in a transaction; write-only when the first statement
+// that touches the database already writes.
+func classify(stmts []StmtEffect) string {
+	for _, s := range stmts {
+		switch {
+		case s.Effect.Writes() || s.Effect.HandsOff():
+			return ClassWriteOnly
+		case s.Effect&(rules.Read|rules.Slow) != 0:
+			for _, later := range stmts {
+				if later.Effect.Writes() || later.Effect.HandsOff() {
+					return ClassMixed
+				}
+			}
+			return ClassReadOnly
+		}
+	}
+	return ClassReadOnly
+}
+
+// handlerFindings are TS001 for a transaction wider than its writes, TS002
+// for each slow call inside and TS006 for each pooled query inside.
+func handlerFindings(h *Handler) []Finding {
+	var out []Finding
+	if h.Class != ClassWriteOnly {
+		out = append(out, Finding{Code: "TS001", Pos: h.Site.Call.Pos(),
+			Message: fmt.Sprintf("whole-request tenant transaction in %s (%s): %s", h.Site.Name(), h.Class, classAdvice[h.Class])})
+	}
+	for _, s := range h.Stmts {
+		for _, ce := range s.Calls {
+			switch {
+			case ce.Effect.Has(rules.Slow):
+				out = append(out, Finding{Code: "TS002", Pos: ce.Node.Pos(),
+					Message: fmt.Sprintf("slow call %s inside a tenant transaction holds its connection", ce.Callee)})
+			case ce.Pooled:
+				out = append(out, Finding{Code: "TS006", Pos: ce.Node.Pos(),
+					Message: fmt.Sprintf("pooled query %s inside a tenant transaction takes a second connection while holding one", ce.Callee)})
+			}
+		}
+	}
+	return out
+}
+
+var classAdvice = map[string]string{
+	ClassReadOnly: "it only reads, so it needs no transaction",
+	ClassMixed:    "reads and session checks before the first write hold the connection",
+}

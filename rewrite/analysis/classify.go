@@ -1,0 +1,299 @@
+package analysis
+
+import (
+	"go/ast"
+	"go/token"
+	"go/types"
+
+	"github.com/txscope/txscope/rewrite/internal/syntax"
+	"github.com/txscope/txscope/rewrite/load"
+	"github.com/txscope/txscope/rules"
+	"golang.org/x/tools/go/types/typeutil"
+)
+
+// StmtEffect is the effect of one top-level statement of a callback body.
+type StmtEffect struct {
+	Stmt   ast.Stmt
+	Effect rules.Effect
+	Calls  []CallEffect // the calls and uses that gave it its effect
+}
+
+// CallEffect explains part of a statement's effect: a call (or a use of the
+// tx) at a position, the callee and why it has this effect.
+type CallEffect struct {
+	Node   ast.Node
+	Callee string
+	Effect rules.Effect
+	Why    string
+	// Pooled marks a query on a pool or pooled handle rather than the tx.
+	Pooled bool
+	// Session marks a configured session check.
+	Session bool
+}
+
+// sessionCheck reports whether the statement's only effect is a configured
+// session check that takes no lock: its values (the session's user) may
+// feed the writes, and it still moves before the transaction.
+func (s StmtEffect) SessionCheck() bool {
+	if s.Effect != rules.Read || len(s.Calls) == 0 {
+		return false
+	}
+	for _, ce := range s.Calls {
+		if !ce.Session && ce.Effect != rules.Pure {
+			return false
+		}
+	}
+	return true
+}
+
+// Classifier computes effects; it memoizes interprocedural summaries so a
+// helper called from many handlers is read once.
+type Classifier struct {
+	prog      *load.Program
+	cfg       *rules.Config
+	slow      []rules.Pattern
+	summaries map[summaryKey]*summary
+	// paramSQL binds string parameters to the constant SQL the caller
+	// passed, while a summary of that callee is being computed.
+	paramSQL map[types.Object]string
+}
+
+type summaryKey struct {
+	fn     *types.Func
+	mask   uint64 // bit i+1: parameter i carries the tx; bit 0: the receiver
+	consts string // the constant SQL arguments, when the tx is passed too
+}
+
+type summary struct {
+	effect rules.Effect
+	why    string
+	done   bool
+}
+
+// NewClassifier prepares effect rules from the configuration.
+func NewClassifier(prog *load.Program, cfg *rules.Config) *Classifier {
+	return &Classifier{
+		prog:      prog,
+		cfg:       cfg,
+		slow:      append(rules.DefaultSlow(), cfg.Effects.Slow...),
+		summaries: map[summaryKey]*summary{},
+	}
+}
+
+// Body classifies each top-level statement of body, where seeds are the
+// objects holding the transaction (the callback's tx parameter).
+func (c *Classifier) Body(info *types.Info, body *ast.BlockStmt, seeds []types.Object) []StmtEffect {
+	h := TrackAliases(info, body, seeds)
+	out := make([]StmtEffect, 0, len(body.List))
+	for _, s := range body.List {
+		out = append(out, c.stmt(info, s, h, body))
+	}
+	return out
+}
+
+// stmt joins the effects of every call and tx use under s.
+func (c *Classifier) stmt(info *types.Info, s ast.Stmt, h handles, scope ast.Node) StmtEffect {
+	aliases := h.Objs
+	se := StmtEffect{Stmt: s}
+	add := func(ce CallEffect) {
+		se.Effect |= ce.Effect
+		if ce.Effect != rules.Pure || ce.Pooled {
+			se.Calls = append(se.Calls, ce)
+		}
+	}
+	ast.Inspect(s, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.GoStmt:
+			if syntax.Mentions(info, n, aliases) {
+				add(CallEffect{Node: n, Effect: rules.Escapes, Why: "tx used by a goroutine"})
+			}
+		case *ast.SendStmt:
+			if syntax.Mentions(info, n.Value, aliases) {
+				add(CallEffect{Node: n, Effect: rules.Escapes, Why: "tx sent on a channel"})
+			}
+		case *ast.AssignStmt:
+			if node, ok := storesAlias(info, n, aliases, scope); ok {
+				add(CallEffect{Node: node, Effect: rules.Escapes, Why: "tx stored outside the callback"})
+			}
+		case *ast.CallExpr:
+			add(c.call(info, n, h))
+		}
+		return true
+	})
+	return se
+}
+
+// storesAlias finds an assignment of the tx to something that outlives the
+// callback: a field, an element, a package variable or a variable declared
+// outside scope.
+func storesAlias(info *types.Info, a *ast.AssignStmt, aliases map[types.Object]bool, scope ast.Node) (ast.Node, bool) {
+	for i, lhs := range a.Lhs {
+		if i >= len(a.Rhs) || !syntax.Mentions(info, a.Rhs[i], aliases) || !carriesTx(info.TypeOf(a.Rhs[i])) {
+			continue
+		}
+		id, isIdent := ast.Unparen(lhs).(*ast.Ident)
+		if !isIdent {
+			return lhs, true
+		}
+		obj := syntax.ObjectOf(info, id)
+		if obj != nil && !containsPos(scope, obj.Pos()) {
+			return lhs, true
+		}
+	}
+	return nil, false
+}
+
+func containsPos(n ast.Node, pos token.Pos) bool {
+	return pos.IsValid() && n.Pos() <= pos && pos < n.End()
+}
+
+// call is the effect of one call expression given the tx aliases in scope.
+func (c *Classifier) call(info *types.Info, call *ast.CallExpr, h handles) CallEffect {
+	if tv, ok := info.Types[call.Fun]; ok && (tv.IsType() || tv.IsBuiltin()) {
+		return CallEffect{Node: call}
+	}
+	aliases := h.Objs
+	fn, _ := typeutil.Callee(info, call).(*types.Func)
+	recv := ReceiverExpr(call, fn)
+	onTx := recv != nil && syntax.Mentions(info, recv, aliases) && (carriesTx(info.TypeOf(recv)) || obtainedFromTx(info, recv, aliases))
+	if m := h.methodValue(info, call.Fun); fn == nil && m != nil {
+		fn, onTx = m, true
+	}
+	txArgs := aliasArgs(info, call, aliases)
+	if fn == nil {
+		if onTx || len(txArgs) > 0 || syntax.Mentions(info, call.Fun, aliases) {
+			return CallEffect{Node: call, Callee: types.ExprString(call.Fun), Effect: rules.Unknown, Why: "dynamic call with the tx"}
+		}
+		return CallEffect{Node: call}
+	}
+	ce := CallEffect{Node: call, Callee: rules.FuncName(fn)}
+	if e, ok := c.configured(fn); ok {
+		ce.Effect, ce.Why = e, "effects rule in txscope.yaml"
+		ce.Session = e == rules.Read && matchAny(c.cfg.Sessions, fn)
+		return ce
+	}
+	switch {
+	case onTx:
+		ce.Effect, ce.Why = c.method(info, call, fn, append([]int{-1}, txArgs...))
+	case len(txArgs) > 0:
+		ce.Effect, ce.Why = c.summarize(fn, txArgs, constArgs(info, call, c.paramSQL))
+	default:
+		ce.Effect, ce.Why = c.untouched(fn)
+		ce.Pooled = recv != nil && isPooledHandle(info.TypeOf(recv)) && isQueryMethod(fn)
+	}
+	return ce
+}
+
+// obtainedFromTx reports whether recv is a value the tx handed out (a
+// prepared statement), though its type holds no tx of ours: a variable
+// bound to one, or the handing-out call itself (tx.StmtContext(…).Exec…).
+// A context that carries the tx is not one: its methods are its own.
+func obtainedFromTx(info *types.Info, recv ast.Expr, aliases map[types.Object]bool) bool {
+	if IsContext(info.TypeOf(recv)) {
+		return false
+	}
+	return aliases[syntax.ObjectOf(info, syntax.IdentOf(recv))] || presetAlias(info, recv)
+}
+
+// method is the effect of a method called on the tx or an alias of it.
+func (c *Classifier) method(info *types.Info, call *ast.CallExpr, fn *types.Func, txArgs []int) (rules.Effect, string) {
+	rule, ok := rules.Preset(fn)
+	if !ok {
+		rule, ok = rules.GenericMethod(fn)
+	}
+	if !ok {
+		return c.summarize(fn, txArgs, constArgs(info, call, c.paramSQL))
+	}
+	if rule.SQLArg < 0 || rule.SQLArg >= len(call.Args) {
+		if isGormClauses(fn) {
+			return rules.ClausesEffect(argTypes(info, call)), "GORM clauses"
+		}
+		return rule.Effect, "driver method"
+	}
+	text, ok := ReadSQL(info, call.Args[rule.SQLArg])
+	if id := syntax.IdentOf(call.Args[rule.SQLArg]); !ok && id != nil {
+		text.Text, ok = c.paramSQL[info.Uses[id]]
+	}
+	if !ok {
+		return rule.Default, "SQL text is not a constant"
+	}
+	return rules.ClassifySQL(text.Text).Effect, "SQL text"
+}
+
+// untouched is the effect of a call that does not get the tx: slow when a
+// slow rule says so or its body (in the loaded code) makes slow calls.
+func (c *Classifier) untouched(fn *types.Func) (rules.Effect, string) {
+	for _, p := range c.slow {
+		if p.Match(fn) {
+			return rules.Slow, "slow call (" + p.Raw + ")"
+		}
+	}
+	if _, ok := c.prog.Source(fn); ok {
+		if e, why := c.summarize(fn, nil, nil); e.Has(rules.Slow) {
+			return rules.Slow, why
+		}
+	}
+	return rules.Pure, ""
+}
+
+// configured applies the effects rules of txscope.yaml; sessions are reads.
+func (c *Classifier) configured(fn *types.Func) (rules.Effect, bool) {
+	for _, r := range []struct {
+		patterns []rules.Pattern
+		effect   rules.Effect
+	}{
+		{c.cfg.Effects.Write, rules.Write},
+		{c.cfg.Effects.Slow, rules.Slow},
+		{c.cfg.Effects.Read, rules.Read},
+		{c.cfg.Sessions, rules.Read},
+	} {
+		for _, p := range r.patterns {
+			if p.Match(fn) {
+				return r.effect, true
+			}
+		}
+	}
+	return rules.Pure, false
+}
+
+// receiverExpr is x in a method call x.M(…).
+func ReceiverExpr(call *ast.CallExpr, fn *types.Func) ast.Expr {
+	if fn == nil || fn.Type().(*types.Signature).Recv() == nil {
+		return nil
+	}
+	if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok {
+		return sel.X
+	}
+	return nil
+}
+
+// aliasArgs lists the arguments that carry the tx (directly, or captured
+// by a function literal).
+func aliasArgs(info *types.Info, call *ast.CallExpr, aliases map[types.Object]bool) []int {
+	var out []int
+	for i, a := range call.Args {
+		if syntax.Mentions(info, a, aliases) && (carriesTx(info.TypeOf(a)) || isFuncLit(a)) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+func isFuncLit(e ast.Expr) bool {
+	_, ok := ast.Unparen(e).(*ast.FuncLit)
+	return ok
+}
+
+// isGormClauses matches (*gorm.DB).Clauses, whose effect depends on the
+// types of the clauses passed.
+func isGormClauses(fn *types.Func) bool {
+	return rules.FuncName(fn) == "gorm.io/gorm.(*DB).Clauses"
+}
+
+func argTypes(info *types.Info, call *ast.CallExpr) []types.Type {
+	ts := make([]types.Type, len(call.Args))
+	for i, a := range call.Args {
+		ts[i] = info.TypeOf(a)
+	}
+	return ts
+}

@@ -1,0 +1,147 @@
+package analysis
+
+import (
+	"fmt"
+	"go/ast"
+	"go/types"
+	"slices"
+	"strings"
+
+	"github.com/txscope/txscope/rewrite/load"
+	"github.com/txscope/txscope/rules"
+)
+
+// checkPatterns checks the configured names against the loaded program,
+// each reported at its line in txscope.yaml: a name that matches nothing
+// is an error (a typo would silently disable a rule), one that exists but
+// is not called is a warning.
+func checkPatterns(prog *load.Program, cfg *rules.Config) (warnings []*rules.Error, err error) {
+	if cfg.Path == "" {
+		return nil, nil
+	}
+	warnings, errs := cfg.CheckPatterns(patternUse(prog))
+	if cfg.Querier != "" && !typeExists(prog, cfg.Querier) {
+		errs = append(errs, &rules.Error{Pos: cfg.Pos("querier"), Msg: fmt.Sprintf("%q names no type in the loaded packages or their imports", cfg.Querier)})
+	}
+	return warnings, rules.JoinErrors(errs)
+}
+
+// patternUse tells how the loaded program uses what a pattern names.
+func patternUse(prog *load.Program) func(rules.Pattern) rules.Use {
+	funcs := loadedFuncs(prog)
+	return func(p rules.Pattern) rules.Use {
+		if slices.ContainsFunc(funcs, p.Match) {
+			return rules.Used
+		}
+		pkg := importedPackage(prog, p.Pkg)
+		switch {
+		case pkg != nil && declares(pkg, p):
+			return rules.Unused
+		case pkg != nil || inMainModules(prog, p.Pkg):
+			return rules.Missing
+		}
+		return rules.Unimported
+	}
+}
+
+// loadedFuncs lists every function the loaded code declares or uses.
+func loadedFuncs(prog *load.Program) []*types.Func {
+	var funcs []*types.Func
+	seen := map[*types.Func]bool{}
+	for _, pkg := range prog.Packages {
+		for _, m := range []map[*ast.Ident]types.Object{pkg.TypesInfo.Defs, pkg.TypesInfo.Uses} {
+			for _, obj := range m {
+				if fn, ok := obj.(*types.Func); ok && !seen[fn.Origin()] {
+					seen[fn.Origin()] = true
+					funcs = append(funcs, fn.Origin())
+				}
+			}
+		}
+	}
+	return funcs
+}
+
+// importedPackage finds the package with import path path among the targets
+// and everything they import, directly or not; nil when there is none.
+func importedPackage(prog *load.Program, path string) *types.Package {
+	seen := map[*types.Package]bool{}
+	var queue []*types.Package
+	for _, p := range prog.Packages {
+		queue = append(queue, p.Types)
+	}
+	for len(queue) > 0 {
+		pkg := queue[0]
+		queue = queue[1:]
+		if pkg == nil || seen[pkg] {
+			continue
+		}
+		seen[pkg] = true
+		if pkg.Path() == path {
+			return pkg
+		}
+		queue = append(queue, pkg.Imports()...)
+	}
+	return nil
+}
+
+// declares reports whether pkg declares a function or method p matches.
+func declares(pkg *types.Package, p rules.Pattern) bool {
+	scope := pkg.Scope()
+	for _, name := range scope.Names() {
+		switch obj := scope.Lookup(name).(type) {
+		case *types.Func:
+			if p.Match(obj) {
+				return true
+			}
+		case *types.TypeName:
+			if slices.ContainsFunc(methods(obj), p.Match) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// methods lists the methods a named type or interface declares.
+func methods(tn *types.TypeName) []*types.Func {
+	named, ok := types.Unalias(tn.Type()).(*types.Named)
+	if !ok || tn.IsAlias() {
+		return nil
+	}
+	var fns []*types.Func
+	for i := range named.NumMethods() {
+		fns = append(fns, named.Method(i))
+	}
+	if iface, ok := named.Underlying().(*types.Interface); ok {
+		for i := range iface.NumExplicitMethods() {
+			fns = append(fns, iface.ExplicitMethod(i))
+		}
+	}
+	return fns
+}
+
+// inMainModules reports whether path belongs to one of the modules being
+// analysed, where a package that is not loaded can only be a typo.
+func inMainModules(prog *load.Program, path string) bool {
+	for _, p := range prog.Packages {
+		if m := p.Module; m != nil && (path == m.Path || strings.HasPrefix(path, m.Path+"/")) {
+			return true
+		}
+	}
+	return false
+}
+
+// typeExists reports whether "importpath.Name" is a type declared in one of
+// the loaded packages or in a package they import.
+func typeExists(prog *load.Program, name string) bool {
+	p, err := rules.ParsePattern(name)
+	if err != nil {
+		return false
+	}
+	pkg := importedPackage(prog, p.Pkg)
+	if pkg == nil {
+		return false
+	}
+	_, ok := pkg.Scope().Lookup(p.Name).(*types.TypeName)
+	return ok
+}

@@ -1,0 +1,241 @@
+package analysis
+
+import (
+	"errors"
+	"fmt"
+	"go/ast"
+	"go/types"
+	"sort"
+	"strings"
+
+	"github.com/txscope/txscope/rewrite/load"
+	"github.com/txscope/txscope/rules"
+	"golang.org/x/tools/go/types/typeutil"
+)
+
+// Site is a call of a tenant wrapper whose callback is a function literal.
+type Site struct {
+	Wrapper  *Wrapper
+	Call     *ast.CallExpr
+	Callback *ast.FuncLit
+	// Tx is the callback's transaction parameter, found by type; nil when
+	// it is unnamed or blank.
+	Tx   types.Object
+	Func load.FuncSource // the function the call is in
+}
+
+// Name is the enclosing function's name as in the report: "(*Server).Show".
+func (s *Site) Name() string {
+	fn, _ := s.Func.Pkg.TypesInfo.Defs[s.Func.Decl.Name].(*types.Func)
+	if fn == nil {
+		return s.Func.Decl.Name.Name
+	}
+	name := rules.FuncName(fn)
+	return strings.TrimPrefix(name, fn.Pkg().Path()+".")
+}
+
+// Wrappers holds the tenant wrappers of a program: configured by pattern,
+// or detected from their bodies.
+type Wrappers struct {
+	prog       *load.Program
+	patterns   []rules.Pattern
+	middleware []rules.Pattern
+	setting    string
+	byFunc     map[*types.Func]*Wrapper
+	// byName finds a detected wrapper from the other variant of its package
+	// (with --tests, callers outside the tests see "p", detection "p [p.test]").
+	byName map[string]*Wrapper
+}
+
+// FindWrappers resolves the wrappers. Without configured patterns it
+// detects them; detection that finds several tenant settings is ambiguous
+// and the error shows the configuration to write.
+func FindWrappers(prog *load.Program, cfg *rules.Config) (*Wrappers, error) {
+	ws := &Wrappers{prog: prog, patterns: cfg.Wrappers, middleware: cfg.Middleware, setting: cfg.Tenant.Setting, byFunc: map[*types.Func]*Wrapper{}, byName: map[string]*Wrapper{}}
+	if len(cfg.Wrappers) > 0 {
+		return ws, nil
+	}
+	settings := map[string]bool{}
+	prog.EachFunc(func(src load.FuncSource) {
+		fn, _ := src.Pkg.TypesInfo.Defs[src.Decl.Name].(*types.Func)
+		if fn == nil {
+			return
+		}
+		if w := analyzeWrapper(prog, src, fn); w != nil {
+			ws.byFunc[fn] = w
+			ws.byName[rules.FuncName(fn)] = w
+			settings[w.Setting] = true
+		}
+	})
+	if len(settings) > 1 {
+		return nil, ambiguous(ws, cfg)
+	}
+	return ws, nil
+}
+
+func ambiguous(ws *Wrappers, cfg *rules.Config) error {
+	detected := *cfg
+	var names []string
+	for _, w := range ws.List() {
+		detected.Wrappers = append(detected.Wrappers, rules.MustPattern(rules.FuncName(w.Func)))
+		names = append(names, fmt.Sprintf("%s (%s)", rules.FuncName(w.Func), w.Setting))
+	}
+	return fmt.Errorf("detect: tenant wrappers set different settings: %s; keep the right ones in txscope.yaml:\n%s",
+		strings.Join(names, ", "), detected.Marshal())
+}
+
+// List returns the detected wrappers in a stable order.
+func (ws *Wrappers) List() []*Wrapper {
+	var out []*Wrapper
+	for _, w := range ws.byFunc {
+		out = append(out, w)
+	}
+	sort.Slice(out, func(i, j int) bool { return rules.FuncName(out[i].Func) < rules.FuncName(out[j].Func) })
+	return out
+}
+
+// Lookup returns the wrapper fn is, or nil.
+func (ws *Wrappers) Lookup(fn *types.Func) *Wrapper {
+	fn = fn.Origin()
+	if w, ok := ws.byFunc[fn]; ok {
+		return w
+	}
+	if w, ok := ws.byName[rules.FuncName(fn)]; ok {
+		return w
+	}
+	var w *Wrapper
+	switch {
+	case matchAny(ws.patterns, fn):
+		w = ws.configuredWrapper(fn)
+	case matchAny(ws.middleware, fn):
+		w = ws.middlewareWrapper(fn)
+	default:
+		return nil
+	}
+	ws.byFunc[fn] = w
+	return w
+}
+
+func matchAny(patterns []rules.Pattern, fn *types.Func) bool {
+	for _, p := range patterns {
+		if p.Match(fn) {
+			return true
+		}
+	}
+	return false
+}
+
+// middlewareWrapper describes a configured middleware. The handler's error
+// goes back through the wrapper it calls, which rolls back.
+func (ws *Wrappers) middlewareWrapper(fn *types.Func) *Wrapper {
+	cb, _ := middlewareCallback(fn.Type().(*types.Signature))
+	w := &Wrapper{Func: fn, Callback: cb, Tenant: -1, Setting: ws.setting, RollsBack: true, Middleware: true}
+	w.Source, _ = ws.prog.Source(fn)
+	return w
+}
+
+// inside reports whether a function is a wrapper or middleware itself:
+// the calls in its body open the transaction for its callers' callbacks.
+func (ws *Wrappers) inside(info *types.Info, decl *ast.FuncDecl) bool {
+	self, _ := info.Defs[decl.Name].(*types.Func)
+	if self == nil {
+		return false
+	}
+	if w := ws.byFunc[self]; w != nil && w.Source.Decl == decl {
+		return true
+	}
+	return matchAny(ws.middleware, self)
+}
+
+// configuredWrapper reads a configured wrapper's body when it is loaded;
+// a wrapper from a library (gorm's Transaction) keeps the library contract.
+func (ws *Wrappers) configuredWrapper(fn *types.Func) *Wrapper {
+	if src, ok := ws.prog.Source(fn); ok {
+		if w := analyzeWrapper(ws.prog, src, fn); w != nil {
+			return w
+		}
+	}
+	sig := fn.Type().(*types.Signature)
+	cb, _ := callbackParam(sig)
+	w := &Wrapper{Func: fn, Callback: cb, Tenant: -1, Setting: ws.setting, Pool: "{recv}", RollsBack: true}
+	if src, ok := ws.prog.Source(fn); ok {
+		w.Source = src
+		if cb >= 0 {
+			if cbCall := CallbackCall(src, sig.Params().At(cb)); cbCall != nil {
+				w.RollsBack, w.Contract = readContract(src.Pkg.TypesInfo, src.Decl.Body, nil, cbCall)
+			}
+		}
+	}
+	return w
+}
+
+func CallbackCall(src load.FuncSource, cbVar types.Object) *ast.CallExpr {
+	var found *ast.CallExpr
+	ast.Inspect(src.Decl.Body, func(n ast.Node) bool {
+		if call, ok := n.(*ast.CallExpr); ok && found == nil {
+			if id, ok := ast.Unparen(call.Fun).(*ast.Ident); ok && src.Pkg.TypesInfo.Uses[id] == cbVar {
+				found = call
+			}
+		}
+		return found == nil
+	})
+	return found
+}
+
+// errNoWrapper explains an empty result when nothing was configured or found.
+var errNoWrapper = errors.New("detect: no tenant wrapper found: no function sets set_config('app.…') or SET LOCAL app.… on a tx before running its callback; name yours under wrappers in txscope.yaml")
+
+// Find lists every wrapper call with a function-literal callback, in any
+// function of a non-generated file, in source order. Calls inside the
+// wrappers themselves are skipped (a wrapper delegating to another).
+func Find(prog *load.Program, ws *Wrappers) []*Site {
+	var sites []*Site
+	prog.EachFunc(func(src load.FuncSource) {
+		info := src.Pkg.TypesInfo
+		if ws.inside(info, src.Decl) {
+			return
+		}
+		ast.Inspect(src.Decl.Body, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok {
+				return true
+			}
+			fn, _ := typeutil.Callee(info, call).(*types.Func)
+			if fn == nil {
+				return true
+			}
+			w := ws.Lookup(fn)
+			if w == nil || w.Callback < 0 || w.Callback >= len(call.Args) {
+				return true
+			}
+			lit, ok := ast.Unparen(call.Args[w.Callback]).(*ast.FuncLit)
+			if !ok {
+				return true
+			}
+			sites = append(sites, &Site{Wrapper: w, Call: call, Callback: lit, Tx: litTxParam(info, lit, w), Func: src})
+			return true
+		})
+	})
+	return sites
+}
+
+// litTxParam finds the callback literal's transaction parameter by type:
+// for a middleware, the parameter that carries the tx.
+func litTxParam(info *types.Info, lit *ast.FuncLit, w *Wrapper) types.Object {
+	sig, _ := info.TypeOf(lit).(*types.Signature)
+	if sig == nil {
+		return nil
+	}
+	i := TxParam(sig, w.Func.Type().(*types.Signature))
+	if w.Middleware {
+		i = carrierParam(sig)
+	}
+	if i < 0 {
+		return nil
+	}
+	obj := sig.Params().At(i)
+	if obj.Name() == "" || obj.Name() == "_" {
+		return nil
+	}
+	return obj
+}

@@ -1,0 +1,306 @@
+package edit
+
+import (
+	"bytes"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"reflect"
+	"slices"
+	"sort"
+
+	"github.com/dave/dst"
+	"github.com/dave/dst/decorator"
+	"github.com/txscope/txscope/rewrite/bundle"
+	"github.com/txscope/txscope/rewrite/internal/importfix"
+	"github.com/txscope/txscope/rewrite/internal/syntax"
+	"github.com/txscope/txscope/rewrite/internal/textdiff"
+	"github.com/txscope/txscope/rewrite/load"
+	"github.com/txscope/txscope/rewrite/plan"
+	"golang.org/x/tools/go/packages"
+)
+
+// FileEdit is the new content of one file.
+type FileEdit struct {
+	Path string // absolute
+	Rel  string // relative to the program root, slash-separated
+	Old  []byte
+	New  []byte
+	// Create is set for a file that does not exist yet (a file of the
+	// runtime's copy).
+	Create bool
+}
+
+// Diff is the edit as a unified diff that `git apply` accepts.
+func (e FileEdit) Diff() string { return textdiff.UnifiedDiff(e.Rel, e.Old, e.New, e.Create) }
+
+// failure ties an edit that could not be made to its plan.
+type Failure struct {
+	Plan int    // the plan it belongs to, -1 for a middleware migration
+	File string // the file it was found in
+	Err  error
+	// pos is where a type error is, "path:line:col", with "(rewritten)"
+	// when that is a line of the rewritten text rather than the user's.
+	Pos string
+}
+
+// describe is the failure with its position: the type error's, else the
+// file's.
+func (f Failure) Describe(prog *load.Program) string {
+	pos := f.Pos
+	if pos == "" {
+		pos = prog.Rel(f.File)
+	}
+	return fmt.Sprintf("%s: %v", pos, f.Err)
+}
+
+// Apply renders the pooled and narrowed plans (and the wrapper fixes) into
+// new file contents, in memory. A plan whose edit cannot be made comes
+// back as a failure; the other plans still apply.
+func Apply(prog *load.Program, plans []plan.Plan, chains []*plan.ChainPlan) ([]FileEdit, []Failure, error) {
+	byFile := map[*ast.File][]int{}
+	var files []*ast.File
+	ops := map[*ast.File][]chainOp{}
+	for _, cp := range chains {
+		if cp.Failed != "" {
+			continue
+		}
+		for _, op := range chainOps(prog, cp) {
+			if byFile[op.file] == nil {
+				files = append(files, op.file)
+				byFile[op.file] = []int{}
+			}
+			ops[op.file] = append(ops[op.file], op)
+		}
+	}
+	for i, p := range plans {
+		if p.Action != plan.ActionPooled && p.Action != plan.ActionNarrowed {
+			continue
+		}
+		f := p.Handler.Site.Func.File
+		if byFile[f] == nil {
+			files = append(files, f)
+		}
+		byFile[f] = append(byFile[f], i)
+	}
+	for _, fix := range plan.WrapperFixes(prog, plans) {
+		if byFile[fix.File] == nil {
+			files = append(files, fix.File)
+			byFile[fix.File] = []int{}
+		}
+	}
+	var edits []FileEdit
+	var failures []Failure
+	for _, f := range files {
+		edit, failed, err := applyFile(prog, f, plans, byFile[f], ops[f])
+		if err != nil {
+			return nil, nil, err
+		}
+		failures = append(failures, failed...)
+		if edit != nil {
+			edits = append(edits, *edit)
+		}
+	}
+	sort.Slice(edits, func(i, j int) bool { return edits[i].Rel < edits[j].Rel })
+	return edits, failures, nil
+}
+
+func applyFile(prog *load.Program, f *ast.File, plans []plan.Plan, indexes []int, ops []chainOp) (*FileEdit, []Failure, error) {
+	name, err := prog.TargetFile(f)
+	if err != nil {
+		return nil, nil, err
+	}
+	src, err := prog.FileContent(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	pkg := prog.Index().Files[f]
+	dec, df, err := decorate(prog.Fset, f, src)
+	if err != nil {
+		return nil, nil, fmt.Errorf("apply: %s: %w", prog.Rel(name), err)
+	}
+	names := map[string]string{prog.RuntimePath(): bundle.Package}
+	for path, imp := range pkg.Imports {
+		names[path] = imp.Name
+	}
+	fr := &fileRewrite{prog: prog, info: pkg.TypesInfo, dec: dec, file: df, src: src, imports: map[string]bool{}, names: names, pkgPath: pkg.PkgPath}
+	var failures []Failure
+	edited := map[*ast.FuncDecl]bool{}
+	for _, i := range indexes {
+		if err := fr.rewriteSite(plans[i]); err != nil {
+			failures = append(failures, Failure{Plan: i, File: name, Err: err})
+			continue
+		}
+		edited[plans[i].Handler.Site.Func.Decl] = true
+	}
+	for _, fix := range plan.WrapperFixes(prog, plans) {
+		if fix.File == f {
+			fr.fixSetting(fix)
+			edited[fix.Wrapper.Source.Decl] = true
+		}
+	}
+	inserts := map[*ast.FuncDecl][]byte{}
+	removed := map[*ast.FuncDecl]bool{}
+	for _, op := range ops {
+		if op.remove {
+			removed[op.decl] = true
+			continue
+		}
+		if op.variant != "" {
+			text, err := variantText(prog, f, src, op, fr.imports, fr.names)
+			if err != nil {
+				failures = append(failures, Failure{Plan: -1, File: name, Err: err})
+				continue
+			}
+			inserts[op.decl] = append(inserts[op.decl], text...)
+			continue
+		}
+		if err := op.edit(fr); err != nil {
+			failures = append(failures, Failure{Plan: -1, File: name, Err: err})
+			continue
+		}
+		edited[op.decl] = true
+	}
+	if len(edited) == 0 && len(inserts) == 0 && len(removed) == 0 {
+		return nil, failures, nil
+	}
+	var restored bytes.Buffer
+	if err := decorator.Fprint(&restored, df); err != nil {
+		return nil, nil, fmt.Errorf("apply: %s: %w", prog.Rel(name), err)
+	}
+	out, err := splice(src, f, prog.Fset, restored.Bytes(), declEdits{edited, inserts, removed}, fr.imports, fr.names, modulePath(pkg))
+	if err != nil {
+		return nil, nil, fmt.Errorf("apply: %s: %w", prog.Rel(name), err)
+	}
+	if bytes.Equal(out, src) {
+		return nil, failures, nil
+	}
+	return &FileEdit{Path: name, Rel: prog.Rel(name), Old: src, New: out}, failures, nil
+}
+
+// decorate converts f, parsed from src, to dst. dst tells a blank line
+// from the line numbers of two adjacent bytes, which misses "\r\n\r\n",
+// so a CRLF file is decorated from an LF copy.
+func decorate(fset *token.FileSet, f *ast.File, src []byte) (*decorator.Decorator, *dst.File, error) {
+	if textdiff.LineEnding(src) == "\r\n" {
+		if dec, df, ok := decorateLF(fset, f, src); ok {
+			return dec, df, nil
+		}
+	}
+	dec := decorator.NewDecorator(fset)
+	df, err := dec.DecorateFile(f)
+	return dec, df, err
+}
+
+// decorateLF decorates an LF copy of src, and maps f's nodes too, to the
+// dst nodes of their copies: the parser makes the same tree of both. Not
+// ok if it did not (then f is decorated as it is, losing blank lines).
+func decorateLF(fset *token.FileSet, f *ast.File, src []byte) (*decorator.Decorator, *dst.File, bool) {
+	lfFset := token.NewFileSet()
+	name := syntax.RealPosition(fset, f.Pos()).Filename
+	lf, err := parser.ParseFile(lfFset, name, bytes.ReplaceAll(src, []byte("\r\n"), []byte("\n")), parser.ParseComments)
+	if err != nil {
+		return nil, nil, false
+	}
+	nodes, copies := preorder(f), preorder(lf)
+	sameType := func(x, y ast.Node) bool { return reflect.TypeOf(x) == reflect.TypeOf(y) }
+	if !slices.EqualFunc(nodes, copies, sameType) {
+		return nil, nil, false
+	}
+	dec := decorator.NewDecorator(lfFset)
+	df, err := dec.DecorateFile(lf)
+	if err != nil {
+		return nil, nil, false
+	}
+	for i, n := range nodes {
+		dec.Dst.Nodes[n] = dec.Dst.Nodes[copies[i]]
+	}
+	return dec, df, true
+}
+
+// preorder lists a file's nodes in the order ast.Inspect visits them.
+func preorder(f *ast.File) []ast.Node {
+	var nodes []ast.Node
+	ast.Inspect(f, func(n ast.Node) bool {
+		if n != nil {
+			nodes = append(nodes, n)
+		}
+		return true
+	})
+	return nodes
+}
+
+// splice copies the edited functions from the restored file into the
+// original source, so everything else stays byte-identical (and, through
+// keepLines, what the edits left alone inside them), then fixes the
+// imports: adds what the edits need, drops what nothing uses any more.
+// What it adds has the file's line endings.
+// declEdits says what happens to declarations: edited in the restored
+// file, followed by inserted text, or removed.
+type declEdits struct {
+	edited  map[*ast.FuncDecl]bool
+	inserts map[*ast.FuncDecl][]byte
+	removed map[*ast.FuncDecl]bool
+}
+
+func splice(src []byte, orig *ast.File, fset *token.FileSet, restored []byte, de declEdits, imports map[string]bool, names map[string]string, module string) ([]byte, error) {
+	rfset := token.NewFileSet()
+	rfile, err := parser.ParseFile(rfset, "", restored, parser.ParseComments)
+	if err != nil {
+		return nil, fmt.Errorf("restored file does not parse: %w", err)
+	}
+	replacements := map[int]*ast.FuncDecl{} // original decl index → restored decl
+	for i, d := range orig.Decls {
+		if fd, ok := d.(*ast.FuncDecl); ok && de.edited[fd] {
+			replacements[i] = rfile.Decls[i].(*ast.FuncDecl)
+		}
+	}
+	eol := textdiff.LineEnding(src)
+	var out bytes.Buffer
+	last := 0
+	for i, d := range orig.Decls {
+		od, isFunc := d.(*ast.FuncDecl)
+		rd, replaced := replacements[i]
+		if !isFunc || (!replaced && de.inserts[od] == nil && !de.removed[od]) {
+			continue
+		}
+		start, end := declRange(fset, od)
+		out.Write(src[last:start])
+		last = end
+		switch {
+		case de.removed[od]:
+			last = importfix.SkipNewlines(src, end) // the blank lines that separated it go with it
+			continue
+		case replaced:
+			rstart, rend := declRange(rfset, rd)
+			out.Write(textdiff.KeepLines(src[start:end], restored[rstart:rend], eol))
+		default:
+			out.Write(src[start:end])
+		}
+		if text := de.inserts[od]; text != nil {
+			out.WriteString(eol + eol)
+			out.Write(textdiff.WithEnding(text, eol))
+		}
+	}
+	out.Write(src[last:])
+	return importfix.FixImports(out.Bytes(), imports, names, module)
+}
+
+// modulePath is the path of the module a package belongs to ("" outside
+// a module): its imports form goimports' local group.
+func modulePath(pkg *packages.Package) string {
+	if pkg.Module == nil {
+		return ""
+	}
+	return pkg.Module.Path
+}
+
+// declRange is the byte range of a function declaration with its doc comment.
+func declRange(fset *token.FileSet, fd *ast.FuncDecl) (int, int) {
+	start := fd.Pos()
+	if fd.Doc != nil {
+		start = fd.Doc.Pos()
+	}
+	return fset.Position(start).Offset, fset.Position(fd.End()).Offset
+}

@@ -1,0 +1,284 @@
+package edit
+
+import (
+	"bytes"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"go/types"
+	"strings"
+
+	"github.com/dave/dst"
+	"github.com/dave/dst/decorator"
+	"github.com/dave/dst/dstutil"
+	"github.com/txscope/txscope/rewrite/analysis"
+	"github.com/txscope/txscope/rewrite/internal/syntax"
+	"github.com/txscope/txscope/rewrite/load"
+	"github.com/txscope/txscope/rewrite/plan"
+)
+
+// chainOp is one edit of a middleware migration: on a declaration in
+// place, or on a copy of it named variant inserted after it.
+type chainOp struct {
+	decl    *ast.FuncDecl
+	file    *ast.File
+	variant string
+	remove  bool     // the declaration goes: nothing uses it any more
+	doc     []string // comment lines appended to a variant's doc
+	edit    func(fr *fileRewrite) error
+}
+
+// ops lists the edits of a chain plan: each moving handler, the middleware
+// and its layer.
+func chainOps(prog *load.Program, cp *plan.ChainPlan) []chainOp {
+	m := cp.Middleware
+	var out []chainOp
+	for _, p := range cp.Plans {
+		h := p.Handler
+		if prog.Generated[h.Site.Func.File] {
+			continue // pooled handlers there need no edit; see PlanChain
+		}
+		if p.Action == plan.ActionKept {
+			if cp.TxCopy != "" {
+				out = append(out, chainOp{decl: h.Site.Func.Decl, file: h.Site.Func.File, edit: func(fr *fileRewrite) error {
+					renameCall(fr, h.Site.Call, cp.TxCopy)
+					return nil
+				}})
+			}
+			continue
+		}
+		start := p.Start
+		out = append(out, chainOp{decl: h.Site.Func.Decl, file: h.Site.Func.File, edit: func(fr *fileRewrite) error {
+			if cp.Variant != "" {
+				renameCall(fr, h.Site.Call, cp.Variant)
+			}
+			if start == len(h.Site.Callback.Body.List) {
+				return nil
+			}
+			return fr.wrapBlock(prog, m, h, start)
+		}})
+	}
+	for _, o := range m.Opaque {
+		if cp.TxCopy != "" {
+			call := o.Call
+			out = append(out, chainOp{decl: o.Func.Decl, file: o.Func.File, edit: func(fr *fileRewrite) error {
+				renameCall(fr, call, cp.TxCopy)
+				return nil
+			}})
+		}
+	}
+	if cp.TxCopy != "" {
+		name := m.Func.Name()
+		out = append(out, chainOp{decl: m.Src.Decl, file: m.Src.File, variant: cp.TxCopy,
+			doc:  []string{"// " + cp.TxCopy + " is " + name + " as it was, one transaction around the whole handler,", "// for the handlers that cannot move to the pooled handle yet."},
+			edit: func(*fileRewrite) error { return nil }})
+	}
+	if cp.Reuse {
+		if cp.Remove {
+			out = append(out, chainOp{decl: m.Src.Decl, file: m.Src.File, remove: true})
+			if l := m.Via; l != nil && !plan.LayerUsedElsewhere(prog, l, m) {
+				out = append(out, chainOp{decl: l.Site.Func.Decl, file: l.Site.Func.File, remove: true})
+			}
+		}
+		return out
+	}
+	out = append(out, chainOp{decl: m.Src.Decl, file: m.Src.File, variant: cp.Variant,
+		doc:  []string{"// " + cp.Variant + " is " + m.Func.Name() + " on a tenant-scoped pooled handle instead of a transaction,", "// for the handlers that open WithTenant around their own writes."},
+		edit: func(fr *fileRewrite) error { return fr.poolMiddleware(m, cp.LayerVariant) }})
+	if l := m.Via; l != nil {
+		out = append(out, chainOp{decl: l.Site.Func.Decl, file: l.Site.Func.File, variant: cp.LayerVariant,
+			doc:  []string{"// " + cp.LayerVariant + " is " + l.Func.Name() + " handing its callback a tenant-scoped pooled handle instead of a transaction."},
+			edit: func(fr *fileRewrite) error { return fr.poolLayer(l) }})
+	}
+	return out
+}
+
+// renameCall points a call at another function of the same receiver or package.
+func renameCall(fr *fileRewrite, call *ast.CallExpr, name string) {
+	switch fun := fr.dec.Dst.Nodes[call].(*dst.CallExpr).Fun.(type) {
+	case *dst.SelectorExpr:
+		fun.Sel.Name = name
+	case *dst.Ident:
+		fun.Name = name
+	}
+}
+
+// wrapBlock puts the handler's statements from start on into their own
+// WithTenant call, with carrier reads (sc.DB) replaced by the tx.
+func (fr *fileRewrite) wrapBlock(prog *load.Program, m *analysis.Middleware, h *analysis.Handler, start int) error {
+	wc, err := plan.WrapperCallFor(prog, m, h)
+	if err != nil {
+		return err
+	}
+	ret, err := parseStmt(wc.Src)
+	if err != nil {
+		return fmt.Errorf("wrapper call %q: %w", wc.Src, err)
+	}
+	for path, name := range wc.Imports {
+		fr.imports[path] = true
+		fr.names[path] = name
+	}
+	carriers := map[dst.Node]bool{}
+	for _, s := range h.Site.Callback.Body.List[start:] {
+		ast.Inspect(s, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.CallExpr: // sc.Tx(): an accessor of the carrier
+				if sel, ok := ast.Unparen(n.Fun).(*ast.SelectorExpr); ok && fr.info.Uses[syntax.IdentOf(sel.X)] == h.Site.Tx {
+					if fn, ok := fr.info.Uses[sel.Sel].(*types.Func); ok && plan.IsAccessor(prog, fn, m.Carrier) {
+						carriers[fr.dec.Dst.Nodes[n]] = true
+						return false
+					}
+				}
+			case *ast.SelectorExpr:
+				if n.Sel.Name == m.Carrier && fr.info.Uses[syntax.IdentOf(n.X)] == h.Site.Tx {
+					carriers[fr.dec.Dst.Nodes[n]] = true
+				}
+			}
+			return true
+		})
+	}
+	lit := fr.dec.Dst.Nodes[h.Site.Callback].(*dst.FuncLit)
+	block := append([]dst.Stmt{}, lit.Body.List[start:]...)
+	for _, s := range block {
+		dstutil.Apply(s, func(c *dstutil.Cursor) bool {
+			if carriers[c.Node()] {
+				c.Replace(dst.NewIdent(wc.Tx))
+				return false
+			}
+			return true
+		}, nil)
+	}
+	inner := ret.(*dst.ReturnStmt).Results[0].(*dst.CallExpr)
+	innerLit := inner.Args[len(inner.Args)-1].(*dst.FuncLit)
+	innerLit.Body.List = block
+	block[0].Decorations().Before = dst.NewLine
+	ret.Decorations().Before = dst.NewLine
+	ret.Decorations().Start.Replace(block[0].Decorations().Start...)
+	block[0].Decorations().Start.Clear()
+	lit.Body.List = append(lit.Body.List[:start:start], ret)
+	return nil
+}
+
+// poolMiddleware makes the middleware hand its handlers the pooled handle:
+// through the pooled layer, or by pooling its own wrapper call.
+func (fr *fileRewrite) poolMiddleware(m *analysis.Middleware, layerVariant string) error {
+	if m.Via == nil {
+		return fr.rewriteSite(plan.Plan{Handler: &analysis.Handler{Site: m.Site}, Action: plan.ActionPooled, Start: len(m.Site.Callback.Body.List)})
+	}
+	if layerVariant != "" {
+		renameCall(fr, m.Site.Call, layerVariant)
+	}
+	return fr.retypeTxParam(m.Site.Callback, m.Via.TxArg, m.Site.Tx, m.Via.Site)
+}
+
+// poolLayer turns the layer's transaction into the pooled handle: its
+// callback parameter takes the handle, and the wrapper call is pooled.
+func (fr *fileRewrite) poolLayer(l *analysis.Layer) error {
+	decl := fr.dec.Dst.Nodes[l.Site.Func.Decl].(*dst.FuncDecl)
+	cb, ok := paramField(decl.Type.Params, l.Param).Type.(*dst.FuncType)
+	if !ok {
+		return fmt.Errorf("the layer's callback parameter is not a func type literal")
+	}
+	handle, err := fr.pooledHandleType(l.Site)
+	if err != nil {
+		return err
+	}
+	paramField(cb.Params, l.TxArg).Type = handle
+	return fr.rewriteSite(plan.Plan{Handler: &analysis.Handler{Site: l.Site}, Action: plan.ActionPooled, Start: len(l.Site.Callback.Body.List)})
+}
+
+// retypeTxParam changes a callback literal's tx parameter to the pooled
+// handle that the wrapper call at site makes, and renames it q where that
+// is free.
+func (fr *fileRewrite) retypeTxParam(lit *ast.FuncLit, index int, tx types.Object, site *analysis.Site) error {
+	dlit := fr.dec.Dst.Nodes[lit].(*dst.FuncLit)
+	field := paramField(dlit.Type.Params, index)
+	if field == nil || len(field.Names) != 1 {
+		return fmt.Errorf("the callback's tx parameter shares its declaration")
+	}
+	handle, err := fr.pooledHandleType(site)
+	if err != nil {
+		return err
+	}
+	field.Type = handle
+	name := "q"
+	if !nameFreeIn(lit, name) {
+		return nil
+	}
+	field.Names[0].Name = name
+	fr.renameUses(lit.Body, tx, name)
+	return nil
+}
+
+func nameFreeIn(n ast.Node, name string) bool {
+	free := true
+	ast.Inspect(n, func(x ast.Node) bool {
+		if id, ok := x.(*ast.Ident); ok && id.Name == name {
+			free = false
+		}
+		return free
+	})
+	return free
+}
+
+// paramField returns the field declaring parameter i of a field list.
+func paramField(list *dst.FieldList, i int) *dst.Field {
+	for _, f := range list.List {
+		n := max(len(f.Names), 1)
+		if i < n {
+			return f
+		}
+		i -= n
+	}
+	return nil
+}
+
+// variantText renders a copy of op.decl with op's edits and the variant's
+// name, for incremental migration: the original stays for its other callers.
+func variantText(prog *load.Program, f *ast.File, src []byte, op chainOp, imports map[string]bool, names map[string]string) ([]byte, error) {
+	dec, df, err := decorate(prog.Fset, f, src)
+	if err != nil {
+		return nil, err
+	}
+	pkg := prog.Index().Files[f]
+	fr := &fileRewrite{prog: prog, info: pkg.TypesInfo, dec: dec, file: df, src: src, imports: imports, names: names, pkgPath: pkg.PkgPath}
+	if err := op.edit(fr); err != nil {
+		return nil, err
+	}
+	index := -1
+	for i, d := range f.Decls {
+		if d == op.decl {
+			index = i
+		}
+	}
+	fd := dec.Dst.Nodes[op.decl].(*dst.FuncDecl)
+	old := fd.Name.Name
+	fd.Name.Name = op.variant
+	for i, c := range fd.Decs.Start {
+		fd.Decs.Start[i] = strings.Replace(c, "// "+old+" ", "// "+op.variant+" ", 1)
+	}
+	fd.Decs.Start.Append("//")
+	fd.Decs.Start.Append(op.doc...)
+	var restored bytes.Buffer
+	if err := decorator.Fprint(&restored, df); err != nil {
+		return nil, err
+	}
+	rfset := token.NewFileSet()
+	rfile, err := parser.ParseFile(rfset, "", restored.Bytes(), parser.ParseComments)
+	if err != nil {
+		return nil, err
+	}
+	start, end := declRange(rfset, rfile.Decls[index].(*ast.FuncDecl))
+	return restored.Bytes()[start:end], nil
+}
+
+// chainTouches reports whether the chain's migration edits file.
+func ChainTouches(prog *load.Program, cp *plan.ChainPlan, file string) bool {
+	for _, op := range chainOps(prog, cp) {
+		if syntax.RealPosition(prog.Fset, op.file.Pos()).Filename == file {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,141 @@
+package syntax
+
+import (
+	"go/ast"
+	"go/token"
+	"go/types"
+	"strconv"
+)
+
+// enclosingBlock is the block-like node whose statement list holds the
+// statement containing n, and that statement's index.
+func EnclosingBlock(root ast.Node, n ast.Node) (ast.Node, int) {
+	var parent ast.Node
+	index := -1
+	ast.Inspect(root, func(x ast.Node) bool {
+		if x == nil || !ContainsNode(x, n) {
+			return false
+		}
+		var stmts []ast.Stmt
+		switch b := x.(type) {
+		case *ast.BlockStmt:
+			stmts = b.List
+		case *ast.CaseClause:
+			stmts = b.Body
+		case *ast.CommClause:
+			stmts = b.Body
+		}
+		for i, s := range stmts {
+			if ContainsNode(s, n) {
+				parent, index = x, i
+			}
+		}
+		return true
+	})
+	return parent, index
+}
+
+// rootIdent returns the identifier an expression is rooted in: x for x,
+// x.f.g, x[i], *x, (x), x.M().
+func RootIdent(e ast.Expr) *ast.Ident {
+	for {
+		switch x := e.(type) {
+		case *ast.Ident:
+			return x
+		case *ast.SelectorExpr:
+			e = x.X
+		case *ast.IndexExpr:
+			e = x.X
+		case *ast.StarExpr:
+			e = x.X
+		case *ast.ParenExpr:
+			e = x.X
+		case *ast.UnaryExpr:
+			e = x.X
+		case *ast.CallExpr:
+			e = x.Fun
+		default:
+			return nil
+		}
+	}
+}
+
+// objectOf is the object an identifier defines or uses.
+func ObjectOf(info *types.Info, id *ast.Ident) types.Object {
+	if id == nil {
+		return nil
+	}
+	if obj := info.Uses[id]; obj != nil {
+		return obj
+	}
+	return info.Defs[id]
+}
+
+// paramIndex returns the index of v among sig's parameters, -1 for the
+// receiver, and -2 when v is neither.
+func ParamIndex(sig *types.Signature, v types.Object) int {
+	if sig.Recv() != nil && sig.Recv() == v {
+		return -1
+	}
+	for i := 0; i < sig.Params().Len(); i++ {
+		if sig.Params().At(i) == v {
+			return i
+		}
+	}
+	return -2
+}
+
+// funcSignature is the signature of t when t is a func type.
+func FuncSignature(t types.Type) *types.Signature {
+	if t == nil {
+		return nil
+	}
+	sig, _ := types.Unalias(t).Underlying().(*types.Signature)
+	return sig
+}
+
+// mentions reports whether any identifier under n refers to one of objs.
+func Mentions(info *types.Info, n ast.Node, objs map[types.Object]bool) bool {
+	found := false
+	ast.Inspect(n, func(n ast.Node) bool {
+		if id, ok := n.(*ast.Ident); ok && objs[info.Uses[id]] {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
+func Itoa(i int) string { return strconv.Itoa(i) }
+
+// enclosingStmt finds the statement list and index of the innermost
+// statement that contains n.
+func EnclosingStmt(root ast.Node, n ast.Node) ([]ast.Stmt, int) {
+	parent, index := EnclosingBlock(root, n)
+	switch b := parent.(type) {
+	case *ast.BlockStmt:
+		return b.List, index
+	case *ast.CaseClause:
+		return b.Body, index
+	case *ast.CommClause:
+		return b.Body, index
+	}
+	return nil, -1
+}
+
+func ContainsNode(outer, inner ast.Node) bool {
+	return outer.Pos() <= inner.Pos() && inner.End() <= outer.End()
+}
+
+// realPosition is where pos lies in the file as loaded: the token.File's
+// own name, line and column, never what a //line directive claims. Every
+// file name txscope reads, writes or reports comes from here, so a
+// directive cannot point a read or a write anywhere else.
+func RealPosition(fset *token.FileSet, pos token.Pos) token.Position {
+	return fset.PositionFor(pos, false)
+}
+
+func IdentOf(e ast.Expr) *ast.Ident {
+	id, _ := ast.Unparen(e).(*ast.Ident)
+	return id
+}

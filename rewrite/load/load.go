@@ -1,0 +1,290 @@
+// Package rewrite is txscope's pipeline: load → find → classify → plan →
+// verify → apply/diff → report. Each stage takes and returns plain values.
+package load
+
+import (
+	"errors"
+	"fmt"
+	"go/ast"
+	"go/token"
+	"io/fs"
+	"maps"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/txscope/txscope/rewrite/internal/syntax"
+	"github.com/txscope/txscope/rules"
+	"golang.org/x/tools/go/packages"
+)
+
+// LoadOptions selects what to load, like the go command's flags.
+type LoadOptions struct {
+	Dir      string   // working directory (-C); "" is the current directory
+	Patterns []string // package patterns; none means ./...
+	Tags     []string // build tags
+	Tests    bool     // include _test.go files
+	Overlay  map[string][]byte
+	// Runtime loads the tenant-scoped runtime beside the targets, for its
+	// types, when the configured pooled handle uses it: what a rewrite
+	// may hand out needs it, a check does not.
+	Runtime bool
+}
+
+// Program is the loaded code: target packages with syntax and types.
+type Program struct {
+	Fset     *token.FileSet
+	Root     string // module (or workspace) root directory, absolute
+	Config   *rules.Config
+	Packages []*packages.Package
+	// Runtime is where the pooled handle's package comes from (nil when
+	// not loaded); RuntimePackage is it, loaded, when it type-checks.
+	Runtime        *Runtime
+	RuntimePackage *packages.Package
+	// Generated holds the files that carry a "Code generated … DO NOT EDIT."
+	// header: analysed for summaries, never reported on or rewritten.
+	Generated map[*ast.File]bool
+	options   LoadOptions
+	idx       *index
+	// replaced are the non-test variants of packages loaded with their
+	// tests: indexed for summaries, never reported on.
+	replaced []*packages.Package
+}
+
+const loadMode = packages.NeedName | packages.NeedFiles | packages.NeedSyntax |
+	packages.NeedTypes | packages.NeedTypesInfo | packages.NeedModule | packages.NeedImports | packages.NeedForTest
+
+// Load type-checks the target packages. Dependencies come from export data;
+// only the targets are parsed. A package with errors fails the whole load.
+func Load(opts LoadOptions) (*Program, error) {
+	dir, err := filepath.Abs(OrDot(opts.Dir))
+	if err != nil {
+		return nil, fmt.Errorf("load: %w", err)
+	}
+	root, gomod, err := ModuleRoot(dir)
+	if err != nil {
+		return nil, fmt.Errorf("load: %w", err)
+	}
+	inModule := gomod != ""
+	patterns := opts.Patterns
+	switch {
+	case len(patterns) > 0:
+	case inModule:
+		patterns = []string{"./..."}
+	default:
+		patterns = []string{"work"} // every package of the workspace's modules
+	}
+	cfg := &packages.Config{
+		Mode:    loadMode,
+		Dir:     dir,
+		Tests:   opts.Tests,
+		Fset:    token.NewFileSet(),
+		Overlay: opts.Overlay,
+	}
+	if len(opts.Tags) > 0 {
+		cfg.BuildFlags = []string{"-tags=" + strings.Join(opts.Tags, ",")}
+	}
+	config, err := loadConfig(root)
+	if err != nil {
+		return nil, err
+	}
+	var rt *Runtime
+	loadPatterns := patterns
+	if opts.Runtime && inModule && UsesRuntime(config.Pooled) {
+		var overlay map[string][]byte
+		if rt, overlay, err = findRuntime(config, gomod); err != nil {
+			return nil, err
+		}
+		if rt.Unusable == nil {
+			cfg.Overlay = mergeOverlay(opts.Overlay, overlay)
+			loadPatterns = append(slices.Clip(patterns), rt.ImportPath)
+		}
+	}
+	pkgs, err := packages.Load(cfg, loadPatterns...)
+	if err != nil {
+		return nil, fmt.Errorf("load: %w", err)
+	}
+	var rtPkg *packages.Package
+	if rt != nil {
+		pkgs, rtPkg = splitRuntime(pkgs, rt)
+	}
+	pkgs, replaced := targets(pkgs)
+	if err := firstError(root, pkgs); err != nil {
+		return nil, err
+	}
+	if len(pkgs) == 0 {
+		return nil, fmt.Errorf("load: %s", goListProblem(cfg, patterns))
+	}
+	prog := &Program{Fset: cfg.Fset, Root: root, Config: config, Runtime: rt, RuntimePackage: rtPkg, Packages: pkgs, Generated: map[*ast.File]bool{}, options: opts, replaced: replaced}
+	for _, p := range pkgs {
+		for _, f := range p.Syntax {
+			if ast.IsGenerated(f) {
+				prog.Generated[f] = true
+			}
+		}
+	}
+	return prog, nil
+}
+
+// goListProblem explains an empty load: packages.Load drops what the go
+// command says when it refuses to list anything (go.mod out of date).
+func goListProblem(cfg *packages.Config, patterns []string) string {
+	cmd := exec.Command("go", append(append([]string{"list"}, cfg.BuildFlags...), patterns...)...)
+	cmd.Dir = cfg.Dir
+	out, err := cmd.CombinedOutput()
+	if msg := strings.Join(strings.Fields(string(out)), " "); err != nil && msg != "" {
+		return strings.TrimPrefix(msg, "go: ")
+	}
+	return "no Go packages match " + strings.Join(patterns, " ")
+}
+
+// ConfigFile is the configuration's name at the module root.
+const ConfigFile = "txscope.yaml"
+
+// loadConfig reads txscope.yaml at root; without one the defaults apply and
+// wrappers are detected.
+func loadConfig(root string) (*rules.Config, error) {
+	data, err := rules.ReadConfig(filepath.Join(root, ConfigFile))
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return rules.Default(), nil
+	case err != nil:
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	cfg, err := rules.Parse(ConfigFile, data)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	return cfg, nil
+}
+
+func OrDot(dir string) string {
+	if dir == "" {
+		return "."
+	}
+	return dir
+}
+
+// moduleRoot is the directory of go.work when one is in use, else of go.mod.
+// gomod is the go.mod of the module dir belongs to, "" for the root of a
+// workspace that is not itself a module.
+func ModuleRoot(dir string) (root, gomod string, err error) {
+	cmd := exec.Command("go", "env", "GOWORK", "GOMOD")
+	cmd.Dir = dir
+	out, err := cmd.Output()
+	if err != nil {
+		return "", "", fmt.Errorf("go env: %w", err)
+	}
+	work, mod, _ := strings.Cut(string(out), "\n") // GOWORK's line is empty outside a workspace
+	work, mod = strings.TrimSpace(work), strings.TrimSpace(mod)
+	if mod == os.DevNull {
+		mod = ""
+	}
+	switch {
+	case work != "" && work != "off":
+		return filepath.Dir(work), mod, nil
+	case mod != "":
+		return filepath.Dir(mod), mod, nil
+	}
+	return "", "", errors.New("not inside a Go module (no go.mod found)")
+}
+
+// splitRuntime takes the runtime's package out of the targets. One that
+// does not type-check in this module makes the runtime unusable, with the
+// reason, rather than failing the load: only plans that need it fail.
+func splitRuntime(pkgs []*packages.Package, rt *Runtime) (targets []*packages.Package, runtime *packages.Package) {
+	for _, p := range pkgs {
+		if p.PkgPath == rt.ImportPath && p.ForTest == "" {
+			runtime = p
+		} else {
+			targets = append(targets, p)
+		}
+	}
+	switch {
+	case runtime == nil:
+		rt.Unusable = fmt.Errorf("%s was not loaded", rt.ImportPath)
+	case len(runtime.Errors) > 0:
+		rt.Unusable = fmt.Errorf("%s does not build in this module: %s", rt.ImportPath, runtime.Errors[0].Msg)
+		if !rt.Vendored() {
+			rt.Unusable = fmt.Errorf("%w; run: go get %s", rt.Unusable, rt.ImportPath)
+		}
+		runtime = nil
+	}
+	return targets, runtime
+}
+
+// mergeOverlay is the caller's overlay with the runtime's copy added.
+func mergeOverlay(base, add map[string][]byte) map[string][]byte {
+	out := maps.Clone(base)
+	if out == nil {
+		out = map[string][]byte{}
+	}
+	maps.Copy(out, add)
+	return out
+}
+
+// targets drops packages outside the main modules (vendored ones) and the
+// synthesized test mains, and keeps one variant per package: with --tests,
+// "p [p.test]" replaces "p". The replaced variants come back separately:
+// code outside p's tests refers to them, so their functions stay indexed.
+func targets(pkgs []*packages.Package) (out, replaced []*packages.Package) {
+	tested := map[string]bool{}
+	for _, p := range pkgs {
+		if p.ForTest != "" && p.PkgPath == p.ForTest {
+			tested[p.PkgPath] = true
+		}
+	}
+	for _, p := range pkgs {
+		switch {
+		case strings.HasSuffix(p.PkgPath, ".test"),
+			p.Module == nil || !p.Module.Main: // vendored or outside the main modules
+		case p.ForTest == "" && tested[p.PkgPath]:
+			replaced = append(replaced, p)
+		default:
+			out = append(out, p)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, replaced
+}
+
+// firstError reports the first package error as "load: path:line:col: msg".
+// Errors with a position come first: the go command's compile failure
+// ("# pkg" then the compiler's lines) repeats what the type checker says.
+func firstError(root string, pkgs []*packages.Package) error {
+	var errs []packages.Error
+	packages.Visit(pkgs, nil, func(p *packages.Package) {
+		errs = append(errs, p.Errors...)
+	})
+	if len(errs) == 0 {
+		return nil
+	}
+	sort.SliceStable(errs, func(i, j int) bool { return hasPos(errs[i]) && !hasPos(errs[j]) })
+	e := errs[0]
+	if !hasPos(e) {
+		return fmt.Errorf("load: %s", strings.Join(strings.Fields(e.Msg), " "))
+	}
+	return fmt.Errorf("load: %s: %s", RelPos(root, e.Pos), e.Msg)
+}
+
+func hasPos(e packages.Error) bool { return e.Pos != "" && e.Pos != "-" }
+
+// relPos shortens an absolute "file:line:col" to a path relative to root.
+func RelPos(root, pos string) string {
+	if rel, err := filepath.Rel(root, pos); err == nil && !strings.HasPrefix(rel, "..") {
+		return filepath.ToSlash(rel)
+	}
+	return pos
+}
+
+// Rel returns the path of file relative to the program root, slash-separated.
+func (p *Program) Rel(file string) string { return RelPos(p.Root, file) }
+
+// Position formats pos as "relpath:line:col".
+func (p *Program) Position(pos token.Pos) string {
+	position := syntax.RealPosition(p.Fset, pos)
+	return fmt.Sprintf("%s:%d:%d", p.Rel(position.Filename), position.Line, position.Column)
+}

@@ -1,0 +1,111 @@
+package plan
+
+import (
+	"go/ast"
+	"go/importer"
+	"go/parser"
+	"go/token"
+	"go/types"
+	"slices"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestDefs lists what the last statement of each body may change: every
+// way a read's value reaches a variable.
+func TestDefs(t *testing.T) {
+	tests := []struct {
+		name, give string
+		want       []string
+	}{
+		{"define", "v, err := read()", []string{"err", "v"}},
+		{"assign", "var v int\nv = 1", []string{"v"}},
+		{"var", "var v, w = 1, 2", []string{"v", "w"}},
+		{"scan pointer", "var status string\n_ = row().Scan(&status)", []string{"status"}},
+		{"scan in if", "var status string\nif err := row().Scan(&status); err != nil {\nreturn err\n}", []string{"err", "status"}},
+		{"get into field", "var inv invoice\n_ = get(&inv.Total)", []string{"inv"}},
+		{"select slice", "var ids []int\n_ = sel(&ids)", []string{"ids"}},
+		{"unmarshal", "var v invoice\n_ = json.Unmarshal(nil, &v)", []string{"v"}},
+		{"field", "var inv invoice\ninv.Total = 2", []string{"inv"}},
+		{"element", "m := map[string]int{}\nm[\"a\"] = 1", []string{"m"}},
+		{"append", "var s []int\ns = append(s, 1)", []string{"s"}},
+		{"incdec", "n := 0\nn++", []string{"n"}},
+		{"range", "var k, v int\nfor k, v = range []int{1} {\n}", []string{"k", "v"}},
+		{"rows loop", "var ids []int\nfor rows().Next() {\nvar id int\n_ = rows().Scan(&id)\nids = append(ids, id)\n}", []string{"id", "ids"}},
+		{"pointer method", "var inv invoice\ninv.Fill()", []string{"inv"}},
+		{"value method", "var inv invoice\ninv.Show()", nil},
+		{"local pointer", "p := &invoice{}\n_ = fill(p)", []string{"p"}},
+		{"local map", "m := map[string]int{}\n_ = fillMap(m)", []string{"m"}},
+		{"outside pointer", "_ = fill(out)", nil},
+		{"pointer declared before the callback", "_ = fill(before)", []string{"before"}},
+		{"closure assigns", "var n int\nf := func() { n = 1 }", []string{"f", "n"}},
+		{"read only", "var n int\nprintln(n)", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			info, fn, body := dataflowBody(t, tt.give)
+			last := body.List[len(body.List)-2] // the last of give, before the final return
+			var got []string
+			for _, obj := range Defs(info, last, SrcSpanOf(fn.Body)) {
+				got = append(got, obj.Name())
+			}
+			slices.Sort(got)
+			got = slices.Compact(got)
+			assert.Equal(t, tt.want, got)
+		})
+	}
+}
+
+// dataflowBody type-checks give as the body of a callback inside handler and
+// returns handler and the callback's body.
+func dataflowBody(t *testing.T, give string) (*types.Info, *ast.FuncDecl, *ast.BlockStmt) {
+	src := `package p
+
+import "encoding/json"
+
+type invoice struct{ Total int }
+
+func (i *invoice) Fill()      {}
+func (i invoice) Show()       {}
+
+type rowT struct{}
+
+func (rowT) Scan(...any) error { return nil }
+func (rowT) Next() bool        { return false }
+
+func read() (int, error)            { return 0, nil }
+func row() rowT                     { return rowT{} }
+func rows() rowT                    { return rowT{} }
+func get(any) error                 { return nil }
+func sel(any) error                 { return nil }
+func fill(*invoice) error           { return nil }
+func fillMap(map[string]int) error  { return nil }
+
+var _ = json.Unmarshal
+
+func handler(out *invoice) {
+	before := &invoice{}
+	_ = func() error {
+` + give + `
+		return nil
+	}
+}
+`
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "p.go", src, 0)
+	require.NoError(t, err)
+	info := &types.Info{Types: map[ast.Expr]types.TypeAndValue{}, Defs: map[*ast.Ident]types.Object{}, Uses: map[*ast.Ident]types.Object{}, Selections: map[*ast.SelectorExpr]*types.Selection{}}
+	var hard []error
+	conf := types.Config{Importer: importer.Default(), Error: func(err error) {
+		if te, ok := err.(types.Error); !ok || !te.Soft {
+			hard = append(hard, err) // unused variables are fine here
+		}
+	}}
+	_, _ = conf.Check("p", fset, []*ast.File{f}, info)
+	require.Empty(t, hard)
+	fd := f.Decls[len(f.Decls)-1].(*ast.FuncDecl)
+	lit := fd.Body.List[1].(*ast.AssignStmt).Rhs[0].(*ast.FuncLit)
+	return info, fd, lit.Body
+}

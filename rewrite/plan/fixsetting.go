@@ -1,0 +1,84 @@
+package plan
+
+import (
+	"go/ast"
+	"regexp"
+	"slices"
+
+	"github.com/txscope/txscope/rewrite/analysis"
+	"github.com/txscope/txscope/rewrite/load"
+)
+
+// settingFix is the repair of a wrapper that sets the tenant at session
+// level (TS003) or formats it into the SQL text (TS004).
+type SettingFix struct {
+	Wrapper *analysis.Wrapper
+	File    *ast.File
+}
+
+// needsSettingFix reports whether w's tenant setting must be repaired
+// before any handler using it may be narrowed.
+func NeedsSettingFix(w *analysis.Wrapper) bool {
+	for _, f := range w.Findings {
+		if f.Code == "TS003" || f.Code == "TS004" {
+			return true
+		}
+	}
+	return false
+}
+
+// settingCodes lists the wrapper's tenant-setting findings, once each.
+func SettingCodes(w *analysis.Wrapper) []string {
+	var out []string
+	for _, f := range w.Findings {
+		if (f.Code == "TS003" || f.Code == "TS004") && !slices.Contains(out, f.Code) {
+			out = append(out, f.Code)
+		}
+	}
+	return out
+}
+
+// unfixableWhy says what settingFixable missed.
+func UnfixableWhy(w *analysis.Wrapper) string {
+	switch {
+	case w.SettingCall == nil || SqlArgIndex(w) < 0:
+		return "the statement that sets it could not be found"
+	case w.Tenant < 0:
+		return "the tenant is not one of its parameters, so it cannot be bound"
+	default:
+		return "its source is not in the loaded packages"
+	}
+}
+
+// settingFixable reports whether txscope can write the fix: the SQL is a
+// string literal (or a fmt.Sprintf of one) and the tenant parameter known.
+func SettingFixable(w *analysis.Wrapper) bool {
+	return w.SettingCall != nil && w.Tenant >= 0 && w.Source.Decl != nil && SqlArgIndex(w) >= 0
+}
+
+func SqlArgIndex(w *analysis.Wrapper) int {
+	for i, a := range w.SettingCall.Args {
+		if a == w.SettingSQL {
+			return i
+		}
+	}
+	return -1
+}
+
+// wrapperFixes lists the wrappers to repair: those used by a handler that is
+// rewritten, since narrowing on a leaky wrapper would keep the leak.
+func WrapperFixes(prog *load.Program, plans []Plan) []SettingFix {
+	seen := map[*analysis.Wrapper]bool{}
+	var out []SettingFix
+	for _, p := range plans {
+		w := p.Handler.Site.Wrapper
+		if seen[w] || (p.Action != ActionPooled && p.Action != ActionNarrowed) || !NeedsSettingFix(w) || !SettingFixable(w) {
+			continue
+		}
+		seen[w] = true
+		out = append(out, SettingFix{Wrapper: w, File: w.Source.File})
+	}
+	return out
+}
+
+var LocalFlag = regexp.MustCompile(`(?i)(set_config\s*\([^,]+,[^,]+,\s*)false(\s*\))`)

@@ -1,0 +1,186 @@
+package plan
+
+import (
+	"fmt"
+	"go/ast"
+	"go/token"
+	"go/types"
+	"strings"
+
+	"github.com/txscope/txscope/rewrite/analysis"
+	"github.com/txscope/txscope/rewrite/internal/importfix"
+	"github.com/txscope/txscope/rewrite/load"
+	"github.com/txscope/txscope/rules"
+)
+
+// Actions a plan can take for a wrapped function.
+const (
+	ActionPooled    = "pooled"    // read-only: no transaction, queries on the pooled handle
+	ActionNarrowed  = "narrowed"  // the prefix on the pool, the write block in the transaction
+	ActionKept      = "kept"      // left as is, with the reason
+	ActionUnchanged = "unchanged" // the transaction is already minimal
+)
+
+// Plan is what rewrite does with one wrapper call.
+type Plan struct {
+	Handler *analysis.Handler
+	Action  string
+	Reason  string
+	// Start is the index of the first statement of the write block: the
+	// statements before it move onto the pooled handle. len(Stmts) for pooled.
+	Start int
+	// Splits are the cuts --split makes in the write block at slow calls.
+	Splits []Split
+	Moves  []string
+}
+
+// PlanOptions are the planner's switches.
+type PlanOptions struct {
+	// Split allows a slow call after a write: the first block commits before it.
+	Split bool
+}
+
+// PlanHandler decides, for one handler, what a behaviour-preserving rewrite
+// can do. Anything it cannot prove keeps the handler, with the reason.
+func PlanHandler(prog *load.Program, h *analysis.Handler, opts PlanOptions) Plan {
+	p := Plan{Handler: h}
+	w := h.Site.Wrapper
+	if !w.RollsBack {
+		return p.Keep("%s", w.Contract)
+	}
+	if h.Site.Tx == nil {
+		return p.Keep("the callback's transaction parameter is unnamed")
+	}
+	for _, s := range h.Stmts {
+		for _, ce := range s.Calls {
+			switch {
+			case ce.Effect.Has(rules.TxControl):
+				return p.Keep("%s controls the transaction by hand at %s", ShortName(ce.Callee), prog.Position(ce.Node.Pos()))
+			case ce.Effect.HandsOff():
+				return p.Keep("%s at %s", ce.Why, prog.Position(ce.Node.Pos()))
+			}
+		}
+	}
+	first := firstWrite(h.Stmts)
+	start := first
+	if first < len(h.Stmts) {
+		start = pullReads(h.Site.Func.Pkg.TypesInfo, h.Stmts, first, SrcSpanOf(h.Site.Func.Decl.Body))
+	}
+	start, txOnly := keepTxOnlyCalls(h, start)
+	start = keepDecls(h.Stmts, start)
+	if opts.Split {
+		splits, why := planSplits(prog, h, start)
+		if why != "" {
+			return p.Keep("%s", why)
+		}
+		p.Splits = splits
+	} else if ce, ok := slowCall(h.Stmts[start:]); ok {
+		return p.Keep("slow call %s at %s would stay inside the write block (use --split to commit before it)", ShortName(ce.Callee), prog.Position(ce.Node.Pos()))
+	}
+	if txOnly != nil && start == 0 && len(p.Splits) == 0 {
+		return p.Keep("%s at %s needs the concrete transaction type: its query stays in the transaction", types.ExprString(txOnly.Fun), prog.Position(txOnly.Pos()))
+	}
+	if start == 0 && len(p.Splits) == 0 {
+		p.Action = ActionUnchanged
+		return p
+	}
+	if pos, ok := swallowedReadError(h.Site.Func.Pkg.TypesInfo, h.Site.Callback.Body, h.Stmts, start); ok {
+		return p.Keep("the error of the read at %s is ignored: in the transaction a failed statement failed the commit, on the pool the handler would carry on", prog.Position(pos))
+	}
+	p.Start = start
+	p.Action = ActionNarrowed
+	if start == len(h.Stmts) {
+		p.Action = ActionPooled
+	}
+	p.Moves = append(moves(prog, h.Stmts[:start]), splitMoves(prog, h, p.Splits)...)
+	return p
+}
+
+// keepDecls leaves the bare declarations just before the write block
+// (`var err error`) in it: moving them gains nothing, and the declarations
+// a split block gets must not move on the next run.
+func keepDecls(stmts []analysis.StmtEffect, start int) int {
+	for start > 0 && start < len(stmts) && bareDecl(stmts[start-1].Stmt) {
+		start--
+	}
+	return start
+}
+
+// bareDecl matches `var x, y T`: no value, nothing evaluated.
+func bareDecl(s ast.Stmt) bool {
+	d, ok := s.(*ast.DeclStmt)
+	if !ok {
+		return false
+	}
+	g, ok := d.Decl.(*ast.GenDecl)
+	if !ok || g.Tok != token.VAR {
+		return false
+	}
+	for _, spec := range g.Specs {
+		if vs, ok := spec.(*ast.ValueSpec); !ok || len(vs.Values) > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// slowCall finds the first slow call in stmts.
+func slowCall(stmts []analysis.StmtEffect) (analysis.CallEffect, bool) {
+	for _, s := range stmts {
+		for _, ce := range s.Calls {
+			if ce.Effect.Has(rules.Slow) {
+				return ce, true
+			}
+		}
+	}
+	return analysis.CallEffect{}, false
+}
+
+// moves names what leaves the transaction: each query onto the pooled
+// handle, each slow call out of the transaction.
+func moves(prog *load.Program, stmts []analysis.StmtEffect) []string {
+	var out []string
+	for _, s := range stmts {
+		for _, ce := range s.Calls {
+			switch {
+			case ce.Effect.Has(rules.Slow):
+				out = append(out, fmt.Sprintf("slow call %s at %s: out of the transaction", ShortName(ce.Callee), prog.Position(ce.Node.Pos())))
+			case ce.Effect.Has(rules.Read):
+				out = append(out, fmt.Sprintf("read %s at %s: onto the pool", ShortName(ce.Callee), prog.Position(ce.Node.Pos())))
+			}
+		}
+	}
+	return out
+}
+
+func (p Plan) Keep(format string, args ...any) Plan {
+	p.Action, p.Reason, p.Moves = ActionKept, fmt.Sprintf(format, args...), nil
+	return p
+}
+
+// firstWrite is the index of the first statement that must run in the
+// transaction (write, unknown, lock, transaction state), len(stmts) if none.
+func firstWrite(stmts []analysis.StmtEffect) int {
+	for i, s := range stmts {
+		if s.Effect.Writes() {
+			return i
+		}
+	}
+	return len(stmts)
+}
+
+// shortName drops the import path before a function's package name:
+// "net/http.(*Client).Do" is "http.(*Client).Do" in the report.
+func ShortName(fn string) string {
+	head := fn
+	if i := strings.IndexByte(fn, '('); i >= 0 {
+		head = fn[:i]
+	}
+	slash := strings.LastIndexByte(head, '/')
+	dot := strings.IndexByte(fn[slash+1:], '.')
+	if dot < 0 {
+		return fn
+	}
+	path, rest := fn[:slash+1+dot], fn[slash+1+dot:]
+	return importfix.AssumedName(path) + rest // github.com/jackc/pgx/v5 is pgx
+}

@@ -1,0 +1,96 @@
+package plan
+
+import (
+	"fmt"
+	"go/types"
+	"strconv"
+	"strings"
+
+	"github.com/txscope/txscope/rewrite/analysis"
+	"github.com/txscope/txscope/rewrite/load"
+	"github.com/txscope/txscope/rules"
+)
+
+// pooledTemplate is the expression that makes the pooled handle for a
+// wrapper call, over {recv}, {tenant} and {argN}: the configured one, or
+// tenantpool's constructor for the wrapper's driver on the pool the
+// wrapper begins on.
+func PooledTemplate(prog *load.Program, site *analysis.Site) (string, error) {
+	tmpl, err := chooseTemplate(prog.Config, site)
+	if err == nil && load.UsesRuntime(tmpl) && prog.Runtime != nil && prog.Runtime.Unusable != nil {
+		return "", prog.Runtime.Unusable
+	}
+	return tmpl, err
+}
+
+func chooseTemplate(cfg *rules.Config, site *analysis.Site) (string, error) {
+	w := site.Wrapper
+	if cfg.Pooled != "" && cfg.Pooled != rules.DefaultPooled {
+		return cfg.Pooled, nil
+	}
+	if w.Tenant < 0 && cfg.Tenant.Column != "" {
+		return "", fmt.Errorf("the tenant argument of %s is unknown (set pooled: in txscope.yaml)", rules.FuncName(w.Func))
+	}
+	pool := w.Pool
+	if pool == "" {
+		pool = "{recv}.Pool"
+	}
+	if strings.Contains(pool, "{pkg ") {
+		return "", fmt.Errorf("the pool of %s is a package variable (set pooled: in txscope.yaml)", rules.FuncName(w.Func))
+	}
+	ctor := "For"
+	switch TxKind(site.Tx.Type()) {
+	case "database/sql":
+		ctor = "ForDB"
+	case "github.com/jackc/pgx/v5":
+	default:
+		return "", fmt.Errorf("tenantpool has no handle for %s transactions (set pooled: in txscope.yaml)", types.TypeString(site.Tx.Type(), nil))
+	}
+	if w.Setting != "" && w.Setting != rules.DefaultSetting {
+		return fmt.Sprintf("tenantpool.%sSetting(%s, %s, {tenant})", ctor, pool, strconv.Quote(w.Setting)), nil
+	}
+	return fmt.Sprintf("tenantpool.%s(%s, {tenant})", ctor, pool), nil
+}
+
+// txKind names the driver of a transaction type by its package path.
+func TxKind(t types.Type) string {
+	if p, ok := types.Unalias(t).(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	if analysis.IsQuerierInterface(t) {
+		return querierDriver(t.Underlying().(*types.Interface))
+	}
+	if n, ok := types.Unalias(t).(*types.Named); ok && n.Obj().Pkg() != nil {
+		return n.Obj().Pkg().Path()
+	}
+	return ""
+}
+
+// querierDriver names the driver of a project's querier interface by the
+// packages its methods use: pgx's (pgconn.CommandTag, pgx.Rows), or
+// database/sql's; one of only context and builtins is pgx-shaped by name.
+// Any other package (sqlx, pgx v4, bun) has no runtime handle: "".
+func querierDriver(iface *types.Interface) string {
+	paths := map[string]bool{}
+	for i := 0; i < iface.NumMethods(); i++ {
+		types.TypeString(iface.Method(i).Type(), func(p *types.Package) string {
+			paths[p.Path()] = true
+			return p.Name()
+		})
+	}
+	driver := "github.com/jackc/pgx/v5"
+	for path := range paths {
+		switch {
+		case path == "context":
+		case path == driver || strings.HasPrefix(path, driver+"/"):
+		case path == "database/sql" || path == "database/sql/driver":
+			driver = "database/sql"
+		default:
+			return ""
+		}
+	}
+	if paths["database/sql"] && (paths["github.com/jackc/pgx/v5"] || paths["github.com/jackc/pgx/v5/pgconn"]) {
+		return "" // both drivers' types: no one handle has them all
+	}
+	return driver
+}

@@ -1,0 +1,288 @@
+package plan
+
+import (
+	"go/ast"
+	"go/token"
+	"go/types"
+
+	"github.com/txscope/txscope/rewrite/analysis"
+	"github.com/txscope/txscope/rewrite/internal/syntax"
+	"github.com/txscope/txscope/rules"
+	"golang.org/x/tools/go/types/typeutil"
+)
+
+// swallowedReadError finds a read in stmts[:start] (the statements that
+// leave the transaction) whose error can be non-nil on a path that does not
+// end in returning a non-nil error: discarded (`_`, a bare call),
+// swallowed (`if err != nil { return nil }`, `continue`, an errors.Is
+// branch) or overwritten. In the transaction that failed statement aborted
+// it, the commit failed and the handler returned an error; on the pool the
+// handler would carry on.
+func swallowedReadError(info *types.Info, body *ast.BlockStmt, stmts []analysis.StmtEffect, start int) (token.Pos, bool) {
+	ef := errFlow{info: info}
+	for _, s := range stmts {
+		for _, ce := range s.Calls {
+			if ce.Effect != rules.Pure || ce.Pooled {
+				ef.busy = append(ef.busy, ce.Node)
+			}
+		}
+	}
+	for _, s := range stmts[:start] {
+		for _, ce := range s.Calls {
+			call, ok := ce.Node.(*ast.CallExpr)
+			if ok && ce.Effect.Has(rules.Read) && !ef.returned(pathTo(body, call)) {
+				return call.Pos(), true
+			}
+		}
+	}
+	return token.NoPos, false
+}
+
+// errFlow follows the error of a read to the callback's returns.
+type errFlow struct {
+	info *types.Info
+	busy []ast.Node // calls that touch the database or call out
+}
+
+// returned reports whether every path on which the error of the call at
+// the end of path is non-nil returns a non-nil error from the callback:
+// `return read(…)`, or an err variable that reaches
+// `if err != nil { … return err }` (which cannot fall through) or
+// `return err` with nothing in between that leaves, touches err or runs
+// another query.
+func (ef errFlow) returned(path []ast.Node) bool {
+	info := ef.info
+	i := chainTop(path)
+	errIdx := -1
+	if top, ok := path[i].(ast.Expr); ok {
+		errIdx = errorIndex(info, top)
+	}
+	if errIdx < 0 {
+		return true // no error to lose (a row scanned later reports it)
+	}
+	for _, n := range path[:i] {
+		if _, ok := n.(*ast.FuncLit); ok {
+			return false // a return in there does not leave the callback
+		}
+	}
+	switch p := path[i-1].(type) {
+	case *ast.ReturnStmt:
+		return len(p.Results) == 1
+	case *ast.AssignStmt:
+		if len(p.Rhs) != 1 || errIdx >= len(p.Lhs) {
+			return false
+		}
+		id, _ := p.Lhs[errIdx].(*ast.Ident)
+		if ifs, ok := path[i-2].(*ast.IfStmt); ok && ifs.Init == ast.Stmt(p) {
+			return checkFails(info, ifs, errVar(info, id))
+		}
+		return ef.reachesReturn(path, i-1, errVar(info, id))
+	case *ast.ValueSpec:
+		if len(p.Values) != 1 || errIdx >= len(p.Names) || i < 4 {
+			return false
+		}
+		return ef.reachesReturn(path, i-3, errVar(info, p.Names[errIdx]))
+	}
+	return false
+}
+
+// reachesReturn follows err from the statement path[k] through the rest
+// of its block to a check that fails or a return of a non-nil error.
+func (ef errFlow) reachesReturn(path []ast.Node, k int, err types.Object) bool {
+	if err == nil {
+		return false
+	}
+	uses := map[types.Object]bool{err: true}
+	for _, s := range stmtsAfter(path, k) {
+		if ifs, ok := s.(*ast.IfStmt); ok && (ifs.Init == nil || !syntax.Mentions(ef.info, ifs.Init, uses)) && checkFails(ef.info, s, err) {
+			return true
+		}
+		if r, ok := s.(*ast.ReturnStmt); ok {
+			return len(r.Results) == 1 && nonNilError(ef.info, r.Results[0], err)
+		}
+		if syntax.Mentions(ef.info, s, uses) || branches(s) || ef.queries(s) {
+			return false
+		}
+	}
+	return false // the block ends: the error is not returned from here
+}
+
+// queries reports whether s holds a call that touches the database or
+// calls out: after a failed read in a transaction it would fail too.
+func (ef errFlow) queries(s ast.Stmt) bool {
+	for _, n := range ef.busy {
+		if syntax.ContainsNode(s, n) {
+			return true
+		}
+	}
+	return false
+}
+
+// chainTop climbs from the call at the end of path through parentheses
+// and method chains (`tx.QueryRow(…).Scan(…)`) to the call whose result
+// carries the error; it returns that node's index in path.
+func chainTop(path []ast.Node) int {
+	i := len(path) - 1
+	for i >= 1 {
+		if _, ok := path[i-1].(*ast.ParenExpr); ok {
+			i--
+			continue
+		}
+		sel, ok := path[i-1].(*ast.SelectorExpr)
+		if !ok || i < 2 {
+			break
+		}
+		if call, ok := path[i-2].(*ast.CallExpr); !ok || call.Fun != ast.Expr(sel) {
+			break
+		}
+		i -= 2
+	}
+	return i
+}
+
+// errVar is the variable an error result is bound to, nil for `_`.
+func errVar(info *types.Info, id *ast.Ident) types.Object {
+	if id == nil || id.Name == "_" {
+		return nil
+	}
+	return syntax.ObjectOf(info, id)
+}
+
+// stmtsAfter is what follows path[k] in its block.
+func stmtsAfter(path []ast.Node, k int) []ast.Stmt {
+	var list []ast.Stmt
+	switch b := path[k-1].(type) {
+	case *ast.BlockStmt:
+		list = b.List
+	case *ast.CaseClause:
+		list = b.Body
+	case *ast.CommClause:
+		list = b.Body
+	}
+	for j, s := range list {
+		if ast.Node(s) == path[k] {
+			return list[j+1:]
+		}
+	}
+	return nil
+}
+
+// checkFails reports whether s is `if err != nil { … }` (or a condition
+// that holds whenever err != nil) whose body leaves the callback with a
+// non-nil error on every path.
+func checkFails(info *types.Info, s ast.Stmt, err types.Object) bool {
+	ifs, ok := s.(*ast.IfStmt)
+	if !ok || err == nil || !holdsWhenNonNil(info, ifs.Cond, err) || !Terminates(ifs.Body.List) {
+		return false
+	}
+	for _, obj := range Defs(info, ifs.Body, SrcSpanOf(ifs.Body)) {
+		if obj == err {
+			return false // reassigned before it is returned
+		}
+	}
+	ok = true
+	ast.Inspect(ifs.Body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.BranchStmt:
+			ok = false // break, continue, goto: the path goes on without returning
+		case *ast.ReturnStmt:
+			ok = ok && len(n.Results) == 1 && nonNilError(info, n.Results[0], err)
+		}
+		return ok
+	})
+	return ok
+}
+
+// holdsWhenNonNil matches `err != nil`, `nil != err` and a disjunction
+// with one of them.
+func holdsWhenNonNil(info *types.Info, cond ast.Expr, err types.Object) bool {
+	bin, ok := ast.Unparen(cond).(*ast.BinaryExpr)
+	if !ok {
+		return false
+	}
+	switch bin.Op {
+	case token.LOR:
+		return holdsWhenNonNil(info, bin.X, err) || holdsWhenNonNil(info, bin.Y, err)
+	case token.NEQ:
+		return isVar(info, bin.X, err) && analysis.IsNil(info, ast.Unparen(bin.Y)) ||
+			isVar(info, bin.Y, err) && analysis.IsNil(info, ast.Unparen(bin.X))
+	}
+	return false
+}
+
+func isVar(info *types.Info, e ast.Expr, obj types.Object) bool {
+	id, ok := ast.Unparen(e).(*ast.Ident)
+	return ok && syntax.ObjectOf(info, id) == obj
+}
+
+// nonNilError reports whether e, returned where err is known non-nil, is
+// a non-nil error: err itself, a package-level sentinel, a composite
+// literal, or a constructor that never returns nil (fmt.Errorf,
+// errors.New) or wraps a non-nil error.
+func nonNilError(info *types.Info, e ast.Expr, err types.Object) bool {
+	switch e := ast.Unparen(e).(type) {
+	case *ast.Ident:
+		return syntax.ObjectOf(info, e) == err || isSentinel(syntax.ObjectOf(info, e))
+	case *ast.SelectorExpr:
+		return isSentinel(info.Uses[e.Sel])
+	case *ast.CompositeLit:
+		return true
+	case *ast.UnaryExpr:
+		_, lit := ast.Unparen(e.X).(*ast.CompositeLit)
+		return e.Op == token.AND && lit
+	case *ast.CallExpr:
+		fn, _ := typeutil.Callee(info, e).(*types.Func)
+		if fn == nil {
+			return false
+		}
+		switch rules.FuncName(fn) {
+		case "fmt.Errorf", "errors.New", "github.com/pkg/errors.New", "github.com/pkg/errors.Errorf":
+			return true
+		case "github.com/pkg/errors.Wrap", "github.com/pkg/errors.Wrapf",
+			"github.com/pkg/errors.WithStack", "github.com/pkg/errors.WithMessage":
+			return len(e.Args) > 0 && nonNilError(info, e.Args[0], err)
+		}
+	}
+	return false
+}
+
+// isSentinel matches a package-level error variable (`ErrNotFound`).
+func isSentinel(obj types.Object) bool {
+	v, ok := obj.(*types.Var)
+	return ok && v.Pkg() != nil && v.Parent() == v.Pkg().Scope() && isError(v.Type())
+}
+
+// pathTo lists the nodes from root down to target.
+func pathTo(root, target ast.Node) []ast.Node {
+	var path []ast.Node
+	ast.Inspect(root, func(n ast.Node) bool {
+		if n == nil || len(path) > 0 && path[len(path)-1] == target {
+			return false
+		}
+		if !syntax.ContainsNode(n, target) {
+			return false
+		}
+		path = append(path, n)
+		return n != target
+	})
+	return path
+}
+
+// errorIndex is the position of the error among e's results, or -1.
+func errorIndex(info *types.Info, e ast.Expr) int {
+	switch t := info.TypeOf(e).(type) {
+	case *types.Tuple:
+		for i := 0; i < t.Len(); i++ {
+			if isError(t.At(i).Type()) {
+				return i
+			}
+		}
+	default:
+		if t != nil && isError(t) {
+			return 0
+		}
+	}
+	return -1
+}

@@ -1,0 +1,77 @@
+package plan
+
+import (
+	"go/ast"
+	"go/types"
+
+	"github.com/txscope/txscope/rewrite/analysis"
+	"github.com/txscope/txscope/rules"
+	"golang.org/x/tools/go/types/typeutil"
+)
+
+// pooledMethods are what the pooled handles offer (tenantpool.Handle and
+// tenantpool.DBHandle): a statement that needs anything else of the tx stays
+// in the transaction.
+var pooledMethods = map[string]bool{
+	"Exec": true, "Query": true, "QueryRow": true, "SendBatch": true, "CopyFrom": true,
+	"ExecContext": true, "QueryContext": true, "QueryRowContext": true,
+}
+
+// keepTxOnlyCalls moves the block start back to the first statement before
+// it that needs the concrete transaction: a helper whose parameter is the
+// driver's tx type, or a tx method the pooled handle lacks. The call that
+// needs it comes back too, for the report.
+func keepTxOnlyCalls(h *analysis.Handler, start int) (int, *ast.CallExpr) {
+	info := h.Site.Func.Pkg.TypesInfo
+	aliases := analysis.TrackAliases(info, h.Site.Callback.Body, []types.Object{h.Site.Tx})
+	for i := 0; i < start; i++ {
+		if call := needsTx(info, h.Stmts[i].Stmt, aliases.Objs); call != nil {
+			return i, call
+		}
+	}
+	return start, nil
+}
+
+// needsTx finds a call in s that only the concrete transaction can serve.
+func needsTx(info *types.Info, s ast.Stmt, aliases map[types.Object]bool) *ast.CallExpr {
+	var found *ast.CallExpr
+	ast.Inspect(s, func(n ast.Node) bool {
+		call, ok := n.(*ast.CallExpr)
+		if !ok || found != nil {
+			return found == nil
+		}
+		fn, _ := typeutil.Callee(info, call).(*types.Func)
+		if fn == nil {
+			return true
+		}
+		sig := fn.Type().(*types.Signature)
+		if recv := analysis.ReceiverExpr(call, fn); recv != nil && isTxIdent(info, recv, aliases) && !pooledMethods[fn.Name()] {
+			found = call
+		}
+		for i, a := range call.Args {
+			if isTxIdent(info, a, aliases) && rules.IsTxType(paramType(sig, i)) {
+				found = call
+			}
+		}
+		return found == nil
+	})
+	return found
+}
+
+// isTxIdent matches the tx itself (not values computed from it).
+func isTxIdent(info *types.Info, e ast.Expr, aliases map[types.Object]bool) bool {
+	id, ok := ast.Unparen(e).(*ast.Ident)
+	return ok && aliases[info.Uses[id]] && rules.IsTxType(info.TypeOf(id))
+}
+
+// paramType is the type of the parameter receiving argument i.
+func paramType(sig *types.Signature, i int) types.Type {
+	n := sig.Params().Len()
+	if sig.Variadic() && i >= n-1 {
+		return sig.Params().At(n - 1).Type().(*types.Slice).Elem()
+	}
+	if i < n {
+		return sig.Params().At(i).Type()
+	}
+	return nil
+}

@@ -1,0 +1,186 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/txscope/txscope/rewrite/analysis"
+	"github.com/txscope/txscope/rewrite/internal/syntax"
+	"github.com/txscope/txscope/rules"
+)
+
+// Report is the plain-data result of a run, printed as text, JSON or SARIF.
+type Report struct {
+	Warnings   []string           `json:"warnings,omitempty"`
+	Handlers   []HandlerReport    `json:"handlers"`
+	Findings   []Diagnostic       `json:"findings"`
+	Summary    string             `json:"summary,omitempty"`
+	Middleware []MiddlewareReport `json:"middleware,omitempty"`
+	// Runtime says which files of the runtime's copy the rewrite adds or
+	// updates in the module, and why.
+	Runtime string `json:"runtime,omitempty"`
+	// Gitignored are the files written that git ignores, which the
+	// dirty-tree guard therefore could not protect.
+	Gitignored []string `json:"gitignored,omitempty"`
+}
+
+// MiddlewareReport says how a middleware's transaction moved.
+type MiddlewareReport struct {
+	Func           string   `json:"func"`
+	Pos            string   `json:"pos"`
+	Handlers       int      `json:"handlers"`
+	Action         string   `json:"action"`
+	Reason         string   `json:"reason,omitempty"`
+	LeftOnOriginal []string `json:"left_on_original,omitempty"`
+}
+
+// HandlerReport is one wrapped function.
+type HandlerReport struct {
+	Func       string            `json:"func"`
+	Pkg        string            `json:"pkg"`
+	Pos        string            `json:"pos"`
+	Wrapper    string            `json:"wrapper"`
+	Class      string            `json:"class"`
+	Action     string            `json:"action,omitempty"`
+	Reason     string            `json:"reason,omitempty"`
+	Moves      []string          `json:"moves,omitempty"`
+	Statements []StatementReport `json:"statements"`
+}
+
+// StatementReport is the effect of one statement of a callback.
+type StatementReport struct {
+	Pos    string `json:"pos"`
+	Effect string `json:"effect"`
+}
+
+// Diagnostic is a finding with its position resolved.
+type Diagnostic struct {
+	Code    string `json:"code"`
+	Pos     string `json:"pos"`
+	Message string `json:"message"`
+	File    string `json:"-"`
+	Line    int    `json:"-"`
+	Col     int    `json:"-"`
+}
+
+// String is the diagnostic in the `path:line:col: message (TSnnn)` format.
+func (d Diagnostic) String() string { return fmt.Sprintf("%s: %s (%s)", d.Pos, d.Message, d.Code) }
+
+// FromAnalysis turns the analysis into plain data: handlers in source order,
+// findings sorted by file and offset and deduplicated.
+func FromAnalysis(a *analysis.Analysis) *Report {
+	r := &Report{Handlers: []HandlerReport{}, Findings: []Diagnostic{}}
+	for _, h := range a.Handlers {
+		r.Handlers = append(r.Handlers, ForHandler(a, h))
+	}
+	r.Findings = diagnostics(a, a.Findings)
+	for _, w := range a.Warnings {
+		r.Warnings = append(r.Warnings, w.Warning())
+	}
+	return r
+}
+
+func ForHandler(a *analysis.Analysis, h *analysis.Handler) HandlerReport {
+	hr := HandlerReport{
+		Func:    h.Site.Name(),
+		Pkg:     h.Site.Func.Pkg.PkgPath,
+		Pos:     a.Prog.Position(h.Site.Call.Pos()),
+		Wrapper: rules.FuncName(h.Site.Wrapper.Func),
+		Class:   h.Class,
+	}
+	for _, s := range h.Stmts {
+		hr.Statements = append(hr.Statements, StatementReport{Pos: a.Prog.Position(s.Stmt.Pos()), Effect: s.Effect.String()})
+	}
+	return hr
+}
+
+func diagnostics(a *analysis.Analysis, findings []analysis.Finding) []Diagnostic {
+	type keyed struct {
+		d      Diagnostic
+		offset int
+	}
+	var all []keyed
+	seen := map[string]bool{}
+	for _, f := range findings {
+		p := syntax.RealPosition(a.Prog.Fset, f.Pos)
+		d := Diagnostic{Code: f.Code, Pos: a.Prog.Position(f.Pos), Message: f.Message, File: a.Prog.Rel(p.Filename), Line: p.Line, Col: p.Column}
+		if seen[d.String()] {
+			continue
+		}
+		seen[d.String()] = true
+		all = append(all, keyed{d, p.Offset})
+	}
+	sort.SliceStable(all, func(i, j int) bool {
+		if all[i].d.File != all[j].d.File {
+			return all[i].d.File < all[j].d.File
+		}
+		if all[i].offset != all[j].offset {
+			return all[i].offset < all[j].offset
+		}
+		return all[i].d.Code < all[j].d.Code
+	})
+	out := make([]Diagnostic, 0, len(all))
+	for _, k := range all {
+		out = append(out, k.d)
+	}
+	return out
+}
+
+// WriteText prints one line per handler, then the findings; a report with
+// neither says so, since a wrapper that was not detected looks the same.
+func (r *Report) WriteText(w io.Writer) error {
+	var b strings.Builder
+	for _, w := range r.Warnings {
+		fmt.Fprintln(&b, w)
+	}
+	if len(r.Handlers) == 0 && len(r.Findings) == 0 {
+		b.WriteString("no tenant wrapper calls found (name the wrapper in txscope.yaml if it was not detected)\n")
+	}
+	for _, h := range r.Handlers {
+		fmt.Fprintf(&b, "%s: %s: %s", h.Pos, h.Func, h.Class)
+		if h.Action != "" {
+			fmt.Fprintf(&b, ": %s", h.Action)
+		}
+		if h.Reason != "" {
+			fmt.Fprintf(&b, ": %s", h.Reason)
+		}
+		b.WriteString("\n")
+		for _, m := range h.Moves {
+			fmt.Fprintf(&b, "\t%s\n", m)
+		}
+	}
+	for _, m := range r.Middleware {
+		fmt.Fprintf(&b, "%s: middleware %s (%d handlers): %s", m.Pos, m.Func, m.Handlers, m.Action)
+		if m.Reason != "" {
+			fmt.Fprintf(&b, ": %s", m.Reason)
+		}
+		b.WriteString("\n")
+		for _, h := range m.LeftOnOriginal {
+			fmt.Fprintf(&b, "\tleft on the original: %s\n", h)
+		}
+	}
+	for _, d := range r.Findings {
+		fmt.Fprintln(&b, d.String())
+	}
+	if r.Runtime != "" {
+		fmt.Fprintln(&b, r.Runtime)
+	}
+	if len(r.Gitignored) > 0 {
+		fmt.Fprintf(&b, "gitignored, so not covered by the dirty-tree guard: %s\n", strings.Join(r.Gitignored, ", "))
+	}
+	if r.Summary != "" {
+		fmt.Fprintln(&b, r.Summary)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// WriteJSON prints the report as indented JSON.
+func (r *Report) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
