@@ -802,7 +802,13 @@ func TestSqlxHandleMapperAndUnsafe(t *testing.T) {
 		assert.Equal(t, "item 1", got.ItemName)
 		_, err := j.NamedExec("insert into events (name) values (:name)", tagged{ItemName: "json"})
 		require.NoError(t, err)
-		require.NoError(t, j.Get(&got, "select name from events where name = 'json'"))
-		assert.Equal(t, "json", got.ItemName)
+		got = tagged{}
+		require.NoError(t, sqlx.Get(j, &got, "select name from events where name = 'json'"))
+		assert.Equal(t, "json", got.ItemName, "sqlx.Get scans with the handle's rows, which carry the mapper")
+
+		// The limit the package documents: sqlx's package functions bind
+		// with its default mapper for anything but its own DB and Tx.
+		_, err = sqlx.NamedExec(j, "insert into events (name) values (:name)", tagged{ItemName: "default mapper"})
+		assert.ErrorContains(t, err, "could not find name name")
 	})
 }
