@@ -6,28 +6,26 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
-
-	"github.com/jackc/pgx/v5"
 )
 
-// ErrRefused is wrapped by the error for a statement a Handle does not
-// send: transaction control (BEGIN, COMMIT, ROLLBACK, END, ABORT, SAVEPOINT,
-// RELEASE, START TRANSACTION, PREPARE TRANSACTION) would end the implicit
-// transaction that scopes the tenant, so the statements after it would run
-// with whatever the server connection carries (another client's tenant,
-// behind a pooler); a session-level SET, RESET or set_config(…, false)
-// would outlive the call on a connection other clients get next.
+// ErrRefused is wrapped by the error for a statement a Handle or an
+// SqlxHandle does not send: transaction control (BEGIN, COMMIT, ROLLBACK,
+// END, ABORT, SAVEPOINT, RELEASE, START TRANSACTION, PREPARE TRANSACTION)
+// would end the transaction that scopes the tenant, so the statements after
+// it would run with whatever the server connection carries (another
+// client's tenant, behind a pooler); a session-level SET, RESET or
+// set_config(…, false) would outlive the call on a connection other clients
+// get next.
 var ErrRefused = errors.New("tenantpool: statement refused")
 
-// refuse checks every statement of queries before any is sent. It reads the
-// SQL text only: a procedure or function that commits, or a set_config whose
-// third argument is an expression, goes unseen.
-func refuse(queries []*pgx.QueuedQuery) error {
-	for _, q := range queries {
-		for _, stmt := range statements(q.SQL) {
-			if why := stmt.hazard(q.Arguments); why != "" {
-				return fmt.Errorf("%w: %q %s", ErrRefused, excerpt(stmt.text), why)
-			}
+// refuseSQL checks every statement of sql, whose bind parameters take args,
+// before any is sent. It reads the SQL text only: a procedure or function
+// that commits, or a set_config whose third argument is an expression, goes
+// unseen.
+func refuseSQL(sql string, args []any) error {
+	for _, stmt := range statements(sql) {
+		if why := stmt.hazard(args); why != "" {
+			return fmt.Errorf("%w: %q %s", ErrRefused, excerpt(stmt.text), why)
 		}
 	}
 	return nil

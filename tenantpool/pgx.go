@@ -105,3 +105,13 @@ func (h *Handle) batch(queries ...*pgx.QueuedQuery) (*pgx.Batch, error) {
 	b.QueuedQueries = append(b.QueuedQueries, queries...)
 	return b, nil
 }
+
+// refuse checks every statement of queries before any is sent (refuseSQL).
+func refuse(queries []*pgx.QueuedQuery) error {
+	for _, q := range queries {
+		if err := refuseSQL(q.SQL, q.Arguments); err != nil {
+			return err
+		}
+	}
+	return nil
+}

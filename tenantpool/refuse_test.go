@@ -43,22 +43,6 @@ func TestRefusedThroughPgBouncer(t *testing.T) {
 	})
 
 	h := tenantpool.For(pool, "t01")
-	refused := []string{
-		"commit",
-		"rollback",
-		"end",
-		"abort",
-		"begin",
-		"start transaction",
-		"savepoint s",
-		"release savepoint s",
-		"prepare transaction 'x'",
-		"set app.current_tenant_id = 't02'",
-		"set session search_path = public",
-		"reset all",
-		"select set_config('app.current_tenant_id', 't02', false)",
-		"select 1; commit",
-	}
 	for _, sql := range refused {
 		t.Run("refused batch: "+sql, func(t *testing.T) {
 			acquired := pool.Stat().AcquireCount()
@@ -93,6 +77,24 @@ func TestRefusedThroughPgBouncer(t *testing.T) {
 		wg.Wait()
 		assertServerConnections(t, f, 3)
 	})
+}
+
+// refused are statements every handle refuses.
+var refused = []string{
+	"commit",
+	"rollback",
+	"end",
+	"abort",
+	"begin",
+	"start transaction",
+	"savepoint s",
+	"release savepoint s",
+	"prepare transaction 'x'",
+	"set app.current_tenant_id = 't02'",
+	"set session search_path = public",
+	"reset all",
+	"select set_config('app.current_tenant_id', 't02', false)",
+	"select 1; commit",
 }
 
 // assertOwnRowsOnly reads through a batch of two counts, with SET LOCAL
