@@ -55,7 +55,7 @@
 // returns them (pgx.ErrNoRows, sql.ErrNoRows, *pgconn.PgError, context
 // errors). The package reports two errors itself, by every call, before any
 // connection is taken: a tenant id of a type that cannot be rendered as
-// text, and (pgx and sqlx) a statement that would escape the tenant's
+// text, and a statement that would escape the tenant's
 // scope, ErrRefused: transaction control, which would end the transaction
 // and leave the statements after it without the tenant, and a session-level
 // SET, RESET or set_config(…, false). The check reads the SQL text (for a

@@ -31,6 +31,9 @@ func ForDBSetting(db *sql.DB, setting string, tenant any) *SQLHandle {
 
 // ExecContext runs query with the tenant set and commits.
 func (h *SQLHandle) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if err := h.refuse(query, args); err != nil {
+		return nil, err
+	}
 	var res sql.Result
 	err := h.inTx(ctx, func(tx *sql.Tx) (err error) {
 		res, err = tx.ExecContext(ctx, query, args...)
@@ -65,6 +68,9 @@ func (h *SQLHandle) QueryRowContext(ctx context.Context, query string, args ...a
 // read runs query in a short transaction and keeps up to max rows (all if
 // max < 0).
 func (h *SQLHandle) read(ctx context.Context, query string, args []any, max int) (*buffered, error) {
+	if err := h.refuse(query, args); err != nil {
+		return nil, err
+	}
 	var res *buffered
 	err := h.inTx(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, query, args...)
@@ -75,6 +81,16 @@ func (h *SQLHandle) read(ctx context.Context, query string, args []any, max int)
 		return err
 	})
 	return res, err
+}
+
+// refuse is why query must not be sent: a tenant id that cannot be
+// rendered, or a statement that would escape the tenant's scope
+// (ErrRefused). Neither takes a connection.
+func (h *SQLHandle) refuse(query string, args []any) error {
+	if h.err != nil {
+		return h.err
+	}
+	return refuseSQL(query, args)
 }
 
 // inTx runs fn in a transaction with the tenant set, committing if fn

@@ -127,3 +127,28 @@ func TestTenantIDTypes(t *testing.T) {
 		})
 	}
 }
+
+// TestSQLHandleRefuses checks that the database/sql handle refuses what
+// every handle refuses, before it takes a connection.
+func TestSQLHandleRefuses(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	db := f.sqlDB(t, f.db.AppBouncerURL+"&default_query_exec_mode=exec")
+	h := tenantpool.ForDB(db, "t01")
+	calls := map[string]func(sql string) error{
+		"ExecContext": func(sql string) error { _, err := h.ExecContext(ctx, sql); return err },
+		"QueryContext": func(sql string) error {
+			_, err := h.QueryContext(ctx, sql)
+			return err
+		},
+		"QueryRowContext": func(sql string) error { return h.QueryRowContext(ctx, sql).Scan(new(any)) },
+	}
+	for _, sql := range refused {
+		for name, call := range calls {
+			t.Run(name+": "+sql, func(t *testing.T) {
+				require.ErrorIs(t, call(sql), tenantpool.ErrRefused)
+			})
+		}
+	}
+	assert.Zero(t, db.Stats().OpenConnections, "no connection may be opened for a refused call")
+}

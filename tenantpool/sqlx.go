@@ -81,9 +81,6 @@ func (h *SqlxHandle) BindNamed(query string, arg any) (string, []any, error) {
 
 // ExecContext runs query with the tenant set and commits.
 func (h *SqlxHandle) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	if err := h.refuse(query, args); err != nil {
-		return nil, err
-	}
 	return h.sql.ExecContext(ctx, query, args...)
 }
 
@@ -151,9 +148,6 @@ func (h *SqlxHandle) QueryRowx(query string, args ...any) *sqlx.Row {
 
 // QueryContext is QueryxContext's result as *sql.Rows.
 func (h *SqlxHandle) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if err := h.refuse(query, args); err != nil {
-		return nil, err
-	}
 	return h.sql.QueryContext(ctx, query, args...)
 }
 
@@ -164,9 +158,6 @@ func (h *SqlxHandle) Query(query string, args ...any) (*sql.Rows, error) {
 
 // QueryRowContext is QueryRowxContext's result as *sql.Row.
 func (h *SqlxHandle) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	if err := h.refuse(query, args); err != nil {
-		return (&buffered{err: err}).sqlRow()
-	}
 	return h.sql.QueryRowContext(ctx, query, args...)
 }
 
@@ -215,18 +206,5 @@ func (h *SqlxHandle) NamedQuery(query string, arg any) (*sqlx.Rows, error) {
 // read runs query in a short transaction and keeps up to max rows (all if
 // max < 0).
 func (h *SqlxHandle) read(ctx context.Context, query string, args []any, max int) (*buffered, error) {
-	if err := h.refuse(query, args); err != nil {
-		return nil, err
-	}
 	return h.sql.read(ctx, query, args, max)
-}
-
-// refuse is why query must not be sent: a tenant id that cannot be
-// rendered, or a statement that would escape the tenant's scope
-// (ErrRefused). Neither takes a connection.
-func (h *SqlxHandle) refuse(query string, args []any) error {
-	if h.sql.err != nil {
-		return h.sql.err
-	}
-	return refuseSQL(query, args)
 }
