@@ -23,14 +23,14 @@ var notCalls = map[string]bool{
 	"using": true, "over": true, "filter": true, "within": true, "distinct": true,
 	"lateral": true, "join": true, "as": true, "coalesce": true, "nullif": true,
 	"greatest": true, "least": true, "with": true, "check": true,
+	"extract": true, "position": true, "overlay": true, "trim": true, "substring": true,
 }
 
 // Words that end a FROM list.
 var fromEnds = map[string]bool{
 	"where": true, "group": true, "having": true, "order": true, "limit": true,
 	"offset": true, "union": true, "intersect": true, "except": true, "window": true,
-	"join": true, "inner": true, "left": true, "right": true, "full": true,
-	"cross": true, "natural": true, "on": true, "for": true,
+	"for": true,
 }
 
 // readExpr finds the current_setting calls, the other calls and the tables
@@ -45,8 +45,8 @@ func readExpr(toks []sqllex.Token) exprFacts {
 			inSelect = true
 		// Outside a SELECT, FROM is extract(… FROM …), IS DISTINCT FROM
 		// and the like.
-		case inSelect && (t.Is("from") && !toks[i-1].Is("distinct") || t.Is("join")):
-			f.reads = append(f.reads, fromList(toks[i+1:], t.Is("join"))...)
+		case inSelect && t.Is("from") && !toks[i-1].Is("distinct"):
+			f.reads = append(f.reads, fromList(toks[i+1:])...)
 		case t.IsName() && i+1 < len(toks) && toks[i+1].IsPunct("(") && !notCalls[t.Text] && !typeModifier(toks, i):
 			name := calleeName(toks, i)
 			if name == "current_setting" || name == "pg_catalog.current_setting" {
@@ -76,10 +76,10 @@ func calleeName(toks []sqllex.Token, i int) string {
 	return toks[i].Text
 }
 
-// fromList reads the table names of a FROM list (one name after JOIN):
-// names followed by '(' are functions, and '(' is a subquery that the
-// caller's scan reaches anyway.
-func fromList(toks []sqllex.Token, one bool) []string {
+// fromList reads the table names of a FROM list, joins included: names
+// followed by '(' are functions, and '(' is a subquery that the caller's
+// scan reaches anyway.
+func fromList(toks []sqllex.Token) []string {
 	var names []string
 	depth := 0
 	expectName := true
@@ -95,21 +95,20 @@ func fromList(toks []sqllex.Token, one bool) []string {
 			}
 			depth--
 		case depth > 0:
-		case t.IsPunct(",") && !one:
+		case t.IsPunct(",") || t.Is("join"):
 			expectName = true
 		case t.Kind == sqllex.Word && fromEnds[t.Text]:
 			return names
+		case expectName && t.Is("lateral"), expectName && t.Is("only"):
 		case expectName && t.IsName():
 			name, n := qualified(toks[i:])
-			if n < len(toks[i:]) && toks[i+n].IsPunct("(") {
-				expectName = false
+			i += n - 1
+			expectName = false
+			if i+1 < len(toks) && toks[i+1].IsPunct("(") {
 				continue
 			}
 			names = append(names, name)
-			if one {
-				return names
-			}
-			i += n - 1
+		default:
 			expectName = false
 		}
 	}

@@ -77,8 +77,8 @@ func (s *Schema) Requirement(table, tenantColumn string) (r Requirement, ok bool
 
 // Functions that read no setting, which a policy may call freely.
 var settingFree = map[string]bool{
-	"lower": true, "upper": true, "btrim": true, "ltrim": true, "rtrim": true, "trim": true,
-	"length": true, "char_length": true, "concat": true, "substring": true, "split_part": true,
+	"lower": true, "upper": true, "btrim": true, "ltrim": true, "rtrim": true,
+	"length": true, "char_length": true, "concat": true, "split_part": true,
 	"string_to_array": true, "unnest": true, "now": true, "array_position": true,
 }
 
