@@ -191,7 +191,7 @@ func (b *builder) lookup(schema, name string) *Table {
 	return nil
 }
 
-func (b *builder) createSchema(schema string) string {
+func (b *builder) creationSchema(schema string) string {
 	if schema != "" {
 		return schema
 	}
@@ -206,7 +206,7 @@ func (b *builder) createTable(c *cursor) {
 		b.errorf(at, "CREATE TABLE without a table name")
 		return
 	}
-	t := &Table{Schema: b.createSchema(schema), Name: name, Pos: b.pos(c.toks[0].Start)}
+	t := &Table{Schema: b.creationSchema(schema), Name: name, Pos: b.pos(c.toks[0].Start)}
 	if old := b.schema.Tables[t.QualifiedName()]; old != nil {
 		if !ifNotExists {
 			b.errorf(at, "table %s created again (first at %s)", t.QualifiedName(), old.Pos)

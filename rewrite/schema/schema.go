@@ -50,10 +50,6 @@ type Role struct {
 	BypassRLS bool
 }
 
-// BypassesRLS reports whether row-level security never applies to the
-// role.
-func (r *Role) BypassesRLS() bool { return r.Superuser || r.BypassRLS }
-
 // Table is an ordinary or partitioned table.
 type Table struct {
 	Schema, Name string
@@ -119,8 +115,9 @@ func (p Pos) String() string {
 	return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col)
 }
 
-// Table returns the table named name, qualified or not; an unqualified
-// name is looked up in the default search path (public).
+// Table returns the table named name, qualified or not, spelled as
+// PostgreSQL stores it (unquoted names lower-cased); an unqualified name
+// is looked up in the default search path (public).
 func (s *Schema) Table(name string) *Table {
 	if !strings.Contains(name, ".") {
 		name = defaultSchema + "." + name
