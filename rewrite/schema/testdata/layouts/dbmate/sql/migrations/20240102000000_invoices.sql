@@ -1,0 +1,5 @@
+-- migrate:up
+create table invoices (id bigserial primary key, tenant_id uuid not null);
+
+-- migrate:down
+drop table invoices;

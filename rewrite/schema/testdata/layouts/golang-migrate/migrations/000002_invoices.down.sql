@@ -1,0 +1,2 @@
+drop table invoices;
+create table down_only (a int);

@@ -1,0 +1,2 @@
+drop table tenants, orders, invoices, memberships, documents, notes, scratch;
+drop schema audit cascade;
