@@ -1,6 +1,8 @@
 package txmetrics
 
-import "time"
+import (
+	"time"
+)
 
 // epoch anchors the tracer's clock. time.Since of a time that carries a
 // monotonic reading reads only the monotonic clock: half the cost of

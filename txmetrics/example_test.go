@@ -12,10 +12,10 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/txscope/txscope/txmetrics"
+	"github.com/txscope/txscope/txmetrics/names"
 	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
-
-	"github.com/txscope/txscope/txmetrics"
 )
 
 // A service on pgx and net/http, exporting to Prometheus on /metrics.
@@ -82,7 +82,7 @@ func ExampleMetrics_WrapMux() {
 	scrape := httptest.NewRecorder()
 	promhttp.HandlerFor(registry, promhttp.HandlerOpts{}).ServeHTTP(scrape, httptest.NewRequest(http.MethodGet, "/metrics", nil))
 	for line := range strings.Lines(scrape.Body.String()) {
-		if strings.HasPrefix(line, txmetrics.MetricQueriesPerRequest+"_count") {
+		if strings.HasPrefix(line, names.MetricQueriesPerRequest+"_count") {
 			fmt.Print(line)
 		}
 	}

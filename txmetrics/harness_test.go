@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"github.com/txscope/txscope/txmetrics/names"
 	"go.opentelemetry.io/otel/attribute"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
@@ -86,6 +87,6 @@ func pointValue[N int64 | float64](points []metricdata.DataPoint[N], want attrib
 	return 0
 }
 
-func route(r string) attribute.KeyValue { return attribute.String(AttrRoute, r) }
+func route(r string) attribute.KeyValue { return attribute.String(names.AttrRoute, r) }
 
-func outcome(o string) attribute.KeyValue { return attribute.String(AttrOutcome, o) }
+func outcome(o string) attribute.KeyValue { return attribute.String(names.AttrOutcome, o) }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/txscope/txscope/txmetrics/names"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/metric"
 )
@@ -71,15 +72,15 @@ func (m *Metrics) createInstruments() error {
 			metric.WithExplicitBucketBoundaries(secondsBuckets...))
 	}
 	var errs [7]error
-	m.connHold, errs[0] = seconds(MetricConnHold, "Time a connection was checked out of the pool, by route.")
-	m.txDuration, errs[1] = seconds(MetricTxDuration, "Time from BEGIN to COMMIT or ROLLBACK, by route and outcome.")
-	m.acquireWait, errs[2] = seconds(MetricAcquireWait, "Time spent waiting for a pooled connection, by route.")
-	m.acquireTimeouts, errs[3] = m.meter.Int64Counter(MetricAcquireTimeouts, metric.WithUnit("{acquire}"),
+	m.connHold, errs[0] = seconds(names.MetricConnHold, "Time a connection was checked out of the pool, by route.")
+	m.txDuration, errs[1] = seconds(names.MetricTxDuration, "Time from BEGIN to COMMIT or ROLLBACK, by route and outcome.")
+	m.acquireWait, errs[2] = seconds(names.MetricAcquireWait, "Time spent waiting for a pooled connection, by route.")
+	m.acquireTimeouts, errs[3] = m.meter.Int64Counter(names.MetricAcquireTimeouts, metric.WithUnit("{acquire}"),
 		metric.WithDescription("Acquires ended by the request's context expiring or being canceled, by route."))
-	m.queries, errs[4] = m.meter.Int64Histogram(MetricQueriesPerRequest, metric.WithUnit("{statement}"),
+	m.queries, errs[4] = m.meter.Int64Histogram(names.MetricQueriesPerRequest, metric.WithUnit("{statement}"),
 		metric.WithDescription("Statements sent per request, by route."),
 		metric.WithExplicitBucketBoundaries(queryBuckets...))
-	m.slowStatements, errs[5] = m.meter.Int64Counter(MetricSlowStatements, metric.WithUnit("{statement}"),
+	m.slowStatements, errs[5] = m.meter.Int64Counter(names.MetricSlowStatements, metric.WithUnit("{statement}"),
 		metric.WithDescription("Statements slower than the threshold, by route and statement fingerprint."))
 	m.pool, errs[6] = newPoolInstruments(m.meter)
 	return errors.Join(errs[:]...)

@@ -1,6 +1,8 @@
 package txmetrics
 
-import "net/http"
+import (
+	"net/http"
+)
 
 // Middleware attributes the requests that reach next to the pattern of the
 // ServeMux route that matched them (r.Pattern). The mux sets r.Pattern only

@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/txscope/txscope/txmetrics/names"
 )
 
 // routeEcho writes the route its request is attributed to and runs one
@@ -36,16 +37,16 @@ func TestMiddlewareOnRegisteredHandlers(t *testing.T) {
 	assert.Equal(t, "GET /orders/{id}", serve(mux, http.MethodGet, "/orders/7"))
 	assert.Equal(t, "GET /orders/{id}", serve(mux, http.MethodGet, "/orders/8"))
 
-	n, queries := h.hist(MetricQueriesPerRequest, route("GET /orders/{id}"))
+	n, queries := h.hist(names.MetricQueriesPerRequest, route("GET /orders/{id}"))
 	assert.Equal(t, uint64(2), n)
 	assert.Equal(t, 2.0, queries)
-	n, _ = h.hist(MetricConnHold, route("GET /orders/{id}"))
+	n, _ = h.hist(names.MetricConnHold, route("GET /orders/{id}"))
 	assert.Equal(t, uint64(2), n)
 }
 
 func TestMiddlewareOutsideAMuxIsUnmatched(t *testing.T) {
 	h := newHarness(t, Options{})
-	assert.Equal(t, Unmatched, serve(h.m.Middleware(routeEcho(t, h)), http.MethodGet, "/orders/7"))
+	assert.Equal(t, names.Unmatched, serve(h.m.Middleware(routeEcho(t, h)), http.MethodGet, "/orders/7"))
 }
 
 func TestWrapMux(t *testing.T) {
@@ -59,9 +60,9 @@ func TestWrapMux(t *testing.T) {
 	assert.Equal(t, "GET /orders/{id}", serve(wrapped, http.MethodGet, "/orders/7"))
 	assert.Equal(t, "/", serve(wrapped, http.MethodGet, "/anything/else"))
 
-	n, _ := h.hist(MetricQueriesPerRequest, route("GET /orders/{id}"))
+	n, _ := h.hist(names.MetricQueriesPerRequest, route("GET /orders/{id}"))
 	assert.Equal(t, uint64(1), n)
-	n, _ = h.hist(MetricQueriesPerRequest, route("/"))
+	n, _ = h.hist(names.MetricQueriesPerRequest, route("/"))
 	assert.Equal(t, uint64(1), n)
 }
 
@@ -74,7 +75,7 @@ func TestWrapMuxWithoutAMatchIsUnmatched(t *testing.T) {
 	h.m.WrapMux(mux).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/nope", nil))
 
 	assert.Equal(t, http.StatusNotFound, rec.Code)
-	n, queries := h.hist(MetricQueriesPerRequest, route(Unmatched))
+	n, queries := h.hist(names.MetricQueriesPerRequest, route(names.Unmatched))
 	assert.Equal(t, uint64(1), n)
 	assert.Zero(t, queries)
 }
@@ -87,7 +88,7 @@ func TestRoute(t *testing.T) {
 		want string
 	}{
 		{name: "pattern", give: "/users/:id", want: "/users/:id"},
-		{name: "empty", give: "", want: Unmatched},
+		{name: "empty", give: "", want: names.Unmatched},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -96,7 +97,7 @@ func TestRoute(t *testing.T) {
 			assert.Equal(t, tt.want, Route(ctx))
 		})
 	}
-	assert.Equal(t, Unmatched, Route(context.Background()))
+	assert.Equal(t, names.Unmatched, Route(context.Background()))
 }
 
 func TestRouteCacheIsBounded(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/txscope/txscope/txmetrics/names"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 )
@@ -23,15 +24,15 @@ func newPoolInstruments(meter metric.Meter) (poolInstruments, error) {
 	conns := metric.WithUnit("{connection}")
 	var p poolInstruments
 	var errs [5]error
-	p.inUse, errs[0] = meter.Int64ObservableGauge(MetricPoolInUse, conns,
+	p.inUse, errs[0] = meter.Int64ObservableGauge(names.MetricPoolInUse, conns,
 		metric.WithDescription("Connections checked out of the pool."))
-	p.idle, errs[1] = meter.Int64ObservableGauge(MetricPoolIdle, conns,
+	p.idle, errs[1] = meter.Int64ObservableGauge(names.MetricPoolIdle, conns,
 		metric.WithDescription("Idle connections in the pool."))
-	p.max, errs[2] = meter.Int64ObservableGauge(MetricPoolMax, conns,
+	p.max, errs[2] = meter.Int64ObservableGauge(names.MetricPoolMax, conns,
 		metric.WithDescription("The pool's connection limit (0: none)."))
-	p.waits, errs[3] = meter.Int64ObservableCounter(MetricPoolWaits, metric.WithUnit("{wait}"),
+	p.waits, errs[3] = meter.Int64ObservableCounter(names.MetricPoolWaits, metric.WithUnit("{wait}"),
 		metric.WithDescription("Acquires that waited for a connection."))
-	p.waitTime, errs[4] = meter.Float64ObservableCounter(MetricPoolWaitTime, metric.WithUnit("s"),
+	p.waitTime, errs[4] = meter.Float64ObservableCounter(names.MetricPoolWaitTime, metric.WithUnit("s"),
 		metric.WithDescription("Total time acquires waited for a connection."))
 	return p, errors.Join(errs[:]...)
 }
@@ -68,7 +69,7 @@ func (m *Metrics) ObserveDB(db *sql.DB, name string) (metric.Registration, error
 
 func (m *Metrics) observe(name string, stats func() poolStats) (metric.Registration, error) {
 	p := m.pool
-	attrs := metric.WithAttributeSet(attribute.NewSet(attribute.String(AttrPool, name)))
+	attrs := metric.WithAttributeSet(attribute.NewSet(attribute.String(names.AttrPool, name)))
 	reg, err := m.meter.RegisterCallback(func(_ context.Context, o metric.Observer) error {
 		s := stats()
 		o.ObserveInt64(p.inUse, s.inUse, attrs)

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/txscope/txscope/txmetrics/names"
 	"go.opentelemetry.io/otel/attribute"
 )
 
@@ -33,15 +34,15 @@ func TestObservePgxPool(t *testing.T) {
 	require.NoError(t, err)
 	defer conn.Release()
 
-	main := attribute.String(AttrPool, "main")
-	assert.Equal(t, 1.0, h.value(MetricPoolInUse, main))
-	assert.Equal(t, 0.0, h.value(MetricPoolIdle, main))
-	assert.Equal(t, 3.0, h.value(MetricPoolMax, main))
-	assert.Equal(t, 1.0, h.value(MetricPoolWaits, main), "the first acquire waits for a new connection")
-	assert.Positive(t, h.value(MetricPoolWaitTime, main))
+	main := attribute.String(names.AttrPool, "main")
+	assert.Equal(t, 1.0, h.value(names.MetricPoolInUse, main))
+	assert.Equal(t, 0.0, h.value(names.MetricPoolIdle, main))
+	assert.Equal(t, 3.0, h.value(names.MetricPoolMax, main))
+	assert.Equal(t, 1.0, h.value(names.MetricPoolWaits, main), "the first acquire waits for a new connection")
+	assert.Positive(t, h.value(names.MetricPoolWaitTime, main))
 
 	require.NoError(t, reg.Unregister())
-	assert.Nil(t, h.data(MetricPoolMax), "nothing is observed once unregistered")
+	assert.Nil(t, h.data(names.MetricPoolMax), "nothing is observed once unregistered")
 }
 
 func TestObserveDB(t *testing.T) {
@@ -53,10 +54,10 @@ func TestObserveDB(t *testing.T) {
 	require.NoError(t, err)
 	defer conn.Close()
 
-	pool := attribute.String(AttrPool, "sql")
-	assert.Equal(t, 1.0, h.value(MetricPoolInUse, pool))
-	assert.Equal(t, 4.0, h.value(MetricPoolMax, pool))
-	assert.Equal(t, 0.0, h.value(MetricPoolWaits, pool))
+	pool := attribute.String(names.AttrPool, "sql")
+	assert.Equal(t, 1.0, h.value(names.MetricPoolInUse, pool))
+	assert.Equal(t, 4.0, h.value(names.MetricPoolMax, pool))
+	assert.Equal(t, 0.0, h.value(names.MetricPoolWaits, pool))
 }
 
 func TestBeginTx(t *testing.T) {
@@ -65,13 +66,13 @@ func TestBeginTx(t *testing.T) {
 		give func(tx *Tx) error
 		want string
 	}{
-		{name: "commit", give: func(tx *Tx) error { return tx.Commit() }, want: OutcomeCommit},
-		{name: "rollback", give: func(tx *Tx) error { return tx.Rollback() }, want: OutcomeRollback},
+		{name: "commit", give: func(tx *Tx) error { return tx.Commit() }, want: names.OutcomeCommit},
+		{name: "rollback", give: func(tx *Tx) error { return tx.Rollback() }, want: names.OutcomeRollback},
 		{name: "rollback after commit records once", give: func(tx *Tx) error {
 			require.NoError(t, tx.Commit())
 			require.ErrorIs(t, tx.Rollback(), sql.ErrTxDone)
 			return nil
-		}, want: OutcomeCommit},
+		}, want: names.OutcomeCommit},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -86,13 +87,13 @@ func TestBeginTx(t *testing.T) {
 			require.NoError(t, err)
 			require.NoError(t, tt.give(tx))
 
-			n, _ := h.hist(MetricTxDuration, route("POST /sql"), outcome(tt.want))
+			n, _ := h.hist(names.MetricTxDuration, route("POST /sql"), outcome(tt.want))
 			assert.Equal(t, uint64(1), n)
-			n, _ = h.hist(MetricTxDuration, route("POST /sql"), outcome(otherOutcome(tt.want)))
+			n, _ = h.hist(names.MetricTxDuration, route("POST /sql"), outcome(otherOutcome(tt.want)))
 			assert.Zero(t, n)
-			n, _ = h.hist(MetricConnHold, route("POST /sql"))
+			n, _ = h.hist(names.MetricConnHold, route("POST /sql"))
 			assert.Equal(t, uint64(1), n)
-			n, _ = h.hist(MetricAcquireWait, route("POST /sql"))
+			n, _ = h.hist(names.MetricAcquireWait, route("POST /sql"))
 			assert.Equal(t, uint64(1), n)
 		})
 	}
@@ -112,15 +113,15 @@ func TestBeginTxTimeout(t *testing.T) {
 	_, err = h.m.BeginTx(canceled, db, nil)
 	require.ErrorIs(t, err, context.Canceled)
 
-	reason := attribute.String(AttrReason, ReasonCanceled)
-	assert.Equal(t, 1.0, h.value(MetricAcquireTimeouts, route("POST /sql"), reason))
+	reason := attribute.String(names.AttrReason, names.ReasonCanceled)
+	assert.Equal(t, 1.0, h.value(names.MetricAcquireTimeouts, route("POST /sql"), reason))
 }
 
 func otherOutcome(o string) string {
-	if o == OutcomeCommit {
-		return OutcomeRollback
+	if o == names.OutcomeCommit {
+		return names.OutcomeRollback
 	}
-	return OutcomeCommit
+	return names.OutcomeCommit
 }
 
 func TestTracerThroughTheStdlibDriver(t *testing.T) {
@@ -140,8 +141,8 @@ func TestTracerThroughTheStdlibDriver(t *testing.T) {
 	require.NoError(t, tx.Commit())
 	end()
 
-	n, _ := h.hist(MetricTxDuration, route("POST /stdlib"), outcome(OutcomeCommit))
+	n, _ := h.hist(names.MetricTxDuration, route("POST /stdlib"), outcome(names.OutcomeCommit))
 	assert.Equal(t, uint64(1), n)
-	_, queries := h.hist(MetricQueriesPerRequest, route("POST /stdlib"))
+	_, queries := h.hist(names.MetricQueriesPerRequest, route("POST /stdlib"))
 	assert.Equal(t, 3.0, queries)
 }

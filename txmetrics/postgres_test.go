@@ -17,10 +17,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/txscope/txscope/fixtures/pgtest"
+	"github.com/txscope/txscope/txmetrics/names"
 	"go.opentelemetry.io/otel/attribute"
 	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
-
-	"github.com/txscope/txscope/fixtures/pgtest"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -112,22 +112,22 @@ func TestPostgresHoldTimesUnderContention(t *testing.T) {
 	service := orderService(t, h.m, pool)
 
 	whole, narrow := route("POST /orders/whole"), route("POST /orders/narrow")
-	deadline := attribute.String(AttrReason, ReasonDeadline)
+	deadline := attribute.String(names.AttrReason, names.ReasonDeadline)
 
 	t.Run("whole-request transaction", func(t *testing.T) {
 		codes := burst(service, "/orders/whole")
 		assert.ElementsMatch(t, []int{200, 200, 503, 503}, codes, "two hold the pool, two time out")
 
-		n, held := h.hist(MetricConnHold, whole)
+		n, held := h.hist(names.MetricConnHold, whole)
 		assert.Equal(t, uint64(2), n)
 		assert.GreaterOrEqual(t, held, 2*pgExternalCall.Seconds())
-		n, took := h.hist(MetricTxDuration, whole, outcome(OutcomeCommit))
+		n, took := h.hist(names.MetricTxDuration, whole, outcome(names.OutcomeCommit))
 		assert.Equal(t, uint64(2), n)
 		assert.GreaterOrEqual(t, took, 2*pgExternalCall.Seconds())
-		n, waited := h.hist(MetricAcquireWait, whole)
+		n, waited := h.hist(names.MetricAcquireWait, whole)
 		assert.Equal(t, uint64(pgConcurrent), n)
 		assert.GreaterOrEqual(t, waited, 2*pgAcquireTimeout.Seconds())
-		assert.Equal(t, 2.0, h.value(MetricAcquireTimeouts, whole, deadline))
+		assert.Equal(t, 2.0, h.value(names.MetricAcquireTimeouts, whole, deadline))
 		t.Logf("whole: hold %.3fs over 2, tx %.3fs over 2, wait %.3fs over 4", held, took, waited)
 	})
 
@@ -135,23 +135,23 @@ func TestPostgresHoldTimesUnderContention(t *testing.T) {
 		codes := burst(service, "/orders/narrow")
 		assert.Equal(t, []int{200, 200, 200, 200}, codes)
 
-		n, held := h.hist(MetricConnHold, narrow)
+		n, held := h.hist(names.MetricConnHold, narrow)
 		assert.Equal(t, uint64(pgConcurrent), n)
 		assert.Less(t, held, pgExternalCall.Seconds(), "four holds together are shorter than one external call")
-		n, took := h.hist(MetricTxDuration, narrow, outcome(OutcomeCommit))
+		n, took := h.hist(names.MetricTxDuration, narrow, outcome(names.OutcomeCommit))
 		assert.Equal(t, uint64(pgConcurrent), n)
 		assert.LessOrEqual(t, took, held)
-		n, waited := h.hist(MetricAcquireWait, narrow)
+		n, waited := h.hist(names.MetricAcquireWait, narrow)
 		assert.Equal(t, uint64(pgConcurrent), n)
 		assert.Less(t, waited, pgAcquireTimeout.Seconds())
-		assert.Zero(t, h.value(MetricAcquireTimeouts, narrow, deadline))
+		assert.Zero(t, h.value(names.MetricAcquireTimeouts, narrow, deadline))
 		t.Logf("narrow: hold %.4fs over 4, tx %.4fs over 4, wait %.4fs over 4", held, took, waited)
 	})
 
-	mainPool := attribute.String(AttrPool, "main")
-	assert.Equal(t, float64(pgPoolSize), h.value(MetricPoolMax, mainPool))
-	assert.Zero(t, h.value(MetricPoolInUse, mainPool))
-	assert.GreaterOrEqual(t, h.value(MetricPoolWaits, mainPool), 2.0)
+	mainPool := attribute.String(names.AttrPool, "main")
+	assert.Equal(t, float64(pgPoolSize), h.value(names.MetricPoolMax, mainPool))
+	assert.Zero(t, h.value(names.MetricPoolInUse, mainPool))
+	assert.GreaterOrEqual(t, h.value(names.MetricPoolWaits, mainPool), 2.0)
 
 	rec := httptest.NewRecorder()
 	promhttp.HandlerFor(registry, promhttp.HandlerOpts{}).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
@@ -193,10 +193,10 @@ func TestPostgresDatabaseSQL(t *testing.T) {
 	time.Sleep(50 * time.Millisecond)
 	require.NoError(t, tx.Commit())
 
-	n, took := h.hist(MetricTxDuration, route("POST /sql"), outcome(OutcomeCommit))
+	n, took := h.hist(names.MetricTxDuration, route("POST /sql"), outcome(names.OutcomeCommit))
 	assert.Equal(t, uint64(1), n)
 	assert.GreaterOrEqual(t, took, 0.05)
-	sqlPool := attribute.String(AttrPool, "sql")
-	assert.Equal(t, float64(pgPoolSize), h.value(MetricPoolMax, sqlPool))
-	assert.Equal(t, 1.0, h.value(MetricPoolIdle, sqlPool))
+	sqlPool := attribute.String(names.AttrPool, "sql")
+	assert.Equal(t, float64(pgPoolSize), h.value(names.MetricPoolMax, sqlPool))
+	assert.Equal(t, 1.0, h.value(names.MetricPoolIdle, sqlPool))
 }

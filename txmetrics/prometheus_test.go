@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/otlptranslator"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/txscope/txscope/txmetrics/names"
 	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 )
@@ -32,17 +33,17 @@ var documented = map[string]struct {
 	typ    string
 	labels []string
 }{
-	MetricConnHold:          {"HISTOGRAM", []string{AttrRoute}},
-	MetricTxDuration:        {"HISTOGRAM", []string{AttrOutcome, AttrRoute}},
-	MetricAcquireWait:       {"HISTOGRAM", []string{AttrRoute}},
-	MetricAcquireTimeouts:   {"COUNTER", []string{AttrReason, AttrRoute}},
-	MetricQueriesPerRequest: {"HISTOGRAM", []string{AttrRoute}},
-	MetricSlowStatements:    {"COUNTER", []string{AttrRoute, AttrStatement}},
-	MetricPoolInUse:         {"GAUGE", []string{AttrPool}},
-	MetricPoolIdle:          {"GAUGE", []string{AttrPool}},
-	MetricPoolMax:           {"GAUGE", []string{AttrPool}},
-	MetricPoolWaits:         {"COUNTER", []string{AttrPool}},
-	MetricPoolWaitTime:      {"COUNTER", []string{AttrPool}},
+	names.MetricConnHold:          {"HISTOGRAM", []string{names.AttrRoute}},
+	names.MetricTxDuration:        {"HISTOGRAM", []string{names.AttrOutcome, names.AttrRoute}},
+	names.MetricAcquireWait:       {"HISTOGRAM", []string{names.AttrRoute}},
+	names.MetricAcquireTimeouts:   {"COUNTER", []string{names.AttrReason, names.AttrRoute}},
+	names.MetricQueriesPerRequest: {"HISTOGRAM", []string{names.AttrRoute}},
+	names.MetricSlowStatements:    {"COUNTER", []string{names.AttrRoute, names.AttrStatement}},
+	names.MetricPoolInUse:         {"GAUGE", []string{names.AttrPool}},
+	names.MetricPoolIdle:          {"GAUGE", []string{names.AttrPool}},
+	names.MetricPoolMax:           {"GAUGE", []string{names.AttrPool}},
+	names.MetricPoolWaits:         {"COUNTER", []string{names.AttrPool}},
+	names.MetricPoolWaitTime:      {"COUNTER", []string{names.AttrPool}},
 }
 
 // scrape runs a few requests through a service instrumented with Metrics and

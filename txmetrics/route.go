@@ -5,6 +5,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/txscope/txscope/txmetrics/names"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 )
@@ -25,17 +26,17 @@ type routeAttrs struct {
 }
 
 func newRouteAttrs(route string) *routeAttrs {
-	r := attribute.String(AttrRoute, route)
+	r := attribute.String(names.AttrRoute, route)
 	with := func(kv ...attribute.KeyValue) metric.MeasurementOption {
 		return metric.WithAttributeSet(attribute.NewSet(kv...))
 	}
 	return &routeAttrs{
 		name:     route,
 		record:   []metric.RecordOption{with(r)},
-		commit:   []metric.RecordOption{with(r, attribute.String(AttrOutcome, OutcomeCommit))},
-		rollback: []metric.RecordOption{with(r, attribute.String(AttrOutcome, OutcomeRollback))},
-		deadline: []metric.AddOption{with(r, attribute.String(AttrReason, ReasonDeadline))},
-		canceled: []metric.AddOption{with(r, attribute.String(AttrReason, ReasonCanceled))},
+		commit:   []metric.RecordOption{with(r, attribute.String(names.AttrOutcome, names.OutcomeCommit))},
+		rollback: []metric.RecordOption{with(r, attribute.String(names.AttrOutcome, names.OutcomeRollback))},
+		deadline: []metric.AddOption{with(r, attribute.String(names.AttrReason, names.ReasonDeadline))},
+		canceled: []metric.AddOption{with(r, attribute.String(names.AttrReason, names.ReasonCanceled))},
 	}
 }
 
@@ -54,11 +55,11 @@ type routeCache struct {
 }
 
 func newRouteCache() *routeCache {
-	return &routeCache{unmatched: newRouteAttrs(Unmatched)}
+	return &routeCache{unmatched: newRouteAttrs(names.Unmatched)}
 }
 
 func (c *routeCache) get(route string) *routeAttrs {
-	if route == "" || route == Unmatched {
+	if route == "" || route == names.Unmatched {
 		return c.unmatched
 	}
 	if a, ok := c.m.Load(route); ok {
@@ -105,7 +106,7 @@ func Route(ctx context.Context) string {
 	if req := requestFrom(ctx); req != nil {
 		return req.attrs.name
 	}
-	return Unmatched
+	return names.Unmatched
 }
 
 // attrsFor returns the attributes of req, of the unmatched route when nil.

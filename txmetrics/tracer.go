@@ -6,6 +6,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/txscope/txscope/txmetrics/names"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 )
@@ -79,8 +80,8 @@ func (m *Metrics) statement(ctx context.Context, req *request, sql string, took 
 	}
 	if m.slow > 0 && took >= m.slow {
 		m.slowStatements.Add(ctx, 1, metric.WithAttributes(
-			attribute.String(AttrRoute, m.attrsFor(req).name),
-			attribute.String(AttrStatement, Fingerprint(sql))))
+			attribute.String(names.AttrRoute, m.attrsFor(req).name),
+			attribute.String(names.AttrStatement, Fingerprint(sql))))
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/txscope/txscope/txmetrics/names"
 	"go.opentelemetry.io/otel/attribute"
 )
 
@@ -24,16 +25,16 @@ func TestPoolTransactionIsAttributedToItsRoute(t *testing.T) {
 	require.NoError(t, tx.Commit(ctx))
 	end()
 
-	n, held := h.hist(MetricConnHold, route("POST /orders"))
+	n, held := h.hist(names.MetricConnHold, route("POST /orders"))
 	assert.Equal(t, uint64(1), n)
 	assert.GreaterOrEqual(t, held, 0.02)
-	n, took := h.hist(MetricTxDuration, route("POST /orders"), outcome(OutcomeCommit))
+	n, took := h.hist(names.MetricTxDuration, route("POST /orders"), outcome(names.OutcomeCommit))
 	assert.Equal(t, uint64(1), n)
 	assert.GreaterOrEqual(t, took, 0.02)
 	assert.LessOrEqual(t, took, held)
-	n, _ = h.hist(MetricAcquireWait, route("POST /orders"))
+	n, _ = h.hist(names.MetricAcquireWait, route("POST /orders"))
 	assert.Equal(t, uint64(1), n)
-	n, queries := h.hist(MetricQueriesPerRequest, route("POST /orders"))
+	n, queries := h.hist(names.MetricQueriesPerRequest, route("POST /orders"))
 	assert.Equal(t, uint64(1), n)
 	assert.Equal(t, 3.0, queries, "begin, insert, commit")
 }
@@ -44,21 +45,21 @@ func TestTransactionOutcome(t *testing.T) {
 		give func(ctx context.Context, tx pgx.Tx) error
 		want string
 	}{
-		{name: "commit", give: func(ctx context.Context, tx pgx.Tx) error { return tx.Commit(ctx) }, want: OutcomeCommit},
-		{name: "rollback", give: func(ctx context.Context, tx pgx.Tx) error { return tx.Rollback(ctx) }, want: OutcomeRollback},
+		{name: "commit", give: func(ctx context.Context, tx pgx.Tx) error { return tx.Commit(ctx) }, want: names.OutcomeCommit},
+		{name: "rollback", give: func(ctx context.Context, tx pgx.Tx) error { return tx.Rollback(ctx) }, want: names.OutcomeRollback},
 		{name: "commit after a failed statement", give: func(ctx context.Context, tx pgx.Tx) error {
 			_, err := tx.Exec(ctx, "fail")
 			require.Error(t, err)
 			require.ErrorIs(t, tx.Commit(ctx), pgx.ErrTxCommitRollback)
 			return nil
-		}, want: OutcomeRollback},
+		}, want: names.OutcomeRollback},
 		{name: "savepoint rollback keeps the transaction", give: func(ctx context.Context, tx pgx.Tx) error {
 			_, err := tx.Exec(ctx, "savepoint a")
 			require.NoError(t, err)
 			_, err = tx.Exec(ctx, "rollback to savepoint a")
 			require.NoError(t, err)
 			return tx.Commit(ctx)
-		}, want: OutcomeCommit},
+		}, want: names.OutcomeCommit},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -70,7 +71,7 @@ func TestTransactionOutcome(t *testing.T) {
 			require.NoError(t, err)
 			require.NoError(t, tt.give(ctx, tx))
 
-			n, _ := h.hist(MetricTxDuration, route("GET /x"), outcome(tt.want))
+			n, _ := h.hist(names.MetricTxDuration, route("GET /x"), outcome(tt.want))
 			assert.Equal(t, uint64(1), n)
 		})
 	}
@@ -88,9 +89,9 @@ func TestTransactionLeftOpenAtReleaseIsRolledBack(t *testing.T) {
 	require.NoError(t, err)
 	conn.Release()
 
-	n, _ := h.hist(MetricTxDuration, route("GET /leak"), outcome(OutcomeRollback))
+	n, _ := h.hist(names.MetricTxDuration, route("GET /leak"), outcome(names.OutcomeRollback))
 	assert.Equal(t, uint64(1), n)
-	n, _ = h.hist(MetricConnHold, route("GET /leak"))
+	n, _ = h.hist(names.MetricConnHold, route("GET /leak"))
 	assert.Equal(t, uint64(1), n)
 }
 
@@ -101,9 +102,9 @@ func TestWorkOutsideARequestIsUnmatched(t *testing.T) {
 	_, err := pool.Exec(context.Background(), "select 1")
 	require.NoError(t, err)
 
-	n, _ := h.hist(MetricConnHold, route(Unmatched))
+	n, _ := h.hist(names.MetricConnHold, route(names.Unmatched))
 	assert.Equal(t, uint64(1), n)
-	n, _ = h.hist(MetricAcquireWait, route(Unmatched))
+	n, _ = h.hist(names.MetricAcquireWait, route(names.Unmatched))
 	assert.Equal(t, uint64(1), n)
 }
 
@@ -126,10 +127,10 @@ func TestAcquireTimeoutAndCancellation(t *testing.T) {
 	_, err = pool.Acquire(canceled)
 	require.ErrorIs(t, err, context.Canceled)
 
-	reason := func(r string) attribute.KeyValue { return attribute.String(AttrReason, r) }
-	assert.Equal(t, 1.0, h.value(MetricAcquireTimeouts, route("GET /slow"), reason(ReasonDeadline)))
-	assert.Equal(t, 1.0, h.value(MetricAcquireTimeouts, route("GET /slow"), reason(ReasonCanceled)))
-	n, waited := h.hist(MetricAcquireWait, route("GET /slow"))
+	reason := func(r string) attribute.KeyValue { return attribute.String(names.AttrReason, r) }
+	assert.Equal(t, 1.0, h.value(names.MetricAcquireTimeouts, route("GET /slow"), reason(names.ReasonDeadline)))
+	assert.Equal(t, 1.0, h.value(names.MetricAcquireTimeouts, route("GET /slow"), reason(names.ReasonCanceled)))
+	n, waited := h.hist(names.MetricAcquireWait, route("GET /slow"))
 	assert.Equal(t, uint64(2), n)
 	assert.GreaterOrEqual(t, waited, 0.02)
 }
@@ -155,8 +156,8 @@ func TestSlowStatementsByFingerprint(t *testing.T) {
 				require.NoError(t, err)
 			}
 
-			statement := attribute.String(AttrStatement, "select * from report where id = ?")
-			assert.Equal(t, tt.want, h.value(MetricSlowStatements, route("GET /report"), statement))
+			statement := attribute.String(names.AttrStatement, "select * from report where id = ?")
+			assert.Equal(t, tt.want, h.value(names.MetricSlowStatements, route("GET /report"), statement))
 		})
 	}
 }
@@ -172,11 +173,11 @@ func TestConnectionOutsideAPoolUsesTheStatementContext(t *testing.T) {
 	}))
 	end()
 
-	n, _ := h.hist(MetricTxDuration, route("PUT /items/{id}"), outcome(OutcomeCommit))
+	n, _ := h.hist(names.MetricTxDuration, route("PUT /items/{id}"), outcome(names.OutcomeCommit))
 	assert.Equal(t, uint64(1), n)
-	_, queries := h.hist(MetricQueriesPerRequest, route("PUT /items/{id}"))
+	_, queries := h.hist(names.MetricQueriesPerRequest, route("PUT /items/{id}"))
 	assert.Equal(t, 3.0, queries)
-	n, _ = h.hist(MetricConnHold, route("PUT /items/{id}"))
+	n, _ = h.hist(names.MetricConnHold, route("PUT /items/{id}"))
 	assert.Zero(t, n, "a connection outside a pool is never acquired")
 }
 
@@ -192,10 +193,10 @@ func TestBatchStatementsAreCounted(t *testing.T) {
 	tr.TraceBatchEnd(ctx, conn, pgx.TraceBatchEndData{})
 	end()
 
-	_, queries := h.hist(MetricQueriesPerRequest, route("POST /bulk"))
+	_, queries := h.hist(names.MetricQueriesPerRequest, route("POST /bulk"))
 	assert.Equal(t, 2.0, queries)
-	statement := attribute.String(AttrStatement, "insert into t values (?)")
-	assert.Equal(t, 2.0, h.value(MetricSlowStatements, route("POST /bulk"), statement))
+	statement := attribute.String(names.AttrStatement, "insert into t values (?)")
+	assert.Equal(t, 2.0, h.value(names.MetricSlowStatements, route("POST /bulk"), statement))
 }
 
 func TestReusedConnectionFollowsEachRequest(t *testing.T) {
@@ -208,10 +209,10 @@ func TestReusedConnectionFollowsEachRequest(t *testing.T) {
 		end()
 	}
 
-	for _, r := range []string{"GET /a", "GET /b", Unmatched} {
-		n, _ := h.hist(MetricConnHold, route(r))
+	for _, r := range []string{"GET /a", "GET /b", names.Unmatched} {
+		n, _ := h.hist(names.MetricConnHold, route(r))
 		assert.Equal(t, uint64(1), n, r)
-		_, queries := h.hist(MetricQueriesPerRequest, route(r))
+		_, queries := h.hist(names.MetricQueriesPerRequest, route(r))
 		assert.Equal(t, 1.0, queries, r)
 	}
 }

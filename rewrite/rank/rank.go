@@ -9,7 +9,7 @@ import (
 	"github.com/txscope/txscope/rewrite/load"
 	"github.com/txscope/txscope/rewrite/plan"
 	"github.com/txscope/txscope/rules"
-	"github.com/txscope/txscope/txmetrics"
+	"github.com/txscope/txscope/txmetrics/names"
 	"golang.org/x/tools/go/types/typeutil"
 )
 
@@ -98,7 +98,7 @@ func Rank(prog *load.Program, in RankInput) *Ranking {
 		stats := newRouteStats(m)
 		route, ok := matchRoute(in.Routes, m.Route)
 		switch {
-		case !ok && m.Route == txmetrics.Unmatched:
+		case !ok && m.Route == names.Unmatched:
 			r.Unmapped = append(r.Unmapped, UnmappedRoute{Route: m.Route, Why: "work outside any routed request", RouteStats: stats})
 		case !ok:
 			r.Unmapped = append(r.Unmapped, UnmappedRoute{Route: m.Route, Why: "no registration with this pattern", RouteStats: stats})

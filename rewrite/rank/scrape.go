@@ -10,7 +10,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
-	"github.com/txscope/txscope/txmetrics"
+	"github.com/txscope/txscope/txmetrics/names"
 )
 
 // RouteMetrics are one route's txmetrics series from a scrape, summed over
@@ -50,9 +50,9 @@ func ParseScrape(r io.Reader) ([]RouteMetrics, error) {
 	}
 	byRoute := map[string]*RouteMetrics{}
 	route := func(m *dto.Metric) *RouteMetrics {
-		name := scrapeLabel(m, txmetrics.AttrRoute)
+		name := scrapeLabel(m, names.AttrRoute)
 		if name == "" {
-			name = txmetrics.Unmatched
+			name = names.Unmatched
 		}
 		if byRoute[name] == nil {
 			byRoute[name] = &RouteMetrics{Route: name}
@@ -63,9 +63,9 @@ func ParseScrape(r io.Reader) ([]RouteMetrics, error) {
 		name string
 		of   func(*RouteMetrics) *Histogram
 	}{
-		{txmetrics.MetricConnHold, func(r *RouteMetrics) *Histogram { return &r.Hold }},
-		{txmetrics.MetricTxDuration, func(r *RouteMetrics) *Histogram { return &r.Tx }},
-		{txmetrics.MetricAcquireWait, func(r *RouteMetrics) *Histogram { return &r.AcquireWait }},
+		{names.MetricConnHold, func(r *RouteMetrics) *Histogram { return &r.Hold }},
+		{names.MetricTxDuration, func(r *RouteMetrics) *Histogram { return &r.Tx }},
+		{names.MetricAcquireWait, func(r *RouteMetrics) *Histogram { return &r.AcquireWait }},
 	}
 	for _, h := range histograms {
 		for _, m := range families[h.name].GetMetric() {
@@ -88,7 +88,7 @@ func ParseScrape(r io.Reader) ([]RouteMetrics, error) {
 			}
 		}
 	}
-	for _, m := range families[txmetrics.MetricAcquireTimeouts].GetMetric() {
+	for _, m := range families[names.MetricAcquireTimeouts].GetMetric() {
 		rm := route(m)
 		rm.sample(m.GetCounter().GetValue()+m.GetUntyped().GetValue(), func(v float64) { rm.Timeouts += v })
 	}

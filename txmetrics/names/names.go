@@ -1,4 +1,8 @@
-package txmetrics
+// Package names holds the metric names, attribute keys and values that
+// txmetrics records and that txscope rank reads back from a scrape: the one
+// contract between the runtime and the analysis, in a package that imports
+// nothing, so that the analysis does not depend on the runtime.
+package names
 
 // Metric names as they appear in a Prometheus scrape. Each instrument is
 // created under exactly this name, with a unit whose Prometheus suffix the
