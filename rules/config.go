@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"slices"
 	"syscall"
 )
@@ -77,14 +78,21 @@ func (c *Config) Pos(key string) Position {
 	return Position{File: c.Path, Key: key}
 }
 
-// Load reads and parses the config file at path. When the file does not
-// exist the error wraps fs.ErrNotExist.
-func Load(path string) (*Config, error) {
-	data, err := ReadConfig(path)
-	if err != nil {
-		return nil, fmt.Errorf("read config: %w", err)
+// ConfigFile is the configuration's name at the module root.
+const ConfigFile = "txscope.yaml"
+
+// Load reads and parses dir's ConfigFile, the defaults when there is none.
+// Positions in errors and in the config name the file as ConfigFile, the
+// way a user at the module root refers to it.
+func Load(dir string) (*Config, error) {
+	data, err := ReadConfig(filepath.Join(dir, ConfigFile))
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return Default(), nil
+	case err != nil:
+		return nil, err
 	}
-	return Parse(path, data)
+	return Parse(ConfigFile, data)
 }
 
 // MaxConfigSize bounds txscope.yaml; a real one is a few hundred bytes.

@@ -167,29 +167,35 @@ func TestParseErrorUsesPath(t *testing.T) {
 
 func TestLoad(t *testing.T) {
 	dir := t.TempDir()
-	path := filepath.Join(dir, "txscope.yaml")
+	path := filepath.Join(dir, ConfigFile)
 
-	c, err := Load(path)
-	assert.Nil(t, c)
-	assert.ErrorIs(t, err, fs.ErrNotExist)
+	c, err := Load(dir)
+	require.NoError(t, err, "no config file: the defaults")
+	assert.Equal(t, Default(), c)
 
 	require.NoError(t, os.WriteFile(path, []byte(documented), 0o644))
-	c, err = Load(path)
+	c, err = Load(dir)
 	require.NoError(t, err)
-	assert.Equal(t, path, c.Path)
-	assert.Equal(t, path, c.Wrappers[0].Pos.File)
+	assert.Equal(t, ConfigFile, c.Path)
+	assert.Equal(t, ConfigFile, c.Wrappers[0].Pos.File)
 
 	require.NoError(t, os.WriteFile(path, []byte("version: 2\n"), 0o644))
-	_, err = Load(path)
-	assert.EqualError(t, err, path+":1:10: version: unsupported version 2 (want 1)")
+	_, err = Load(dir)
+	assert.EqualError(t, err, "txscope.yaml:1:10: version: unsupported version 2 (want 1)")
+
+	require.NoError(t, os.Remove(path))
+	require.NoError(t, os.Mkdir(path, 0o755))
+	_, err = Load(dir)
+	assert.Error(t, err, "a directory where the config file should be")
+	assert.NotErrorIs(t, err, fs.ErrNotExist)
 }
 
 func TestReadConfigLimit(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "txscope.yaml")
-	require.NoError(t, os.WriteFile(path, bytes.Repeat([]byte("#\n"), MaxConfigSize/2), 0o644))
-	c, err := Load(path)
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, ConfigFile), bytes.Repeat([]byte("#\n"), MaxConfigSize/2), 0o644))
+	c, err := Load(dir)
 	require.NoError(t, err, "a file of exactly the limit is read")
-	assert.Equal(t, path, c.Path)
+	assert.Equal(t, ConfigFile, c.Path)
 }
 
 func TestMarshalDocumented(t *testing.T) {

@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/txscope/txscope/rewrite/analysis"
-	"github.com/txscope/txscope/rewrite/load"
+	"github.com/txscope/txscope/rules"
 	"github.com/txscope/txscope/rewrite/write"
 )
 
@@ -44,16 +44,16 @@ An existing txscope.yaml is never overwritten without --force.`,
 				_, err := cmd.OutOrStdout().Write(data)
 				return err
 			}
-			path := filepath.Join(prog.Root, load.ConfigFile)
+			path := filepath.Join(prog.Root, rules.ConfigFile)
 			if _, err := os.Stat(path); err == nil && !o.force {
-				return fmt.Errorf("init: %s exists (use --force to overwrite it)", load.ConfigFile)
+				return fmt.Errorf("init: %s exists (use --force to overwrite it)", rules.ConfigFile)
 			} else if err != nil && !errors.Is(err, os.ErrNotExist) {
 				return fmt.Errorf("init: %w", err)
 			}
 			if err := write.WriteFileAtomic(path, data); err != nil {
 				return fmt.Errorf("init: %w", err)
 			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "txscope: wrote %s\n", load.ConfigFile)
+			fmt.Fprintf(cmd.ErrOrStderr(), "txscope: wrote %s\n", rules.ConfigFile)
 			return nil
 		},
 	}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"go/ast"
 	"go/token"
-	"io/fs"
 	"maps"
 	"os"
 	"os/exec"
@@ -141,20 +140,11 @@ func goListProblem(cfg *packages.Config, patterns []string) string {
 	return "no Go packages match " + strings.Join(patterns, " ")
 }
 
-// ConfigFile is the configuration's name at the module root.
-const ConfigFile = "txscope.yaml"
 
 // loadConfig reads txscope.yaml at root; without one the defaults apply and
 // wrappers are detected.
 func loadConfig(root string) (*rules.Config, error) {
-	data, err := rules.ReadConfig(filepath.Join(root, ConfigFile))
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return rules.Default(), nil
-	case err != nil:
-		return nil, fmt.Errorf("config: %w", err)
-	}
-	cfg, err := rules.Parse(ConfigFile, data)
+	cfg, err := rules.Load(root)
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}

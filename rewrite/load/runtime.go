@@ -105,7 +105,7 @@ func (rt *Runtime) readCopy(rel, moduleDir string) error {
 		return err
 	}
 	if root, err := filepath.EvalSymlinks(moduleDir); err != nil || !within([]string{root}, real) {
-		return fmt.Errorf("%s leads outside the module (to %s), so txscope will not write its runtime there (set runtime.dir in %s)", rel, real, ConfigFile)
+		return fmt.Errorf("%s leads outside the module (to %s), so txscope will not write its runtime there (set runtime.dir in %s)", rel, real, rules.ConfigFile)
 	}
 	entries, err := os.ReadDir(rt.Dir)
 	if err != nil {
@@ -122,7 +122,7 @@ func (rt *Runtime) readCopy(rel, moduleDir string) error {
 		file := path.Join(rel, e.Name())
 		switch c, _ := bundle.Inspect(data); c {
 		case bundle.Foreign:
-			return fmt.Errorf("%s was not written by txscope, so its runtime cannot go to %s (set runtime.dir in %s)", file, rel, ConfigFile)
+			return fmt.Errorf("%s was not written by txscope, so its runtime cannot go to %s (set runtime.dir in %s)", file, rel, rules.ConfigFile)
 		case bundle.Edited:
 			return fmt.Errorf("%s was edited after txscope wrote it, so txscope will not replace it (undo the edit, or delete the file to get a fresh copy)", file)
 		}
