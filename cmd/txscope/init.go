@@ -8,8 +8,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/txscope/txscope/rewrite/analysis"
-	"github.com/txscope/txscope/rules"
 	"github.com/txscope/txscope/rewrite/write"
+	"github.com/txscope/txscope/rules"
 )
 
 type initOptions struct {

@@ -140,7 +140,6 @@ func goListProblem(cfg *packages.Config, patterns []string) string {
 	return "no Go packages match " + strings.Join(patterns, " ")
 }
 
-
 // loadConfig reads txscope.yaml at root; without one the defaults apply and
 // wrappers are detected.
 func loadConfig(root string) (*rules.Config, error) {
