@@ -47,10 +47,9 @@ type Result struct {
 // at least one more handler, so it ends; the bound is a guard.
 const maxVerifyRounds = 8
 
-// Rewrite plans every handler, applies the plans in memory and type-checks
-// the result; a plan whose edit fails or does not type-check is kept with
-// the reason and the others are applied again without it.
-func Rewrite(prog *load.Program, opts Options) (*Result, error) {
+// PlanAll plans every handler: the plans Rewrite starts from, before any is
+// applied or type-checked.
+func PlanAll(prog *load.Program, opts Options) (*Result, error) {
 	a, err := Check(prog)
 	if err != nil {
 		return nil, err
@@ -67,16 +66,18 @@ func Rewrite(prog *load.Program, opts Options) (*Result, error) {
 		if inChain[h.Site.Call] || (opts.Only != nil && !opts.Only.MatchString(h.Site.Name())) {
 			continue
 		}
-		if h.Site.Wrapper.Middleware {
-			res.Plans = append(res.Plans, plan.Plan{Handler: h, Action: plan.ActionKept,
-				Reason: "txscope could not read how the configured middleware opens its transaction, so it cannot migrate it"})
-			continue
-		}
-		p := plan.PlanHandler(prog, h, opts.PlanOptions)
-		if w := h.Site.Wrapper; (p.Action == plan.ActionPooled || p.Action == plan.ActionNarrowed) && plan.NeedsSettingFix(w) && !plan.SettingFixable(w) {
-			p = p.Keep("%s sets the tenant unsafely (%s) and txscope cannot fix it: %s", plan.ShortName(rules.FuncName(w.Func)), strings.Join(plan.SettingCodes(w), ", "), plan.UnfixableWhy(w))
-		}
-		res.Plans = append(res.Plans, p)
+		res.Plans = append(res.Plans, plan.Inline(prog, h, opts.PlanOptions))
+	}
+	return res, nil
+}
+
+// Rewrite plans every handler, applies the plans in memory and type-checks
+// the result; a plan whose edit fails or does not type-check is kept with
+// the reason and the others are applied again without it.
+func Rewrite(prog *load.Program, opts Options) (*Result, error) {
+	res, err := PlanAll(prog, opts)
+	if err != nil {
+		return nil, err
 	}
 	if rt := prog.Runtime; rt != nil && rt.Unusable != nil && res.rewrites() {
 		return nil, &RuntimeError{rt.Unusable}
@@ -198,8 +199,8 @@ func (r *Result) middlewareReports() []report.MiddlewareReport {
 		m := cp.Middleware
 		mr := report.MiddlewareReport{Func: rules.FuncName(m.Func), Pos: r.Analysis.Prog.Position(m.Src.Decl.Pos()), Handlers: len(m.Handlers)}
 		switch {
-		case cp.Failed != "":
-			mr.Action, mr.Reason = plan.ActionKept, cp.Failed
+		case cp.Failed != nil:
+			mr.Action, mr.Reason = string(plan.ActionKept), cp.Failed.Error()
 		case cp.Reuse:
 			mr.Action = "its handlers move to the existing " + cp.Variant
 			if cp.Remove {
@@ -227,12 +228,12 @@ func (r *Result) middlewareReports() []report.MiddlewareReport {
 }
 
 func countActions(plans []plan.Plan) string {
-	counts := map[string]int{}
+	counts := map[plan.Action]int{}
 	for _, p := range plans {
 		counts[p.Action]++
 	}
 	var parts []string
-	for _, a := range []string{plan.ActionPooled, plan.ActionNarrowed, plan.ActionKept, plan.ActionUnchanged} {
+	for _, a := range []plan.Action{plan.ActionPooled, plan.ActionNarrowed, plan.ActionKept, plan.ActionUnchanged} {
 		parts = append(parts, fmt.Sprintf("%d %s", counts[a], a))
 	}
 	return strings.Join(parts, ", ")
@@ -252,18 +253,18 @@ func planChains(prog *load.Program, a *analysis.Analysis, opts Options) []*plan.
 func (r *Result) dropChains(f edit.Failure) bool {
 	dropped := false
 	for _, cp := range r.Chains {
-		if cp.Failed != "" || !edit.ChainTouches(r.Analysis.Prog, cp, f.File) {
+		if cp.Failed != nil || !cp.Touches(f.File) {
 			continue
 		}
-		cp.Failed = fmt.Sprintf("the migration does not type-check: %v", f.Err)
+		cp.Failed = fmt.Errorf("the migration does not type-check: %v", f.Err)
 		dropped = true
 	}
 	if !dropped && f.Plan < 0 {
 		// An error in a package that only imports edited code: a chain's
 		// change of signature is the likely cause, so every chain goes.
 		for _, cp := range r.Chains {
-			if cp.Failed == "" {
-				cp.Failed = fmt.Sprintf("the migration breaks %s: %v", r.Analysis.Prog.Rel(f.File), f.Err)
+			if cp.Failed == nil {
+				cp.Failed = fmt.Errorf("the migration breaks %s: %v", r.Analysis.Prog.Rel(f.File), f.Err)
 				dropped = true
 			}
 		}

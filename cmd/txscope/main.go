@@ -1,5 +1,6 @@
 // Command txscope narrows whole-request tenant transactions in Go services on
-// PostgreSQL. See doc.go for the long usage text.
+// PostgreSQL. `txscope help` and each command's --help are the usage text;
+// the library it drives is package rewrite.
 package main
 
 import (

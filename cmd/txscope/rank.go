@@ -97,15 +97,11 @@ func (o *rankOptions) plan(cmd *cobra.Command, patterns []string) (*load.Program
 	default:
 		return prog, res.AllPlans(), "", nil
 	}
-	a, err := rewrite.Check(prog)
+	planned, err := rewrite.PlanAll(prog, rewrite.Options{Version: version()})
 	if err != nil {
 		return nil, nil, "", err
 	}
-	plans := make([]plan.Plan, 0, len(a.Handlers))
-	for _, h := range a.Handlers {
-		plans = append(plans, plan.PlanHandler(prog, h, plan.PlanOptions{}))
-	}
-	return prog, plans, rtErr.Err.Error() + "; the actions are not type-checked", nil
+	return prog, planned.AllPlans(), rtErr.Err.Error() + "; the actions are not type-checked", nil
 }
 
 // readScrape parses the scrape from a file (relative to -C) or a local URL.

@@ -27,7 +27,7 @@ func (h handles) methodValue(info *types.Info, fun ast.Expr) *types.Func {
 	return h.methods[info.Uses[id]]
 }
 
-// trackAliases returns the objects that hold the transaction inside body:
+// TrackAliases returns the objects that hold the transaction inside body:
 // the seeds and every variable assigned from them that can carry a handle
 // (`q := store.New(tx)`, `repo := Repo{tx: tx}`, `exec := tx.Exec`,
 // `ctx = context.WithValue(ctx, key, tx)`).

@@ -26,17 +26,20 @@ type Analysis struct {
 type Handler struct {
 	Site  *Site
 	Stmts []StmtEffect
-	Class string // read-only, mixed or write-only
+	Class Class
 	// Behind is the middleware a handler was found behind, when no wrapper
 	// call of its own was found.
 	Behind *Middleware
 }
 
+// Class is what a wrapped function does with its transaction.
+type Class string
+
 // Classes of wrapped functions.
 const (
-	ClassReadOnly  = "read-only"
-	ClassMixed     = "mixed"
-	ClassWriteOnly = "write-only"
+	ClassReadOnly  Class = "read-only"
+	ClassMixed     Class = "mixed"
+	ClassWriteOnly Class = "write-only"
 )
 
 // Analyze runs find and classify over a loaded program.
@@ -76,7 +79,7 @@ func Analyze(prog *load.Program) (*Analysis, error) {
 // classify names the handler's class from its statements: read-only when
 // nothing must stay in a transaction; write-only when the first statement
 // that touches the database already writes.
-func classify(stmts []StmtEffect) string {
+func classify(stmts []StmtEffect) Class {
 	for _, s := range stmts {
 		switch {
 		case s.Effect.Writes() || s.Effect.HandsOff():
@@ -116,7 +119,7 @@ func handlerFindings(h *Handler) []Finding {
 	return out
 }
 
-var classAdvice = map[string]string{
+var classAdvice = map[Class]string{
 	ClassReadOnly: "it only reads, so it needs no transaction",
 	ClassMixed:    "reads and session checks before the first write hold the connection",
 }

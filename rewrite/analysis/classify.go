@@ -31,7 +31,7 @@ type CallEffect struct {
 	Session bool
 }
 
-// sessionCheck reports whether the statement's only effect is a configured
+// SessionCheck reports whether the statement's only effect is a configured
 // session check that takes no lock: its values (the session's user) may
 // feed the writes, and it still moves before the transaction.
 func (s StmtEffect) SessionCheck() bool {
@@ -256,7 +256,7 @@ func (c *Classifier) configured(fn *types.Func) (rules.Effect, bool) {
 	return rules.Pure, false
 }
 
-// receiverExpr is x in a method call x.M(…).
+// ReceiverExpr is x in a method call x.M(…).
 func ReceiverExpr(call *ast.CallExpr, fn *types.Func) ast.Expr {
 	if fn == nil || fn.Type().(*types.Signature).Recv() == nil {
 		return nil

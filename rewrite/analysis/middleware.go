@@ -110,15 +110,10 @@ func layerSites(prog *load.Program, layers map[*types.Func]*Layer) map[*ast.Call
 	}
 	prog.EachFunc(func(src load.FuncSource) {
 		info := src.Pkg.TypesInfo
-		ast.Inspect(src.Decl.Body, func(n ast.Node) bool {
-			if call, ok := n.(*ast.CallExpr); ok {
-				if fn, _ := typeutil.Callee(info, call).(*types.Func); fn != nil {
-					if l := layers[fn.Origin()]; l != nil && l.Param < len(call.Args) && isFuncLit(call.Args[l.Param]) {
-						out[call] = l
-					}
-				}
+		syntax.Calls(info, src.Decl.Body, func(call *ast.CallExpr, fn *types.Func) {
+			if l := layers[fn]; l != nil && l.Param < len(call.Args) && isFuncLit(call.Args[l.Param]) {
+				out[call] = l
 			}
-			return true
 		})
 	})
 	return out
@@ -334,7 +329,7 @@ func (a *Analysis) addMiddlewareHandlers(c *Classifier) {
 	}
 }
 
-// realSite is the wrapper call the middleware's transaction comes from.
+// RealSite is the wrapper call the middleware's transaction comes from.
 func (m *Middleware) RealSite() *Site {
 	if m.Via != nil {
 		return m.Via.Site

@@ -20,7 +20,7 @@ type sqlString struct {
 	Values []ast.Expr
 }
 
-// readSQL resolves e through go/constant. fmt.Sprintf formats and string
+// ReadSQL resolves e through go/constant. fmt.Sprintf formats and string
 // concatenations keep their constant parts, with a placeholder for each
 // formatted value, so the classifier still sees the statement's shape.
 func ReadSQL(info *types.Info, e ast.Expr) (sqlString, bool) {

@@ -6,8 +6,8 @@ import (
 	"go/token"
 	"go/types"
 
+	"github.com/txscope/txscope/rewrite/internal/syntax"
 	"github.com/txscope/txscope/rewrite/load"
-	"golang.org/x/tools/go/types/typeutil"
 )
 
 // unanalysed finds wrapper calls txscope cannot plan, so that check does
@@ -27,16 +27,11 @@ func unanalysed(prog *load.Program, ws *Wrappers) []Finding {
 				if !ok || g.Tok != token.VAR {
 					continue
 				}
-				ast.Inspect(g, func(n ast.Node) bool {
-					call, ok := n.(*ast.CallExpr)
-					if !ok {
-						return true
-					}
-					if fn, _ := typeutil.Callee(info, call).(*types.Func); fn != nil && ws.Lookup(fn) != nil {
+				syntax.Calls(info, g, func(call *ast.CallExpr, fn *types.Func) {
+					if ws.Lookup(fn) != nil {
 						out = append(out, Finding{Code: "TS010", Pos: call.Pos(),
 							Message: fmt.Sprintf("not analysed: %s is called in a package-level initializer; txscope reads and rewrites wrapper calls inside function declarations only (move it into a function)", fn.Name())})
 					}
-					return true
 				})
 			}
 		}

@@ -50,7 +50,7 @@ func txLike(t types.Type, owner *types.Signature) bool {
 	return false
 }
 
-// isQuerierInterface matches interfaces offering SQL methods (Querier, DBTX).
+// IsQuerierInterface matches interfaces offering SQL methods (Querier, DBTX).
 func IsQuerierInterface(t types.Type) bool {
 	iface, ok := types.Unalias(t).Underlying().(*types.Interface)
 	if !ok {
@@ -81,7 +81,7 @@ func callbackParam(sig *types.Signature) (param, tx int) {
 	return -1, -1
 }
 
-// txParam is the index of the transaction parameter of a callback, found
+// TxParam is the index of the transaction parameter of a callback, found
 // by type rather than position.
 func TxParam(cb, owner *types.Signature) int {
 	for j := 0; j < cb.Params().Len(); j++ {

@@ -35,10 +35,7 @@ func (fr *fileRewrite) rewriteSite(p plan.Plan) error {
 	body := site.Callback.Body.List
 	moved := body[:p.Start]
 	pooled := p.Action == plan.ActionPooled
-	tmpl, err := plan.PooledTemplate(fr.prog, site)
-	if err != nil {
-		return err
-	}
+	tmpl := p.Pooled
 	qName := plan.FreshName(fr.info, site, "q")
 	hoisted, bind := fr.hoister(site, pooled, qName)
 	expr, err := renderTemplate(tmpl, site, fr.text, bind)

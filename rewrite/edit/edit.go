@@ -35,7 +35,7 @@ type FileEdit struct {
 // Diff is the edit as a unified diff that `git apply` accepts.
 func (e FileEdit) Diff() string { return textdiff.UnifiedDiff(e.Rel, e.Old, e.New, e.Create) }
 
-// failure ties an edit that could not be made to its plan.
+// Failure ties an edit that could not be made to its plan.
 type Failure struct {
 	Plan int    // the plan it belongs to, -1 for a middleware migration
 	File string // the file it was found in
@@ -45,7 +45,7 @@ type Failure struct {
 	Pos string
 }
 
-// describe is the failure with its position: the type error's, else the
+// Describe is the failure with its position: the type error's, else the
 // file's.
 func (f Failure) Describe(prog *load.Program) string {
 	pos := f.Pos
@@ -61,17 +61,17 @@ func (f Failure) Describe(prog *load.Program) string {
 func Apply(prog *load.Program, plans []plan.Plan, chains []*plan.ChainPlan) ([]FileEdit, []Failure, error) {
 	byFile := map[*ast.File][]int{}
 	var files []*ast.File
-	ops := map[*ast.File][]chainOp{}
+	ops := map[*ast.File][]plan.ChainOp{}
 	for _, cp := range chains {
-		if cp.Failed != "" {
+		if cp.Failed != nil {
 			continue
 		}
-		for _, op := range chainOps(prog, cp) {
-			if byFile[op.file] == nil {
-				files = append(files, op.file)
-				byFile[op.file] = []int{}
+		for _, op := range cp.Ops {
+			if byFile[op.File] == nil {
+				files = append(files, op.File)
+				byFile[op.File] = []int{}
 			}
-			ops[op.file] = append(ops[op.file], op)
+			ops[op.File] = append(ops[op.File], op)
 		}
 	}
 	for i, p := range plans {
@@ -106,7 +106,7 @@ func Apply(prog *load.Program, plans []plan.Plan, chains []*plan.ChainPlan) ([]F
 	return edits, failures, nil
 }
 
-func applyFile(prog *load.Program, f *ast.File, plans []plan.Plan, indexes []int, ops []chainOp) (*FileEdit, []Failure, error) {
+func applyFile(prog *load.Program, f *ast.File, plans []plan.Plan, indexes []int, ops []plan.ChainOp) (*FileEdit, []Failure, error) {
 	name, err := prog.TargetFile(f)
 	if err != nil {
 		return nil, nil, err
@@ -143,24 +143,24 @@ func applyFile(prog *load.Program, f *ast.File, plans []plan.Plan, indexes []int
 	inserts := map[*ast.FuncDecl][]byte{}
 	removed := map[*ast.FuncDecl]bool{}
 	for _, op := range ops {
-		if op.remove {
-			removed[op.decl] = true
+		if op.Kind == plan.OpRemove {
+			removed[op.Decl] = true
 			continue
 		}
-		if op.variant != "" {
+		if op.Variant != "" {
 			text, err := variantText(prog, f, src, op, fr.imports, fr.names)
 			if err != nil {
 				failures = append(failures, Failure{Plan: -1, File: name, Err: err})
 				continue
 			}
-			inserts[op.decl] = append(inserts[op.decl], text...)
+			inserts[op.Decl] = append(inserts[op.Decl], text...)
 			continue
 		}
-		if err := op.edit(fr); err != nil {
+		if err := fr.chainOp(op); err != nil {
 			failures = append(failures, Failure{Plan: -1, File: name, Err: err})
 			continue
 		}
-		edited[op.decl] = true
+		edited[op.Decl] = true
 	}
 	if len(edited) == 0 && len(inserts) == 0 && len(removed) == 0 {
 		return nil, failures, nil

@@ -18,80 +18,26 @@ import (
 	"github.com/txscope/txscope/rewrite/plan"
 )
 
-// chainOp is one edit of a middleware migration: on a declaration in
-// place, or on a copy of it named variant inserted after it.
-type chainOp struct {
-	decl    *ast.FuncDecl
-	file    *ast.File
-	variant string
-	remove  bool     // the declaration goes: nothing uses it any more
-	doc     []string // comment lines appended to a variant's doc
-	edit    func(fr *fileRewrite) error
-}
-
-// ops lists the edits of a chain plan: each moving handler, the middleware
-// and its layer.
-func chainOps(prog *load.Program, cp *plan.ChainPlan) []chainOp {
-	m := cp.Middleware
-	var out []chainOp
-	for _, p := range cp.Plans {
-		h := p.Handler
-		if prog.Generated[h.Site.Func.File] {
-			continue // pooled handlers there need no edit; see PlanChain
+// chainOp makes one edit of a middleware migration.
+func (fr *fileRewrite) chainOp(op plan.ChainOp) error {
+	cp := op.Chain
+	switch op.Kind {
+	case plan.OpRetarget:
+		renameCall(fr, op.Call, op.To)
+	case plan.OpHandler:
+		if op.To != "" {
+			renameCall(fr, op.Call, op.To)
 		}
-		if p.Action == plan.ActionKept {
-			if cp.TxCopy != "" {
-				out = append(out, chainOp{decl: h.Site.Func.Decl, file: h.Site.Func.File, edit: func(fr *fileRewrite) error {
-					renameCall(fr, h.Site.Call, cp.TxCopy)
-					return nil
-				}})
-			}
-			continue
+		if h := op.Plan.Handler; op.Plan.Start < len(h.Site.Callback.Body.List) {
+			return fr.wrapBlock(cp.Middleware, h, op.Plan.Start, op.Plan.WrapperCall)
 		}
-		start := p.Start
-		out = append(out, chainOp{decl: h.Site.Func.Decl, file: h.Site.Func.File, edit: func(fr *fileRewrite) error {
-			if cp.Variant != "" {
-				renameCall(fr, h.Site.Call, cp.Variant)
-			}
-			if start == len(h.Site.Callback.Body.List) {
-				return nil
-			}
-			return fr.wrapBlock(prog, m, h, start)
-		}})
+	case plan.OpPoolMiddleware:
+		return fr.poolMiddleware(cp.Middleware, op.To, cp.Pooled)
+	case plan.OpPoolLayer:
+		return fr.poolLayer(cp.Middleware.Via, cp.Pooled)
+	case plan.OpCopy, plan.OpRemove:
 	}
-	for _, o := range m.Opaque {
-		if cp.TxCopy != "" {
-			call := o.Call
-			out = append(out, chainOp{decl: o.Func.Decl, file: o.Func.File, edit: func(fr *fileRewrite) error {
-				renameCall(fr, call, cp.TxCopy)
-				return nil
-			}})
-		}
-	}
-	if cp.TxCopy != "" {
-		name := m.Func.Name()
-		out = append(out, chainOp{decl: m.Src.Decl, file: m.Src.File, variant: cp.TxCopy,
-			doc:  []string{"// " + cp.TxCopy + " is " + name + " as it was, one transaction around the whole handler,", "// for the handlers that cannot move to the pooled handle yet."},
-			edit: func(*fileRewrite) error { return nil }})
-	}
-	if cp.Reuse {
-		if cp.Remove {
-			out = append(out, chainOp{decl: m.Src.Decl, file: m.Src.File, remove: true})
-			if l := m.Via; l != nil && !plan.LayerUsedElsewhere(prog, l, m) {
-				out = append(out, chainOp{decl: l.Site.Func.Decl, file: l.Site.Func.File, remove: true})
-			}
-		}
-		return out
-	}
-	out = append(out, chainOp{decl: m.Src.Decl, file: m.Src.File, variant: cp.Variant,
-		doc:  []string{"// " + cp.Variant + " is " + m.Func.Name() + " on a tenant-scoped pooled handle instead of a transaction,", "// for the handlers that open WithTenant around their own writes."},
-		edit: func(fr *fileRewrite) error { return fr.poolMiddleware(m, cp.LayerVariant) }})
-	if l := m.Via; l != nil {
-		out = append(out, chainOp{decl: l.Site.Func.Decl, file: l.Site.Func.File, variant: cp.LayerVariant,
-			doc:  []string{"// " + cp.LayerVariant + " is " + l.Func.Name() + " handing its callback a tenant-scoped pooled handle instead of a transaction."},
-			edit: func(fr *fileRewrite) error { return fr.poolLayer(l) }})
-	}
-	return out
+	return nil
 }
 
 // renameCall points a call at another function of the same receiver or package.
@@ -106,11 +52,7 @@ func renameCall(fr *fileRewrite, call *ast.CallExpr, name string) {
 
 // wrapBlock puts the handler's statements from start on into their own
 // WithTenant call, with carrier reads (sc.DB) replaced by the tx.
-func (fr *fileRewrite) wrapBlock(prog *load.Program, m *analysis.Middleware, h *analysis.Handler, start int) error {
-	wc, err := plan.WrapperCallFor(prog, m, h)
-	if err != nil {
-		return err
-	}
+func (fr *fileRewrite) wrapBlock(m *analysis.Middleware, h *analysis.Handler, start int, wc *plan.WrapperCall) error {
 	ret, err := parseStmt(wc.Src)
 	if err != nil {
 		return fmt.Errorf("wrapper call %q: %w", wc.Src, err)
@@ -125,7 +67,7 @@ func (fr *fileRewrite) wrapBlock(prog *load.Program, m *analysis.Middleware, h *
 			switch n := n.(type) {
 			case *ast.CallExpr: // sc.Tx(): an accessor of the carrier
 				if sel, ok := ast.Unparen(n.Fun).(*ast.SelectorExpr); ok && fr.info.Uses[syntax.IdentOf(sel.X)] == h.Site.Tx {
-					if fn, ok := fr.info.Uses[sel.Sel].(*types.Func); ok && plan.IsAccessor(prog, fn, m.Carrier) {
+					if fn, ok := fr.info.Uses[sel.Sel].(*types.Func); ok && plan.IsAccessor(fr.prog, fn, m.Carrier) {
 						carriers[fr.dec.Dst.Nodes[n]] = true
 						return false
 					}
@@ -162,42 +104,42 @@ func (fr *fileRewrite) wrapBlock(prog *load.Program, m *analysis.Middleware, h *
 
 // poolMiddleware makes the middleware hand its handlers the pooled handle:
 // through the pooled layer, or by pooling its own wrapper call.
-func (fr *fileRewrite) poolMiddleware(m *analysis.Middleware, layerVariant string) error {
+func (fr *fileRewrite) poolMiddleware(m *analysis.Middleware, layerVariant, pooled string) error {
 	if m.Via == nil {
-		return fr.rewriteSite(plan.Plan{Handler: &analysis.Handler{Site: m.Site}, Action: plan.ActionPooled, Start: len(m.Site.Callback.Body.List)})
+		return fr.rewriteSite(plan.Plan{Handler: &analysis.Handler{Site: m.Site}, Action: plan.ActionPooled, Start: len(m.Site.Callback.Body.List), Pooled: pooled})
 	}
 	if layerVariant != "" {
 		renameCall(fr, m.Site.Call, layerVariant)
 	}
-	return fr.retypeTxParam(m.Site.Callback, m.Via.TxArg, m.Site.Tx, m.Via.Site)
+	return fr.retypeTxParam(m.Site.Callback, m.Via.TxArg, m.Site.Tx, m.Via.Site, pooled)
 }
 
 // poolLayer turns the layer's transaction into the pooled handle: its
 // callback parameter takes the handle, and the wrapper call is pooled.
-func (fr *fileRewrite) poolLayer(l *analysis.Layer) error {
+func (fr *fileRewrite) poolLayer(l *analysis.Layer, pooled string) error {
 	decl := fr.dec.Dst.Nodes[l.Site.Func.Decl].(*dst.FuncDecl)
 	cb, ok := paramField(decl.Type.Params, l.Param).Type.(*dst.FuncType)
 	if !ok {
 		return fmt.Errorf("the layer's callback parameter is not a func type literal")
 	}
-	handle, err := fr.pooledHandleType(l.Site)
+	handle, err := fr.pooledHandleType(l.Site, pooled)
 	if err != nil {
 		return err
 	}
 	paramField(cb.Params, l.TxArg).Type = handle
-	return fr.rewriteSite(plan.Plan{Handler: &analysis.Handler{Site: l.Site}, Action: plan.ActionPooled, Start: len(l.Site.Callback.Body.List)})
+	return fr.rewriteSite(plan.Plan{Handler: &analysis.Handler{Site: l.Site}, Action: plan.ActionPooled, Start: len(l.Site.Callback.Body.List), Pooled: pooled})
 }
 
 // retypeTxParam changes a callback literal's tx parameter to the pooled
 // handle that the wrapper call at site makes, and renames it q where that
 // is free.
-func (fr *fileRewrite) retypeTxParam(lit *ast.FuncLit, index int, tx types.Object, site *analysis.Site) error {
+func (fr *fileRewrite) retypeTxParam(lit *ast.FuncLit, index int, tx types.Object, site *analysis.Site, pooled string) error {
 	dlit := fr.dec.Dst.Nodes[lit].(*dst.FuncLit)
 	field := paramField(dlit.Type.Params, index)
 	if field == nil || len(field.Names) != 1 {
 		return fmt.Errorf("the callback's tx parameter shares its declaration")
 	}
-	handle, err := fr.pooledHandleType(site)
+	handle, err := fr.pooledHandleType(site, pooled)
 	if err != nil {
 		return err
 	}
@@ -234,32 +176,32 @@ func paramField(list *dst.FieldList, i int) *dst.Field {
 	return nil
 }
 
-// variantText renders a copy of op.decl with op's edits and the variant's
+// variantText renders a copy of op.Decl with op's edits and the variant's
 // name, for incremental migration: the original stays for its other callers.
-func variantText(prog *load.Program, f *ast.File, src []byte, op chainOp, imports map[string]bool, names map[string]string) ([]byte, error) {
+func variantText(prog *load.Program, f *ast.File, src []byte, op plan.ChainOp, imports map[string]bool, names map[string]string) ([]byte, error) {
 	dec, df, err := decorate(prog.Fset, f, src)
 	if err != nil {
 		return nil, err
 	}
 	pkg := prog.Index().Files[f]
 	fr := &fileRewrite{prog: prog, info: pkg.TypesInfo, dec: dec, file: df, src: src, imports: imports, names: names, pkgPath: pkg.PkgPath}
-	if err := op.edit(fr); err != nil {
+	if err := fr.chainOp(op); err != nil {
 		return nil, err
 	}
 	index := -1
 	for i, d := range f.Decls {
-		if d == op.decl {
+		if d == op.Decl {
 			index = i
 		}
 	}
-	fd := dec.Dst.Nodes[op.decl].(*dst.FuncDecl)
+	fd := dec.Dst.Nodes[op.Decl].(*dst.FuncDecl)
 	old := fd.Name.Name
-	fd.Name.Name = op.variant
+	fd.Name.Name = op.Variant
 	for i, c := range fd.Decs.Start {
-		fd.Decs.Start[i] = strings.Replace(c, "// "+old+" ", "// "+op.variant+" ", 1)
+		fd.Decs.Start[i] = strings.Replace(c, "// "+old+" ", "// "+op.Variant+" ", 1)
 	}
 	fd.Decs.Start.Append("//")
-	fd.Decs.Start.Append(op.doc...)
+	fd.Decs.Start.Append(op.Doc...)
 	var restored bytes.Buffer
 	if err := decorator.Fprint(&restored, df); err != nil {
 		return nil, err
@@ -271,14 +213,4 @@ func variantText(prog *load.Program, f *ast.File, src []byte, op chainOp, import
 	}
 	start, end := declRange(rfset, rfile.Decls[index].(*ast.FuncDecl))
 	return restored.Bytes()[start:end], nil
-}
-
-// chainTouches reports whether the chain's migration edits file.
-func ChainTouches(prog *load.Program, cp *plan.ChainPlan, file string) bool {
-	for _, op := range chainOps(prog, cp) {
-		if syntax.RealPosition(prog.Fset, op.file.Pos()).Filename == file {
-			return true
-		}
-	}
-	return false
 }

@@ -10,18 +10,13 @@ import (
 	"github.com/txscope/txscope/rewrite/analysis"
 	"github.com/txscope/txscope/rewrite/bundle"
 	"github.com/txscope/txscope/rewrite/load"
-	"github.com/txscope/txscope/rewrite/plan"
 	"github.com/txscope/txscope/rules"
 )
 
 // pooledHandleType is the type of the pooled handle the wrapper call at site
 // makes, as the edited file writes it: the runtime constructor's result, or
 // the configured expression's type at the call.
-func (fr *fileRewrite) pooledHandleType(site *analysis.Site) (dst.Expr, error) {
-	tmpl, err := plan.PooledTemplate(fr.prog, site)
-	if err != nil {
-		return nil, err
-	}
+func (fr *fileRewrite) pooledHandleType(site *analysis.Site, tmpl string) (dst.Expr, error) {
 	parsed, err := rules.ParseTemplate(tmpl)
 	if err != nil {
 		return nil, fmt.Errorf("pooled template: %w", err)

@@ -13,7 +13,7 @@ import (
 	"github.com/txscope/txscope/rewrite/load"
 )
 
-// runtimeEdits are the files of the runtime's copy that the edits need,
+// RuntimeEdits are the files of the runtime's copy that the edits need,
 // stamped with version: the core files and those of each driver whose names
 // the edited files use or the existing copy has. A file whose body is
 // already there is left alone, so a second run changes nothing.

@@ -13,7 +13,7 @@ import (
 	"github.com/txscope/txscope/rewrite/internal/syntax"
 )
 
-// fileContent returns a loaded file's bytes: the overlay's, or the disk's.
+// FileContent returns a loaded file's bytes: the overlay's, or the disk's.
 func (p *Program) FileContent(name string) ([]byte, error) {
 	if data, ok := p.options.Overlay[name]; ok {
 		return data, nil
@@ -37,7 +37,7 @@ func (p *Program) Roots() []string {
 	return roots
 }
 
-// targetFile is the name of f when txscope may rewrite it: inside the
+// TargetFile is the name of f when txscope may rewrite it: inside the
 // roots, through symlinks too. A file the go command compiled from
 // elsewhere is refused rather than read.
 func (p *Program) TargetFile(f *ast.File) (string, error) {
@@ -48,7 +48,7 @@ func (p *Program) TargetFile(f *ast.File) (string, error) {
 	return name, nil
 }
 
-// rootSet holds each root as given and with its symlinks evaluated, so
+// RootSet holds each root as given and with its symlinks evaluated, so
 // names from the go command and from the file system both compare.
 type RootSet struct{ given, real []string }
 
@@ -62,7 +62,7 @@ func NewRootSet(roots []string) RootSet {
 	return rs
 }
 
-// resolve is the file that path names once its symlinks are followed,
+// Resolve is the file that path names once its symlinks are followed,
 // when both path and that file are inside the roots. A path that does not
 // exist yet (a file the rewrite creates) resolves through its nearest
 // existing directory.
@@ -80,7 +80,7 @@ func (rs RootSet) Resolve(path string) (string, error) {
 	return real, nil
 }
 
-// evalExisting evaluates the symlinks of path, or of its nearest existing
+// EvalExisting evaluates the symlinks of path, or of its nearest existing
 // ancestor when path does not exist.
 func EvalExisting(path string) (string, error) {
 	real, err := filepath.EvalSymlinks(path)

@@ -7,7 +7,7 @@ import (
 	"golang.org/x/tools/go/packages"
 )
 
-// funcSource is a function declared in the loaded code, with the package
+// FuncSource is a function declared in the loaded code, with the package
 // that holds its syntax and types.
 type FuncSource struct {
 	Decl *ast.FuncDecl

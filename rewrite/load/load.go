@@ -1,5 +1,3 @@
-// Package rewrite is txscope's pipeline: load → find → classify → plan →
-// verify → apply/diff → report. Each stage takes and returns plain values.
 package load
 
 import (
@@ -157,7 +155,7 @@ func OrDot(dir string) string {
 	return dir
 }
 
-// moduleRoot is the directory of go.work when one is in use, else of go.mod.
+// ModuleRoot is the directory of go.work when one is in use, else of go.mod.
 // gomod is the go.mod of the module dir belongs to, "" for the root of a
 // workspace that is not itself a module.
 func ModuleRoot(dir string) (root, gomod string, err error) {
@@ -261,7 +259,7 @@ func firstError(root string, pkgs []*packages.Package) error {
 
 func hasPos(e packages.Error) bool { return e.Pos != "" && e.Pos != "-" }
 
-// relPos shortens an absolute "file:line:col" to a path relative to root.
+// RelPos shortens an absolute "file:line:col" to a path relative to root.
 func RelPos(root, pos string) string {
 	if rel, err := filepath.Rel(root, pos); err == nil && !strings.HasPrefix(rel, "..") {
 		return filepath.ToSlash(rel)

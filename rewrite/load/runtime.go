@@ -14,7 +14,7 @@ import (
 	"golang.org/x/mod/modfile"
 )
 
-// runtimePath is the import path of the runtime's package for this program.
+// RuntimePath is the import path of the runtime's package for this program.
 func (p *Program) RuntimePath() string {
 	if p.Runtime == nil {
 		return PooledPackage
@@ -44,10 +44,10 @@ type Runtime struct {
 // Vendored reports whether the runtime is a copy inside the module.
 func (rt *Runtime) Vendored() bool { return rt.Dir != "" }
 
-// holds reports whether path is a file of the runtime's copy.
+// Holds reports whether path is a file of the runtime's copy.
 func (rt *Runtime) Holds(path string) bool { return rt.Vendored() && filepath.Dir(path) == rt.Dir }
 
-// usesRuntime reports whether a pooled template calls into the runtime.
+// UsesRuntime reports whether a pooled template calls into the runtime.
 func UsesRuntime(pooled string) bool {
 	return pooled == "" || strings.Contains(pooled, bundle.Package+".")
 }

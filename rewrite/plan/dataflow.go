@@ -92,7 +92,7 @@ func firstTainted(info *types.Info, n ast.Node, origin map[types.Object]int) (in
 	return best, found
 }
 
-// defs lists the variables a statement declares or may change: assigned
+// Defs lists the variables a statement declares or may change: assigned
 // (also through a field, an element or a pointer), incremented, ranged
 // into, passed by address (Scan(&v), json.Unmarshal(b, &v)), passed as a
 // pointer, map or slice that the callee can write through, used as the

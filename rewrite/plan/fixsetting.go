@@ -9,14 +9,14 @@ import (
 	"github.com/txscope/txscope/rewrite/load"
 )
 
-// settingFix is the repair of a wrapper that sets the tenant at session
+// SettingFix is the repair of a wrapper that sets the tenant at session
 // level (TS003) or formats it into the SQL text (TS004).
 type SettingFix struct {
 	Wrapper *analysis.Wrapper
 	File    *ast.File
 }
 
-// needsSettingFix reports whether w's tenant setting must be repaired
+// NeedsSettingFix reports whether w's tenant setting must be repaired
 // before any handler using it may be narrowed.
 func NeedsSettingFix(w *analysis.Wrapper) bool {
 	for _, f := range w.Findings {
@@ -27,7 +27,7 @@ func NeedsSettingFix(w *analysis.Wrapper) bool {
 	return false
 }
 
-// settingCodes lists the wrapper's tenant-setting findings, once each.
+// SettingCodes lists the wrapper's tenant-setting findings, once each.
 func SettingCodes(w *analysis.Wrapper) []string {
 	var out []string
 	for _, f := range w.Findings {
@@ -38,7 +38,7 @@ func SettingCodes(w *analysis.Wrapper) []string {
 	return out
 }
 
-// unfixableWhy says what settingFixable missed.
+// UnfixableWhy says what settingFixable missed.
 func UnfixableWhy(w *analysis.Wrapper) string {
 	switch {
 	case w.SettingCall == nil || SqlArgIndex(w) < 0:
@@ -50,7 +50,7 @@ func UnfixableWhy(w *analysis.Wrapper) string {
 	}
 }
 
-// settingFixable reports whether txscope can write the fix: the SQL is a
+// SettingFixable reports whether txscope can write the fix: the SQL is a
 // string literal (or a fmt.Sprintf of one) and the tenant parameter known.
 func SettingFixable(w *analysis.Wrapper) bool {
 	return w.SettingCall != nil && w.Tenant >= 0 && w.Source.Decl != nil && SqlArgIndex(w) >= 0
@@ -65,7 +65,7 @@ func SqlArgIndex(w *analysis.Wrapper) int {
 	return -1
 }
 
-// wrapperFixes lists the wrappers to repair: those used by a handler that is
+// WrapperFixes lists the wrappers to repair: those used by a handler that is
 // rewritten, since narrowing on a leaky wrapper would keep the leak.
 func WrapperFixes(prog *load.Program, plans []Plan) []SettingFix {
 	seen := map[*analysis.Wrapper]bool{}

@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"errors"
 	"fmt"
 	"go/ast"
 	"go/types"
@@ -11,27 +12,27 @@ import (
 	"github.com/txscope/txscope/rewrite/load"
 )
 
-// wrapperCall is how a handler opens the transaction itself: the source of
+// WrapperCall is how a handler opens the transaction itself: the source of
 // `recv.WithTenant(ctx, sc.TenantID, func(tx pgx.Tx) error {})` and the
 // imports it needs.
-type wrapperCall struct {
+type WrapperCall struct {
 	Src     string
 	Imports map[string]string
 	Tx      string
 }
 
-// wrapperCallFor builds the wrapper call a handler uses for its writes,
+// WrapperCallFor builds the wrapper call a handler uses for its writes,
 // from the handler's own receiver, context and carrier struct.
-func WrapperCallFor(prog *load.Program, m *analysis.Middleware, h *analysis.Handler) (wrapperCall, error) {
+func WrapperCallFor(prog *load.Program, m *analysis.Middleware, h *analysis.Handler) (WrapperCall, error) {
 	real := m.RealSite()
 	info := h.Site.Func.Pkg.TypesInfo
 	recv, err := handlerReceiver(real, h)
 	if err != nil {
-		return wrapperCall{}, err
+		return WrapperCall{}, err
 	}
 	ctx, err := handlerContext(info, h)
 	if err != nil {
-		return wrapperCall{}, err
+		return WrapperCall{}, err
 	}
 	imports := map[string]string{}
 	qualifier := func(p *types.Package) string {
@@ -45,7 +46,7 @@ func WrapperCallFor(prog *load.Program, m *analysis.Middleware, h *analysis.Hand
 	tx := FreshName(info, h.Site, "tx")
 	sel := ast.Unparen(real.Call.Fun).(*ast.SelectorExpr)
 	src := fmt.Sprintf("return %s.%s(%s, %s.%s, func(%s %s) error {\n})", recv, sel.Sel.Name, ctx, h.Site.Tx.Name(), m.TenantField, tx, txType)
-	return wrapperCall{Src: src, Imports: imports, Tx: tx}, nil
+	return WrapperCall{Src: src, Imports: imports, Tx: tx}, nil
 }
 
 // handlerReceiver renders the wrapper call's receiver in the handler: the
@@ -117,7 +118,8 @@ type ChainPlan struct {
 	Variant string
 	// LayerVariant names the pooled copy of the layer; "" changes it in place.
 	LayerVariant string
-	Failed       string // why the whole chain was dropped, if it was
+	// Failed is why the whole chain was dropped, if it was.
+	Failed error
 	// TxCopy, when set, names a copy of the original middleware that keeps
 	// the transaction: the middleware itself is pooled in place and only
 	// the handlers that cannot move switch to the copy. Used when handlers
@@ -126,11 +128,35 @@ type ChainPlan struct {
 	// Reuse means the variant exists from an earlier run; Remove that the
 	// original middleware (and its layer) lost their last user and go.
 	Reuse, Remove bool
+	// Pooled is the pooled handle's expression template at the wrapper call
+	// the middleware's transaction comes from.
+	Pooled string
+	// Ops are the edits the migration makes, in order.
+	Ops []ChainOp
 }
 
 // PlanChain plans every handler behind a middleware with the inline
-// planner, then decides how the middleware itself moves.
+// planner, then decides how the middleware itself moves and lists the
+// edits that make the move.
 func PlanChain(prog *load.Program, m *analysis.Middleware, opts PlanOptions) *ChainPlan {
+	cp := decideChain(prog, m, opts)
+	if cp.Failed != nil {
+		return cp
+	}
+	if !cp.Reuse {
+		tmpl, err := PooledTemplate(prog.Config, m.RealSite())
+		if err != nil {
+			cp.Failed = err
+			return cp
+		}
+		cp.Pooled = tmpl
+	}
+	cp.Ops = chainOps(prog, cp)
+	return cp
+}
+
+// decideChain plans the handlers and decides how the middleware moves.
+func decideChain(prog *load.Program, m *analysis.Middleware, opts PlanOptions) *ChainPlan {
 	cp := &ChainPlan{Middleware: m}
 	reason := chainUnsupported(m)
 	kept, keptGenerated, movingGenerated := 0, 0, 0
@@ -148,7 +174,9 @@ func PlanChain(prog *load.Program, m *analysis.Middleware, opts PlanOptions) *Ch
 		default:
 			if why := carrierEscapes(prog, h, m.Carrier, p.Start); why != "" {
 				p = p.Keep("%s", why)
-			} else if _, err := WrapperCallFor(prog, m, h); err != nil && p.Action != ActionPooled {
+			} else if wc, err := WrapperCallFor(prog, m, h); err == nil {
+				p.WrapperCall = &wc
+			} else if p.Action != ActionPooled {
 				p = p.Keep("%v", err)
 			}
 		}
@@ -180,7 +208,7 @@ func PlanChain(prog *load.Program, m *analysis.Middleware, opts PlanOptions) *Ch
 		}
 	}
 	if kept == len(cp.Plans)+len(m.Opaque) {
-		cp.Failed = "no handler behind it can move"
+		cp.Failed = errors.New("no handler behind it can move")
 		return cp
 	}
 	if existing := m.Func.Name() + "Pooled"; scopeHasMethodOrFunc(m.Src.Pkg.Types, existing) {
@@ -192,7 +220,7 @@ func PlanChain(prog *load.Program, m *analysis.Middleware, opts PlanOptions) *Ch
 	}
 	switch {
 	case kept > 0 && movingGenerated > 0 && keptGenerated > 0:
-		cp.Failed = "handlers in generated files would have to change sides; regenerate them first"
+		cp.Failed = errors.New("handlers in generated files would have to change sides; regenerate them first")
 		return cp
 	case kept > 0 && movingGenerated > 0:
 		cp.TxCopy = freeFuncName(m.Src.Pkg.Types, m.Func.Name()+"Tx")
@@ -249,7 +277,7 @@ func carrierEscapes(prog *load.Program, h *analysis.Handler, carrier string, sta
 	return ""
 }
 
-// isAccessor matches a method whose whole body is `return recv.<carrier>`.
+// IsAccessor matches a method whose whole body is `return recv.<carrier>`.
 func IsAccessor(prog *load.Program, fn *types.Func, carrier string) bool {
 	src, ok := prog.Source(fn)
 	if !ok || len(src.Decl.Body.List) != 1 || src.Decl.Recv == nil || len(src.Decl.Recv.List[0].Names) != 1 {
@@ -263,7 +291,7 @@ func IsAccessor(prog *load.Program, fn *types.Func, carrier string) bool {
 	return ok && sel.Sel.Name == carrier && src.Pkg.TypesInfo.Uses[syntax.IdentOf(sel.X)] == src.Pkg.TypesInfo.Defs[src.Decl.Recv.List[0].Names[0]]
 }
 
-// layerUsedElsewhere reports whether anything but the middleware's call
+// LayerUsedElsewhere reports whether anything but the middleware's call
 // refers to the layer.
 func LayerUsedElsewhere(prog *load.Program, l *analysis.Layer, m *analysis.Middleware) bool {
 	for _, pkg := range prog.Packages {
@@ -328,15 +356,15 @@ func usedOutside(prog *load.Program, fn *types.Func, handlers []*analysis.Handle
 	return false
 }
 
-// reportPlans are the handler plans as they stand: all kept when the chain failed.
+// ReportPlans are the handler plans as they stand: all kept when the chain failed.
 func (cp *ChainPlan) ReportPlans() []Plan {
-	if cp.Failed == "" {
+	if cp.Failed == nil {
 		return cp.Plans
 	}
 	out := make([]Plan, len(cp.Plans))
 	for i, p := range cp.Plans {
 		if p.Action != ActionKept {
-			p = p.Keep("middleware %s: %s", cp.Middleware.Func.Name(), cp.Failed)
+			p = p.Keep("middleware %s: %v", cp.Middleware.Func.Name(), cp.Failed)
 		}
 		out[i] = p
 	}

@@ -13,18 +13,21 @@ import (
 	"github.com/txscope/txscope/rules"
 )
 
+// Action is what a plan does with a wrapped function.
+type Action string
+
 // Actions a plan can take for a wrapped function.
 const (
-	ActionPooled    = "pooled"    // read-only: no transaction, queries on the pooled handle
-	ActionNarrowed  = "narrowed"  // the prefix on the pool, the write block in the transaction
-	ActionKept      = "kept"      // left as is, with the reason
-	ActionUnchanged = "unchanged" // the transaction is already minimal
+	ActionPooled    Action = "pooled"    // read-only: no transaction, queries on the pooled handle
+	ActionNarrowed  Action = "narrowed"  // the prefix on the pool, the write block in the transaction
+	ActionKept      Action = "kept"      // left as is, with the reason
+	ActionUnchanged Action = "unchanged" // the transaction is already minimal
 )
 
 // Plan is what rewrite does with one wrapper call.
 type Plan struct {
 	Handler *analysis.Handler
-	Action  string
+	Action  Action
 	Reason  string
 	// Start is the index of the first statement of the write block: the
 	// statements before it move onto the pooled handle. len(Stmts) for pooled.
@@ -32,6 +35,12 @@ type Plan struct {
 	// Splits are the cuts --split makes in the write block at slow calls.
 	Splits []Split
 	Moves  []string
+	// Pooled is the pooled handle's expression template, over the wrapper
+	// call's {recv}, {tenant} and {argN} (pooled and narrowed plans).
+	Pooled string
+	// WrapperCall is how a handler behind a middleware opens its own
+	// transaction around its writes.
+	WrapperCall *WrapperCall
 }
 
 // PlanOptions are the planner's switches.
@@ -93,6 +102,30 @@ func PlanHandler(prog *load.Program, h *analysis.Handler, opts PlanOptions) Plan
 		p.Action = ActionPooled
 	}
 	p.Moves = append(moves(prog, h.Stmts[:start]), splitMoves(prog, h, p.Splits)...)
+	return p
+}
+
+// Inline plans a handler that calls its wrapper itself: PlanHandler, the
+// vetoes of its wrapper (a configured middleware txscope cannot read, a
+// tenant setting it cannot fix), and the pooled handle's template the edit
+// writes.
+func Inline(prog *load.Program, h *analysis.Handler, opts PlanOptions) Plan {
+	w := h.Site.Wrapper
+	if w.Middleware {
+		return Plan{Handler: h, Action: ActionKept, Reason: "txscope could not read how the configured middleware opens its transaction, so it cannot migrate it"}
+	}
+	p := PlanHandler(prog, h, opts)
+	if p.Action != ActionPooled && p.Action != ActionNarrowed {
+		return p
+	}
+	if NeedsSettingFix(w) && !SettingFixable(w) {
+		return p.Keep("%s sets the tenant unsafely (%s) and txscope cannot fix it: %s", ShortName(rules.FuncName(w.Func)), strings.Join(SettingCodes(w), ", "), UnfixableWhy(w))
+	}
+	tmpl, err := PooledTemplate(prog.Config, h.Site)
+	if err != nil {
+		return p.Keep("%v", err)
+	}
+	p.Pooled = tmpl
 	return p
 }
 
@@ -169,7 +202,7 @@ func firstWrite(stmts []analysis.StmtEffect) int {
 	return len(stmts)
 }
 
-// shortName drops the import path before a function's package name:
+// ShortName drops the import path before a function's package name:
 // "net/http.(*Client).Do" is "http.(*Client).Do" in the report.
 func ShortName(fn string) string {
 	head := fn

@@ -7,23 +7,15 @@ import (
 	"strings"
 
 	"github.com/txscope/txscope/rewrite/analysis"
-	"github.com/txscope/txscope/rewrite/load"
 	"github.com/txscope/txscope/rules"
 )
 
-// pooledTemplate is the expression that makes the pooled handle for a
+// PooledTemplate is the expression that makes the pooled handle for a
 // wrapper call, over {recv}, {tenant} and {argN}: the configured one, or
 // tenantpool's constructor for the wrapper's driver on the pool the
-// wrapper begins on.
-func PooledTemplate(prog *load.Program, site *analysis.Site) (string, error) {
-	tmpl, err := chooseTemplate(prog.Config, site)
-	if err == nil && load.UsesRuntime(tmpl) && prog.Runtime != nil && prog.Runtime.Unusable != nil {
-		return "", prog.Runtime.Unusable
-	}
-	return tmpl, err
-}
-
-func chooseTemplate(cfg *rules.Config, site *analysis.Site) (string, error) {
+// wrapper begins on. Whether the runtime can be used is the driver's
+// question: it stops the whole run when it cannot.
+func PooledTemplate(cfg *rules.Config, site *analysis.Site) (string, error) {
 	w := site.Wrapper
 	if cfg.Pooled != "" && cfg.Pooled != rules.DefaultPooled {
 		return cfg.Pooled, nil
@@ -52,7 +44,7 @@ func chooseTemplate(cfg *rules.Config, site *analysis.Site) (string, error) {
 	return fmt.Sprintf("tenantpool.%s(%s, {tenant})", ctor, pool), nil
 }
 
-// txKind names the driver of a transaction type by its package path.
+// TxKind names the driver of a transaction type by its package path.
 func TxKind(t types.Type) string {
 	if p, ok := types.Unalias(t).(*types.Pointer); ok {
 		t = p.Elem()

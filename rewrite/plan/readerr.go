@@ -150,15 +150,7 @@ func errVar(info *types.Info, id *ast.Ident) types.Object {
 
 // stmtsAfter is what follows path[k] in its block.
 func stmtsAfter(path []ast.Node, k int) []ast.Stmt {
-	var list []ast.Stmt
-	switch b := path[k-1].(type) {
-	case *ast.BlockStmt:
-		list = b.List
-	case *ast.CaseClause:
-		list = b.Body
-	case *ast.CommClause:
-		list = b.Body
-	}
+	list := syntax.StmtList(path[k-1])
 	for j, s := range list {
 		if ast.Node(s) == path[k] {
 			return list[j+1:]

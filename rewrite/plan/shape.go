@@ -9,7 +9,7 @@ import (
 	"github.com/txscope/txscope/rewrite/internal/syntax"
 )
 
-// freshName picks a name free at the site and inside the callback, and not
+// FreshName picks a name free at the site and inside the callback, and not
 // among also.
 func FreshName(info *types.Info, site *analysis.Site, base string, also ...string) string {
 	taken := map[string]bool{}
@@ -66,7 +66,7 @@ const (
 	sinkOther         // anything else: a closure keeps the semantics
 )
 
-// shape is the ast-level description of where a wrapper call sits and how
+// Shape is the ast-level description of where a wrapper call sits and how
 // the moved statements can be placed: inlined into the enclosing block, or
 // kept in a closure when inlining would not be exact.
 type Shape struct {
@@ -79,7 +79,7 @@ type Shape struct {
 	Inline  bool
 }
 
-// shapeOf reads the sink of a site and decides whether the statements that
+// ShapeOf reads the sink of a site and decides whether the statements that
 // leave the callback (all of them when pooled) can be inlined exactly.
 func ShapeOf(info *types.Info, site *analysis.Site, moved []ast.Stmt, pooled bool) Shape {
 	sh := Shape{Sink: sinkOther}
@@ -174,7 +174,7 @@ func (sh Shape) inlinable(info *types.Info, site *analysis.Site, moved []ast.Stm
 
 func (sh Shape) lastStmt() ast.Stmt { return sh.List[sh.Index+SinkSpan(sh.Sink)-1] }
 
-// sinkSpan is how many statements of the block the sink occupies.
+// SinkSpan is how many statements of the block the sink occupies.
 func SinkSpan(sink int) int {
 	if sink == SinkAssign {
 		return 2
@@ -205,7 +205,7 @@ func (sh Shape) returnsMapToSink(info *types.Info, moved []ast.Stmt, pooled, tai
 	return ok
 }
 
-// walkReturns visits the returns of the callback itself, not of nested
+// WalkReturns visits the returns of the callback itself, not of nested
 // function literals.
 func WalkReturns(n ast.Node, visit func(*ast.ReturnStmt)) {
 	ast.Inspect(n, func(x ast.Node) bool {
@@ -318,7 +318,7 @@ func (sh Shape) nameClash(info *types.Info, site *analysis.Site, moved []ast.Stm
 	return false
 }
 
-// topDecls are the objects a statement declares in its own block.
+// TopDecls are the objects a statement declares in its own block.
 func TopDecls(info *types.Info, s ast.Stmt) []types.Object {
 	var out []types.Object
 	switch s := s.(type) {

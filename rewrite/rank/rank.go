@@ -6,11 +6,11 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/txscope/txscope/rewrite/internal/syntax"
 	"github.com/txscope/txscope/rewrite/load"
 	"github.com/txscope/txscope/rewrite/plan"
 	"github.com/txscope/txscope/rules"
 	"github.com/txscope/txscope/txmetrics/names"
-	"golang.org/x/tools/go/types/typeutil"
 )
 
 // RankInput is what rank joins: a scrape's routes, the route registrations
@@ -77,10 +77,10 @@ type RouteStats struct {
 
 // RankAction is the plan of one wrapped function that runs for a route.
 type RankAction struct {
-	Func   string `json:"func"`
-	Pos    string `json:"pos"`
-	Action string `json:"action"`
-	Reason string `json:"reason,omitempty"`
+	Func   string      `json:"func"`
+	Pos    string      `json:"pos"`
+	Action plan.Action `json:"action"`
+	Reason string      `json:"reason,omitempty"`
 }
 
 // rankWaitBound is txmetrics's first acquire-wait bucket: an acquire slower
@@ -217,13 +217,6 @@ func rankedRoute(prog *load.Program, route Route, plans []plan.Plan) RankedRoute
 // rankCallees is the set of functions called in body.
 func rankCallees(info *types.Info, body ast.Node) map[*types.Func]bool {
 	callees := map[*types.Func]bool{}
-	ast.Inspect(body, func(n ast.Node) bool {
-		if call, ok := n.(*ast.CallExpr); ok {
-			if fn, ok := typeutil.Callee(info, call).(*types.Func); ok {
-				callees[fn.Origin()] = true
-			}
-		}
-		return true
-	})
+	syntax.Calls(info, body, func(_ *ast.CallExpr, fn *types.Func) { callees[fn] = true })
 	return callees
 }

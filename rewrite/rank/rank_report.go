@@ -70,7 +70,7 @@ func (h RankedRoute) action() string {
 	}
 	var parts []string
 	for _, a := range h.Actions {
-		s := a.Action
+		s := string(a.Action)
 		if a.Func != h.Handler {
 			s += " in " + a.Func
 		}

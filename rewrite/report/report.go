@@ -9,6 +9,7 @@ import (
 
 	"github.com/txscope/txscope/rewrite/analysis"
 	"github.com/txscope/txscope/rewrite/internal/syntax"
+	"github.com/txscope/txscope/rewrite/plan"
 	"github.com/txscope/txscope/rules"
 )
 
@@ -43,8 +44,8 @@ type HandlerReport struct {
 	Pkg        string            `json:"pkg"`
 	Pos        string            `json:"pos"`
 	Wrapper    string            `json:"wrapper"`
-	Class      string            `json:"class"`
-	Action     string            `json:"action,omitempty"`
+	Class      analysis.Class    `json:"class"`
+	Action     plan.Action       `json:"action,omitempty"`
 	Reason     string            `json:"reason,omitempty"`
 	Moves      []string          `json:"moves,omitempty"`
 	Statements []StatementReport `json:"statements"`

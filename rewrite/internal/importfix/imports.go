@@ -16,7 +16,7 @@ import (
 	"github.com/txscope/txscope/rewrite/internal/textdiff"
 )
 
-// fixImports adds the imports the edits need and removes those nothing
+// FixImports adds the imports the edits need and removes those nothing
 // uses any more; names maps import paths to package names (a path's last
 // element is not always its name: github.com/jackc/pgx/v5 is pgx), module
 // is the file's module path. It edits import lines one at a time, as text,
@@ -211,7 +211,7 @@ func importSpec(path, name string) string {
 
 var majorVersion = regexp.MustCompile(`^v[0-9]+$`)
 
-// assumedName is the package name a reader (and goimports) expects of
+// AssumedName is the package name a reader (and goimports) expects of
 // path: its last element, the one before a major version suffix, without
 // a go- prefix, up to the first character that cannot be in a name.
 func AssumedName(path string) string {
@@ -358,7 +358,7 @@ func lineEnd(src []byte, offset int) int {
 	return offset
 }
 
-// skipNewlines skips the line endings at offset: the blank lines that
+// SkipNewlines skips the line endings at offset: the blank lines that
 // separated what was removed.
 func SkipNewlines(src []byte, offset int) int {
 	for offset < len(src) && (src[offset] == '\n' || src[offset] == '\r') {

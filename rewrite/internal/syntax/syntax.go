@@ -5,9 +5,11 @@ import (
 	"go/token"
 	"go/types"
 	"strconv"
+
+	"golang.org/x/tools/go/types/typeutil"
 )
 
-// enclosingBlock is the block-like node whose statement list holds the
+// EnclosingBlock is the block-like node whose statement list holds the
 // statement containing n, and that statement's index.
 func EnclosingBlock(root ast.Node, n ast.Node) (ast.Node, int) {
 	var parent ast.Node
@@ -16,16 +18,7 @@ func EnclosingBlock(root ast.Node, n ast.Node) (ast.Node, int) {
 		if x == nil || !ContainsNode(x, n) {
 			return false
 		}
-		var stmts []ast.Stmt
-		switch b := x.(type) {
-		case *ast.BlockStmt:
-			stmts = b.List
-		case *ast.CaseClause:
-			stmts = b.Body
-		case *ast.CommClause:
-			stmts = b.Body
-		}
-		for i, s := range stmts {
+		for i, s := range StmtList(x) {
 			if ContainsNode(s, n) {
 				parent, index = x, i
 			}
@@ -35,7 +28,7 @@ func EnclosingBlock(root ast.Node, n ast.Node) (ast.Node, int) {
 	return parent, index
 }
 
-// rootIdent returns the identifier an expression is rooted in: x for x,
+// RootIdent returns the identifier an expression is rooted in: x for x,
 // x.f.g, x[i], *x, (x), x.M().
 func RootIdent(e ast.Expr) *ast.Ident {
 	for {
@@ -60,7 +53,7 @@ func RootIdent(e ast.Expr) *ast.Ident {
 	}
 }
 
-// objectOf is the object an identifier defines or uses.
+// ObjectOf is the object an identifier defines or uses.
 func ObjectOf(info *types.Info, id *ast.Ident) types.Object {
 	if id == nil {
 		return nil
@@ -71,7 +64,7 @@ func ObjectOf(info *types.Info, id *ast.Ident) types.Object {
 	return info.Defs[id]
 }
 
-// paramIndex returns the index of v among sig's parameters, -1 for the
+// ParamIndex returns the index of v among sig's parameters, -1 for the
 // receiver, and -2 when v is neither.
 func ParamIndex(sig *types.Signature, v types.Object) int {
 	if sig.Recv() != nil && sig.Recv() == v {
@@ -85,7 +78,7 @@ func ParamIndex(sig *types.Signature, v types.Object) int {
 	return -2
 }
 
-// funcSignature is the signature of t when t is a func type.
+// FuncSignature is the signature of t when t is a func type.
 func FuncSignature(t types.Type) *types.Signature {
 	if t == nil {
 		return nil
@@ -94,7 +87,7 @@ func FuncSignature(t types.Type) *types.Signature {
 	return sig
 }
 
-// mentions reports whether any identifier under n refers to one of objs.
+// Mentions reports whether any identifier under n refers to one of objs.
 func Mentions(info *types.Info, n ast.Node, objs map[types.Object]bool) bool {
 	found := false
 	ast.Inspect(n, func(n ast.Node) bool {
@@ -108,26 +101,49 @@ func Mentions(info *types.Info, n ast.Node, objs map[types.Object]bool) bool {
 
 func Itoa(i int) string { return strconv.Itoa(i) }
 
-// enclosingStmt finds the statement list and index of the innermost
+// EnclosingStmt finds the statement list and index of the innermost
 // statement that contains n.
 func EnclosingStmt(root ast.Node, n ast.Node) ([]ast.Stmt, int) {
 	parent, index := EnclosingBlock(root, n)
-	switch b := parent.(type) {
-	case *ast.BlockStmt:
-		return b.List, index
-	case *ast.CaseClause:
-		return b.Body, index
-	case *ast.CommClause:
-		return b.Body, index
+	if parent == nil {
+		return nil, -1
 	}
-	return nil, -1
+	return StmtList(parent), index
+}
+
+// StmtList is the statement list of a block, case or select clause; nil
+// for any other node.
+func StmtList(n ast.Node) []ast.Stmt {
+	switch b := n.(type) {
+	case *ast.BlockStmt:
+		return b.List
+	case *ast.CaseClause:
+		return b.Body
+	case *ast.CommClause:
+		return b.Body
+	}
+	return nil
+}
+
+// Calls visits every call under n whose callee is a function or method
+// the type checker resolved (generic ones as their origin); the one walk
+// every stage uses to follow callees.
+func Calls(info *types.Info, n ast.Node, visit func(call *ast.CallExpr, fn *types.Func)) {
+	ast.Inspect(n, func(x ast.Node) bool {
+		if call, ok := x.(*ast.CallExpr); ok {
+			if fn, ok := typeutil.Callee(info, call).(*types.Func); ok {
+				visit(call, fn.Origin())
+			}
+		}
+		return true
+	})
 }
 
 func ContainsNode(outer, inner ast.Node) bool {
 	return outer.Pos() <= inner.Pos() && inner.End() <= outer.End()
 }
 
-// realPosition is where pos lies in the file as loaded: the token.File's
+// RealPosition is where pos lies in the file as loaded: the token.File's
 // own name, line and column, never what a //line directive claims. Every
 // file name txscope reads, writes or reports comes from here, so a
 // directive cannot point a read or a write anywhere else.

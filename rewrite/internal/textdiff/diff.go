@@ -10,7 +10,7 @@ import (
 // contextLines is the unified diff context, as git and patch expect.
 const contextLines = 3
 
-// unifiedDiff renders old → new as a unified diff with a/ and b/ paths
+// UnifiedDiff renders old → new as a unified diff with a/ and b/ paths
 // (rel: relative to the program root), which `git apply` accepts.
 func UnifiedDiff(rel string, old, new []byte, create bool) string {
 	ops := lineOps(string(old), string(new))

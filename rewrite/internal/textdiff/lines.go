@@ -9,7 +9,7 @@ import (
 	"strings"
 )
 
-// lineEnding is the file's line ending: CRLF when its first line ends so.
+// LineEnding is the file's line ending: CRLF when its first line ends so.
 // Text the rewrite adds uses it, so a CRLF file keeps CRLF on every line.
 func LineEnding(src []byte) string {
 	if i := bytes.IndexByte(src, '\n'); i > 0 && src[i-1] == '\r' {
@@ -18,7 +18,7 @@ func LineEnding(src []byte) string {
 	return "\n"
 }
 
-// withEnding gives printed text (LF only: the printer writes LF and the
+// WithEnding gives printed text (LF only: the printer writes LF and the
 // scanner drops the CRs of raw strings and comments) the file's endings.
 func WithEnding(text []byte, eol string) []byte {
 	if eol == "\n" {
@@ -35,7 +35,7 @@ type srcLine struct {
 	multi  bool   // part of a raw string or comment spanning lines
 }
 
-// keepLines returns restored (the printed, gofmt-formatted text of an
+// KeepLines returns restored (the printed, gofmt-formatted text of an
 // edited declaration) with every line the edit did not change in its
 // original bytes, so an unformatted file is not reformatted where the
 // rewrite did not touch it.
