@@ -29,6 +29,10 @@ type Config struct {
 	Effects    Effects
 	Tenant     Tenant
 	Runtime    Runtime
+	// Schema are the SQL files or migration directories that define the
+	// database's tables and policies, slash-separated and relative to the
+	// module root; none means they are looked for by convention.
+	Schema []string
 	// Keys holds the position of the value of every key given in the file,
 	// by key path ("pooled", "effects.slow", "tenant.rls"), for errors
 	// found later.
