@@ -146,6 +146,11 @@ func (fp *fingerprinter) text(tf *token.File, node ast.Node) string {
 		switch {
 		case tok == token.SEMICOLON && lit == "\n":
 			continue // inserted at a line break
+		case tok == token.RPAREN || tok == token.RBRACK || tok == token.RBRACE:
+			if n := len(toks); n > 0 && toks[n-1] == "," {
+				toks = toks[:n-1] // the comma a line break needs
+			}
+			toks = append(toks, tok.String())
 		case lit != "":
 			toks = append(toks, lit)
 		default:
