@@ -224,3 +224,14 @@ func isUnaryCandidate(t string) bool {
 	}
 	return false
 }
+
+// StmtText is a statement's (or declaration's) text on one line, as a
+// baseline fingerprint has it: comments and layout dropped, nested blocks
+// written {…}.
+func StmtText(prog *load.Program, node ast.Node) string {
+	tf := prog.Fset.File(node.Pos())
+	if tf == nil {
+		return ""
+	}
+	return newFingerprinter(prog).text(tf, node)
+}
