@@ -234,3 +234,15 @@ func TestBaselineMalformed(t *testing.T) {
 	assert.Equal(t, exitError, code)
 	assert.Contains(t, stderr, "none of the others can be")
 }
+
+// TestBaselineRelativeToDir: a relative FILE is in the -C directory.
+func TestBaselineRelativeToDir(t *testing.T) {
+	t.Parallel()
+	dir := fixtureModule(t, "check/incident")
+	_, stderr, code := runIn(dir, "check", "--baseline-write", ".txscope-baseline.yaml")
+	require.Equal(t, exitOK, code, stderr)
+	assert.FileExists(t, filepath.Join(dir, ".txscope-baseline.yaml"))
+	stdout, stderr, code := runIn(dir, "check", "--baseline", ".txscope-baseline.yaml")
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stdout, "baseline .txscope-baseline.yaml: 0 new, 5 baselined")
+}

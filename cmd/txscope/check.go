@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 	"github.com/txscope/txscope/rewrite"
@@ -14,6 +15,14 @@ type checkOptions struct {
 	sarif         bool
 	baseline      string
 	baselineWrite string
+}
+
+// path resolves a file flag's relative path in the -C directory.
+func (o *checkOptions) path(file string) string {
+	if !filepath.IsAbs(file) && o.dir != "" {
+		return filepath.Join(o.dir, file)
+	}
+	return file
 }
 
 func newCheckCmd() *cobra.Command {
@@ -35,7 +44,7 @@ baselineState to new or unchanged. --baseline-write FILE records every
 finding of this run in FILE (YAML, sorted, one entry per code, function
 and statement, with a count when a function has the same one twice; no
 line numbers, so moving code keeps it baselined) and exits 0. An edited
-statement is a new finding.
+statement is a new finding. A relative FILE is in the -C directory.
 
 Exit status: 0 when clean (or only baselined findings, or
 --baseline-write), 1 when anything (new) is found, 2 on error.`,
@@ -55,7 +64,7 @@ Exit status: 0 when clean (or only baselined findings, or
 			}
 			rep := report.FromAnalysis(a)
 			if o.baseline != "" {
-				b, err := report.ReadBaselineFile(o.baseline)
+				b, err := report.ReadBaselineFile(o.path(o.baseline))
 				if err != nil {
 					return err
 				}
@@ -75,7 +84,7 @@ Exit status: 0 when clean (or only baselined findings, or
 			}
 			if o.baselineWrite != "" {
 				b := report.NewBaseline(rep)
-				if err := report.WriteBaselineFile(o.baselineWrite, b); err != nil {
+				if err := report.WriteBaselineFile(o.path(o.baselineWrite), b); err != nil {
 					return err
 				}
 				fmt.Fprintf(cmd.ErrOrStderr(), "txscope: wrote %d findings (%d entries) to %s\n", len(rep.Findings), len(b.Findings), o.baselineWrite)

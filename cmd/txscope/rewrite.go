@@ -61,7 +61,7 @@ gitignored files are written and named in the report.`,
 	f.StringVar(&o.only, "only", "", "rewrite only functions whose name matches `REGEXP`, e.g. '(*Server).Show'")
 	f.BoolVar(&o.json, "json", false, "print the report as JSON on stdout")
 	f.BoolVar(&o.allowDirty, "allow-dirty", false, "write files that have uncommitted git changes")
-	f.StringVar(&o.color, "color", colorAuto, "colour the --dry-run diff: `auto` (on a terminal, unless NO_COLOR is set), always or never")
+	f.StringVar(&o.color, "color", colorAuto, "colour the --dry-run diff `WHEN`: auto (on a terminal, unless NO_COLOR is set), always or never")
 	return cmd
 }
 
