@@ -97,7 +97,7 @@ func (o *explainOptions) run(cmd *cobra.Command, name string, patterns []string)
 }
 
 // plans runs the rewrite (in memory) for its verified plans; when the
-// rewrite as a whole fails, each handler's plan is planned alone.
+// rewrite as a whole fails, the plans are the planner's, unverified.
 func (o *explainOptions) plans(prog *load.Program) (*analysis.Analysis, map[*analysis.Handler]plan.Plan, error) {
 	opts := plan.PlanOptions{Split: o.split}
 	out := map[*analysis.Handler]plan.Plan{}
@@ -112,16 +112,14 @@ func (o *explainOptions) plans(prog *load.Program) (*analysis.Analysis, map[*ana
 	if !errors.As(err, &rt) && !strings.HasPrefix(err.Error(), "verify:") {
 		return nil, nil, err
 	}
-	a, cerr := rewrite.Check(prog)
-	if cerr != nil {
-		return nil, nil, cerr
+	planned, perr := rewrite.PlanAll(prog, rewrite.Options{PlanOptions: opts, Version: version()})
+	if perr != nil {
+		return nil, nil, perr
 	}
-	for _, h := range a.Handlers {
-		if h.Behind == nil && !h.Site.Wrapper.Middleware {
-			out[h] = plan.PlanHandler(prog, h, opts)
-		}
+	for _, p := range planned.AllPlans() {
+		out[p.Handler] = p
 	}
-	return a, out, err
+	return planned.Analysis, out, err
 }
 
 // funcMatches reports whether name names the handler's function: the
@@ -191,7 +189,7 @@ func (e explainer) handler(h *analysis.Handler, p plan.Plan, planned bool, rewri
 		e.printf("    move: %s\n", m)
 	}
 	if rewriteErr != nil {
-		e.printf("    note: planned alone, since the rewrite as a whole fails: %v\n", rewriteErr)
+		e.printf("    note: not type-checked, since the rewrite as a whole fails: %v\n", rewriteErr)
 	}
 }
 
@@ -303,7 +301,7 @@ func planWhy(prog *load.Program, h *analysis.Handler, p plan.Plan) string {
 	if p.Reason != "" {
 		return p.Reason
 	}
-	return p.Action
+	return string(p.Action)
 }
 
 // stmtRange is "statement 2 runs" or "statements 2–4 run".
