@@ -5,6 +5,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/txscope/txscope/rewrite/load"
+	"github.com/txscope/txscope/rewrite/schema"
+	"github.com/txscope/txscope/rewrite/schema/live"
 	"github.com/txscope/txscope/rewrite/write"
 )
 
@@ -13,12 +15,14 @@ type loadFlags struct {
 	dir   string
 	tags  []string
 	tests bool
+	db    string
 }
 
 func (f *loadFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVarP(&f.dir, "dir", "C", "", "change to `DIR` before loading, like go -C")
 	cmd.Flags().StringSliceVar(&f.tags, "tags", nil, "build `tags` to honour (comma-separated)")
 	cmd.Flags().BoolVar(&f.tests, "tests", false, "also analyse _test.go files")
+	cmd.Flags().StringVar(&f.db, "db", "", "read the schema from the PostgreSQL at `URL` (catalog queries in one read-only transaction)\ninstead of the module's migrations; the URL's password is never printed")
 }
 
 // load first finishes or rolls back a write that a crash interrupted, and
@@ -36,9 +40,16 @@ func (f *loadFlags) load(cmd *cobra.Command, patterns []string, runtime bool) (*
 // loadPackages loads without recovering: for a run that holds the lock.
 // A load that takes long shows a progress line on a terminal's stderr.
 func (f *loadFlags) loadPackages(cmd *cobra.Command, patterns []string, runtime bool) (*load.Program, error) {
+	var sch *schema.Schema
+	if f.db != "" {
+		var err error
+		if sch, err = live.FromDB(cmd.Context(), f.db); err != nil {
+			return nil, fmt.Errorf("load: %w", err)
+		}
+	}
 	stop := startProgress(cmd.ErrOrStderr(), "loading packages")
 	defer stop()
-	return load.Load(load.LoadOptions{Dir: f.dir, Patterns: patterns, Tags: f.tags, Tests: f.tests, Runtime: runtime})
+	return load.Load(load.LoadOptions{Dir: f.dir, Patterns: patterns, Tags: f.tags, Tests: f.tests, Runtime: runtime, Schema: sch})
 }
 
 func sayRecovered(cmd *cobra.Command, rec *write.Recovery) {

@@ -28,7 +28,23 @@ func DetectConfig(prog *load.Program) (*rules.Config, error) {
 			cfg.Pooled = "tenantpool.For(" + pool + ", {tenant})"
 		}
 	}
+	describeTenancy(cfg, prog)
 	return cfg, nil
+}
+
+// describeTenancy writes what the schema says about tenancy into the
+// config: row-level security when tables have policies, and the tenant
+// column when every secured table has tenant_id. With no schema the
+// config says nothing, and txscope assumes row-level security.
+func describeTenancy(cfg *rules.Config, prog *load.Program) {
+	if prog.Schema == nil {
+		return
+	}
+	secured := SecuredTables(prog.Schema)
+	cfg.Tenant.RLS, cfg.Tenant.RLSSet = len(secured) > 0, true
+	if column := tenantColumn(cfg, secured); column != "" {
+		cfg.Tenant.Column, cfg.Tenant.ColumnSet = column, true
+	}
 }
 
 // configPool renders a detected pool for the pooled template: {recv} and

@@ -140,6 +140,9 @@ type ChainPlan struct {
 // edits that make the move.
 func PlanChain(prog *load.Program, m *analysis.Middleware, opts PlanOptions) *ChainPlan {
 	cp := decideChain(prog, m, opts)
+	if why := schemaVeto(prog); why != "" && cp.Failed == nil {
+		cp.Failed = errors.New(why)
+	}
 	if cp.Failed != nil {
 		return cp
 	}

@@ -25,6 +25,12 @@ var Codes = []CodeDoc{
 		"a query on the pool while a transaction holds a connection needs a second one: at pool size this deadlocks"},
 	{"TS007", "UnscopedTenantSetting", "tenant set in pool hooks or a single statement",
 		"pool hooks run per connection, not per transaction, and a set_config inside a larger statement is not ordered before its reads"},
+	{"TS008", "ConfigContradictsSchema", "txscope.yaml contradicts the schema",
+		"the config says the database has no row-level security, but its tables have policies: reads moved onto a pool that sets no tenant see no rows or another tenant's"},
+	{"TS009", "RoleBypassesRLS", "the database role bypasses row-level security",
+		"a superuser or BYPASSRLS role sees every tenant's rows: row-level security protects nothing, in a transaction or not"},
 	{"TS010", "NotAnalysed", "code txscope could not analyse",
 		"a whole-request transaction txscope cannot read may still be there, so the gate does not pass by skipping it"},
+	{"TS011", "SchemaTenancyGap", "a gap in the schema's tenancy",
+		"a table with the tenant column but no row-level security, or a policy on a setting no wrapper sets: the database does not scope those reads to the tenant"},
 }

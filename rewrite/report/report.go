@@ -3,6 +3,7 @@ package report
 import (
 	"encoding/json"
 	"fmt"
+	"go/token"
 	"io"
 	"sort"
 	"strings"
@@ -118,6 +119,14 @@ func diagnostics(a *analysis.Analysis, findings []analysis.Finding) []Diagnostic
 	for _, f := range findings {
 		p := syntax.RealPosition(a.Prog.Fset, f.Pos)
 		d := Diagnostic{Code: f.Code, Pos: a.Prog.Position(f.Pos), Message: f.Message, File: a.Prog.Rel(p.Filename), Line: p.Line, Col: p.Column}
+		if !f.Pos.IsValid() {
+			// A finding in the schema or the config: the place in that file.
+			p = token.Position{Filename: f.At.File, Line: f.At.Line, Column: f.At.Col, Offset: f.At.Line<<16 + f.At.Col}
+			d.Pos, d.File, d.Line, d.Col = f.At.File, f.At.File, f.At.Line, f.At.Col
+			if f.At.Line > 0 {
+				d.Pos = f.At.String()
+			}
+		}
 		if seen[d.String()] {
 			continue
 		}
