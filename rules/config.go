@@ -29,6 +29,10 @@ type Config struct {
 	Effects    Effects
 	Tenant     Tenant
 	Runtime    Runtime
+	// Isolation is the database's default_transaction_isolation, for
+	// wrappers that begin without choosing a level; "" is PostgreSQL's
+	// default, read committed.
+	Isolation Isolation
 	// Keys holds the position of the value of every key given in the file,
 	// by key path ("pooled", "effects.slow", "tenant.rls"), for errors
 	// found later.

@@ -38,6 +38,9 @@ func (c *Config) Marshal() []byte {
 	if t := c.Tenant.marshal(); t != "" {
 		fmt.Fprintf(&b, "tenant: {%s}\n", t)
 	}
+	if c.Isolation != IsolationUnknown {
+		fmt.Fprintf(&b, "isolation:  %s\n", strconv.Quote(string(c.Isolation)))
+	}
 	return b.Bytes()
 }
 

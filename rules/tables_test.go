@@ -104,3 +104,37 @@ func TestTablesFor(t *testing.T) {
 	assert.Equal(t, AnyTable, TablesFor(Read|Locking))
 	assert.Equal(t, AnyTable, TablesFor(Unknown))
 }
+
+func TestSQLIsolation(t *testing.T) {
+	tests := []struct {
+		give string
+		want Isolation
+		ok   bool
+	}{
+		{"SET TRANSACTION ISOLATION LEVEL SERIALIZABLE", Serializable, true},
+		{"set transaction isolation level repeatable read, read only", RepeatableRead, true},
+		{"SET TRANSACTION ISOLATION LEVEL READ COMMITTED", ReadCommitted, true},
+		{"SET TRANSACTION ISOLATION LEVEL READ UNCOMMITTED", ReadCommitted, true},
+		{"SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL SERIALIZABLE", Serializable, true},
+		{"BEGIN ISOLATION LEVEL REPEATABLE READ", RepeatableRead, true},
+		{"SET TRANSACTION ISOLATION LEVEL $1", IsolationUnknown, true},
+		{"SET TRANSACTION READ ONLY", IsolationUnknown, false},
+		{"select set_config('app.t', $1, true)", IsolationUnknown, false},
+		{"SELECT 'isolation level serializable'", IsolationUnknown, false},
+	}
+	for _, tt := range tests {
+		got, ok := SQLIsolation(tt.give)
+		assert.Equal(t, tt.want, got, tt.give)
+		assert.Equal(t, tt.ok, ok, tt.give)
+	}
+}
+
+func TestParseIsolation(t *testing.T) {
+	for give, want := range map[string]Isolation{
+		"read committed": ReadCommitted, "READ_COMMITTED": ReadCommitted, "ReadCommitted": ReadCommitted,
+		"repeatable-read": RepeatableRead, "Serializable": Serializable, "LevelSerializable": IsolationUnknown,
+	} {
+		got, _ := ParseIsolation(give)
+		assert.Equal(t, want, got, give)
+	}
+}
