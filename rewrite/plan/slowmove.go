@@ -118,9 +118,10 @@ func planSlowMove(prog *load.Program, h *analysis.Handler, start int) (mv slowMo
 			sides[k] = out
 		}
 	}
-	// The error checks right after the slow call leave with it.
+	// The error checks right after the slow call leave with it, and so does
+	// code that only handles what the slow call returned (resp.Body.Close()).
 	for k := last + 1; k < n-1; k++ {
-		if stmts[k].Effect != rules.Pure || !df.quiet(k) || !df.dependsOn(k, sides, out, start) || df.dependsOn(k, sides, in, start) {
+		if stmts[k].Effect != rules.Pure || !(df.quiet(k) || df.onlyUses(k, sides, out, start)) || !df.dependsOn(k, sides, out, start) || df.dependsOn(k, sides, in, start) {
 			break
 		}
 		sides[k] = out
@@ -189,6 +190,9 @@ func commutes(prog *load.Program, df *dataflow, i, j int) string {
 		if si.Effect&^(rules.Read|rules.Write) != rules.Pure {
 			return fmt.Sprintf("%s at %s (%s) cannot move into the write block after it", stmtName(si), at(i), si.Effect)
 		}
+		if si.Tables.AnyWrite && !sj.Tables.Empty() {
+			return fmt.Sprintf("%s at %s may write any table (%s), and %s at %s would no longer see that write", stmtName(si), at(i), anyWhy(si), stmtName(sj), at(j))
+		}
 		if t := si.Tables.Conflict(sj.Tables); t != "" {
 			return fmt.Sprintf("%s at %s would no longer see the write of %s by %s at %s before it (%s)", stmtName(sj), at(j), tableName(t), stmtName(si), at(i), sj.Tables)
 		}
@@ -203,6 +207,16 @@ func commutes(prog *load.Program, df *dataflow, i, j int) string {
 		return fmt.Sprintf("the statement at %s would run after the slow call instead of before it", at(i))
 	}
 	return ""
+}
+
+// anyWhy says why a statement counts as writing any table.
+func anyWhy(s analysis.StmtEffect) string {
+	for _, ce := range s.Calls {
+		if ce.Tables.AnyWrite && ce.Why != "" {
+			return "its SQL names no table it is sure of: " + ce.Why
+		}
+	}
+	return "its SQL names no table it is sure of"
 }
 
 func tableName(t string) string {
@@ -400,6 +414,25 @@ func (df *dataflow) dependsOn(k int, sides []side, s side, start int) bool {
 		}
 	}
 	return false
+}
+
+// onlyUses reports whether every value statement k uses comes from a
+// statement from start on that is on side s, and k defers, sends and
+// starts nothing.
+func (df *dataflow) onlyUses(k int, sides []side, s side, start int) bool {
+	switch df.stmts[k].Stmt.(type) {
+	case *ast.DeferStmt, *ast.GoStmt, *ast.SendStmt:
+		return false
+	}
+	order := identity(len(df.stmts))
+	for v := range df.uses[k] {
+		for _, i := range df.reaching(order, k, v) {
+			if i < start || sides[i] != s {
+				return false
+			}
+		}
+	}
+	return len(df.uses[k]) > 0
 }
 
 // sameValues reports whether every use sees the same values in order as
