@@ -74,7 +74,7 @@ func planSlowMove(prog *load.Program, h *analysis.Handler, start int) (mv slowMo
 			return mv, true, fmt.Sprintf("%s at %s takes a lock before it, which would no longer cover the slow call and the write", stmtName(s), pos(i))
 		}
 	}
-	df := newDataflow(info, h, stmts)
+	df := newDataflow(info, SrcSpanOf(h.Site.Func.Decl.Body), SrcSpanOf(h.Site.Callback.Body), stmts)
 	sides := make([]side, n)
 	for i := start; i <= last; i++ {
 		s := stmts[i]
@@ -155,7 +155,7 @@ func planSlowMove(prog *load.Program, h *analysis.Handler, start int) (mv slowMo
 			if sides[j] != out {
 				continue
 			}
-			if why := commutes(prog, df, i, j); why != "" {
+			if why := commutes(pos, df, i, j); why != "" {
 				return mv, true, why
 			}
 		}
@@ -182,9 +182,8 @@ func planSlowMove(prog *load.Program, h *analysis.Handler, start int) (mv slowMo
 // commutes explains why statement i (which stays in the write block) and
 // statement j (after it, which moves before the transaction) cannot change
 // places; "" when they can.
-func commutes(prog *load.Program, df *dataflow, i, j int) string {
+func commutes(at func(int) string, df *dataflow, i, j int) string {
 	si, sj := df.stmts[i], df.stmts[j]
-	at := func(k int) string { return prog.Position(df.stmts[k].Stmt.Pos()) }
 	switch {
 	case si.Effect.Writes():
 		if si.Effect&^(rules.Read|rules.Write) != rules.Pure {
@@ -197,7 +196,7 @@ func commutes(prog *load.Program, df *dataflow, i, j int) string {
 			return fmt.Sprintf("%s at %s would no longer see the write of %s by %s at %s before it (%s)", stmtName(sj), at(j), tableName(t), stmtName(si), at(i), sj.Tables)
 		}
 		if g, ok := df.guardedBy(i); ok {
-			return fmt.Sprintf("the result of %s at %s decides at %s whether the transaction goes on", stmtName(si), at(i), prog.Position(g))
+			return fmt.Sprintf("the result of %s at %s decides at %s whether the transaction goes on", stmtName(si), at(i), at(g))
 		}
 	case si.Effect.Has(rules.Read):
 		// A read that stays: reads commute with reads and slow calls.
@@ -297,9 +296,9 @@ type dataflow struct {
 	outer map[types.Object]bool
 }
 
-func newDataflow(info *types.Info, h *analysis.Handler, stmts []analysis.StmtEffect) *dataflow {
-	local := SrcSpanOf(h.Site.Func.Decl.Body)
-	body := SrcSpanOf(h.Site.Callback.Body)
+// newDataflow reads the statements of a callback body (body) inside a
+// function (local).
+func newDataflow(info *types.Info, local, body srcSpan, stmts []analysis.StmtEffect) *dataflow {
 	df := &dataflow{info: info, stmts: stmts, outer: map[types.Object]bool{}}
 	for _, s := range stmts {
 		defs := map[types.Object]bool{}
@@ -475,7 +474,7 @@ func identity(n int) []int {
 
 // guardedBy finds a check, after the write i, of a value it produced other
 // than its error: the write's result decides whether the block goes on.
-func (df *dataflow) guardedBy(i int) (token.Pos, bool) {
+func (df *dataflow) guardedBy(i int) (int, bool) {
 	order := identity(len(df.stmts))
 	for k := i + 1; k < len(df.stmts); k++ {
 		if !branches(df.stmts[k].Stmt) {
@@ -486,11 +485,11 @@ func (df *dataflow) guardedBy(i int) (token.Pos, bool) {
 				continue
 			}
 			if slices.Contains(df.reaching(order, k, v), i) {
-				return df.stmts[k].Stmt.Pos(), true
+				return k, true
 			}
 		}
 	}
-	return token.NoPos, false
+	return -1, false
 }
 
 // errorGuard matches a check that tests only errors: `if err != nil`.
