@@ -29,6 +29,10 @@ type Config struct {
 	Effects    Effects
 	Tenant     Tenant
 	Runtime    Runtime
+	// Schema are the SQL files or migration directories that define the
+	// database's tables and policies, slash-separated and relative to the
+	// module root; none means they are looked for by convention.
+	Schema []string
 	// Isolation is the database's default_transaction_isolation, for
 	// wrappers that begin without choosing a level; "" is PostgreSQL's
 	// default, read committed.

@@ -38,6 +38,13 @@ func (c *Config) Marshal() []byte {
 	if t := c.Tenant.marshal(); t != "" {
 		fmt.Fprintf(&b, "tenant: {%s}\n", t)
 	}
+	if len(c.Schema) > 0 {
+		quoted := make([]string, len(c.Schema))
+		for i, p := range c.Schema {
+			quoted[i] = strconv.Quote(p)
+		}
+		fmt.Fprintf(&b, "schema: [%s]\n", strings.Join(quoted, ", "))
+	}
 	if c.Isolation != IsolationUnknown {
 		fmt.Fprintf(&b, "isolation:  %s\n", strconv.Quote(string(c.Isolation)))
 	}

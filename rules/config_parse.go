@@ -75,7 +75,7 @@ type decoder struct {
 }
 
 var (
-	topKeys     = []string{"version", "wrappers", "sessions", "middleware", "pooled", "querier", "effects", "tenant", "runtime", "isolation"}
+	topKeys     = []string{"version", "wrappers", "sessions", "middleware", "pooled", "querier", "effects", "tenant", "runtime", "schema", "isolation"}
 	effectKeys  = []string{"read", "write", "slow"}
 	tenantKeys  = []string{"setting", "column", "rls"}
 	runtimeKeys = []string{"dir"}
@@ -103,6 +103,8 @@ func (d *decoder) root(n *yaml.Node) {
 			d.fields(v, key, tenantKeys, d.tenant)
 		case "runtime":
 			d.fields(v, key, runtimeKeys, d.runtime)
+		case "schema":
+			c.Schema = d.paths(v, key)
 		case "isolation":
 			d.isolation(v)
 		}
@@ -220,6 +222,30 @@ func (d *decoder) patterns(v *yaml.Node, key string) []Pattern {
 		ps = append(ps, p)
 	}
 	return ps
+}
+
+// paths reads a list of slash-separated paths inside the module.
+func (d *decoder) paths(v *yaml.Node, key string) []string {
+	if v.Kind != yaml.SequenceNode {
+		d.errorf(v, key, "want a list of paths relative to the module root, got %s", describe(v))
+		return nil
+	}
+	var out []string
+	for i, item := range v.Content {
+		item = deref(item)
+		ikey := fmt.Sprintf("%s[%d]", key, i)
+		if item.Kind != yaml.ScalarNode || item.ShortTag() != "!!str" {
+			d.errorf(item, ikey, "want a path, got %s", describe(item))
+			continue
+		}
+		clean := path.Clean(item.Value)
+		if path.IsAbs(clean) || clean == ".." || strings.HasPrefix(clean, "../") {
+			d.errorf(item, ikey, "want a path inside the module, got %q", item.Value)
+			continue
+		}
+		out = append(out, clean)
+	}
+	return out
 }
 
 func (d *decoder) pooled(v *yaml.Node) {

@@ -96,7 +96,7 @@ func TestParseTenantZeroValues(t *testing.T) {
 }
 
 func TestParseErrors(t *testing.T) {
-	const keys = "(want version, wrappers, sessions, middleware, pooled, querier, effects, tenant, runtime or isolation)"
+	const keys = "(want version, wrappers, sessions, middleware, pooled, querier, effects, tenant, runtime, schema or isolation)"
 	const forms = "want importpath.Func, importpath.T.Method or importpath.(*T).Method"
 	tests := []struct {
 		name string
@@ -144,6 +144,8 @@ func TestParseErrors(t *testing.T) {
 		{"second document", "version: 1\n---\nwrappers: []\n", "txscope.yaml:2:1: a second YAML document: txscope.yaml holds one (remove the '---')"},
 		{"second empty document", "version: 1\n---\n", "txscope.yaml:2:1: a second YAML document: txscope.yaml holds one (remove the '---')"},
 		{"second document broken", "version: 1\n---\n[\n", "txscope.yaml:3:1: invalid YAML: did not find expected node content"},
+		{"schema outside", "schema: [../db]", `txscope.yaml:1:10: schema[0]: want a path inside the module, got "../db"`},
+		{"schema not a list", "schema: db/schema.sql", `txscope.yaml:1:9: schema: want a list of paths relative to the module root, got a string`},
 		{"runtime outside", "runtime: {dir: ../shared}", `txscope.yaml:1:16: runtime.dir: want a directory inside the module, got "../shared"`},
 		{"runtime absolute", "runtime: {dir: /tmp/rt}", `txscope.yaml:1:16: runtime.dir: want a directory inside the module, got "/tmp/rt"`},
 		{"runtime testdata", "runtime: {dir: internal/testdata/rt}", `txscope.yaml:1:16: runtime.dir: "internal/testdata/rt" is a directory the go command ignores for packages (testdata)`},
@@ -172,6 +174,15 @@ func TestParseErrors(t *testing.T) {
 func TestParseErrorUsesPath(t *testing.T) {
 	_, err := Parse("svc/txscope.yaml", []byte("version: 7"))
 	assert.EqualError(t, err, "svc/txscope.yaml:1:10: version: unsupported version 7 (want 1)")
+}
+
+func TestSchemaPaths(t *testing.T) {
+	c, err := Parse("txscope.yaml", []byte("schema: [db/migrations/, schema.sql]\n"))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"db/migrations", "schema.sql"}, c.Schema)
+	back, err := Parse("txscope.yaml", c.Marshal())
+	require.NoError(t, err)
+	assert.Equal(t, c.Schema, back.Schema, "Marshal writes the paths back")
 }
 
 func TestLoad(t *testing.T) {

@@ -1,6 +1,10 @@
 package rules
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/txscope/txscope/rules/sqllex"
+)
 
 // Isolation is a transaction isolation level, as PostgreSQL names it in
 // lower case; IsolationUnknown when it could not be read.
@@ -45,20 +49,20 @@ func ParseIsolation(s string) (Isolation, bool) {
 // BEGIN/START TRANSACTION ISOLATION LEVEL …. ok is false when the text sets
 // none; a level it cannot read is IsolationUnknown with ok true.
 func SQLIsolation(query string) (level Isolation, ok bool) {
-	toks, lexed := lexSQL(query)
-	if !lexed {
+	toks, err := sqllex.Lex(query)
+	if err != nil {
 		return IsolationUnknown, false
 	}
 	for i := 0; i+1 < len(toks); i++ {
-		if !toks[i].is("isolation") || !toks[i+1].is("level") {
+		if !toks[i].Is("isolation") || !toks[i+1].Is("level") {
 			continue
 		}
 		var words []string
 		for _, t := range toks[i+2 : min(i+4, len(toks))] {
-			if t.kind != tokWord {
+			if t.Kind != sqllex.Word {
 				break
 			}
-			words = append(words, t.text)
+			words = append(words, t.Text)
 		}
 		for n := len(words); n > 0; n-- {
 			if l, found := ParseIsolation(strings.Join(words[:n], " ")); found {

@@ -1,5 +1,7 @@
 package rules
 
+import "github.com/txscope/txscope/rules/sqllex"
+
 // SQLInfo is what the text of a query tells about its effect.
 type SQLInfo struct {
 	Effect  Effect      // Read, Write, Locking, TxState, TxControl; Unknown when the text can't be read
@@ -19,7 +21,8 @@ type SettingUse struct {
 // keywords are case-insensitive and quoted identifiers and literals never
 // count as keywords. Empty or unrecognised text is Unknown.
 func ClassifySQL(query string) SQLInfo {
-	toks, ok := lexSQL(query)
+	toks, err := sqllex.Lex(query)
+	ok := err == nil
 	if !ok {
 		return SQLInfo{Effect: Unknown}
 	}
@@ -40,11 +43,11 @@ func ClassifySQL(query string) SQLInfo {
 }
 
 // splitStatements splits tokens at ';', dropping empty statements.
-func splitStatements(toks []sqlToken) [][]sqlToken {
-	var stmts [][]sqlToken
+func splitStatements(toks []sqllex.Token) [][]sqllex.Token {
+	var stmts [][]sqllex.Token
 	start := 0
 	for i := 0; i <= len(toks); i++ {
-		if i < len(toks) && !toks[i].punct(";") {
+		if i < len(toks) && !toks[i].IsPunct(";") {
 			continue
 		}
 		if i > start {
@@ -73,15 +76,15 @@ var statementHeads = map[string]Effect{
 }
 
 // classifyStatement classifies one statement.
-func classifyStatement(toks []sqlToken) (Effect, *SettingUse) {
-	for len(toks) > 0 && toks[0].punct("(") {
+func classifyStatement(toks []sqllex.Token) (Effect, *SettingUse) {
+	for len(toks) > 0 && toks[0].IsPunct("(") {
 		toks = toks[1:]
 	}
-	if len(toks) == 0 || toks[0].kind != tokWord {
+	if len(toks) == 0 || toks[0].Kind != sqllex.Word {
 		return Unknown, nil
 	}
 	s := scanStatement(toks)
-	switch head := toks[0].text; head {
+	switch head := toks[0].Text; head {
 	case "select", "with", "values", "table", "show":
 		return s.readEffect(), s.setting
 	case "explain":
@@ -96,7 +99,7 @@ func classifyStatement(toks []sqlToken) (Effect, *SettingUse) {
 		}
 		return Write | s.funcs | s.locking(), s.setting
 	case "prepare":
-		if len(toks) > 1 && toks[1].is("transaction") {
+		if len(toks) > 1 && toks[1].Is("transaction") {
 			return TxControl, nil
 		}
 		return Unknown, nil
@@ -131,19 +134,19 @@ func (s scan) readEffect() Effect {
 }
 
 // explain classifies EXPLAIN: a read, unless ANALYZE runs the statement.
-func explain(toks []sqlToken) (Effect, *SettingUse) {
+func explain(toks []sqllex.Token) (Effect, *SettingUse) {
 	analyze := false
-	if len(toks) > 0 && toks[0].punct("(") {
+	if len(toks) > 0 && toks[0].IsPunct("(") {
 		end := closing(toks, 0)
 		for i := 1; i < end; i++ {
-			if toks[i].is("analyze") || toks[i].is("analyse") {
-				analyze = i+1 >= end || !(toks[i+1].is("false") || toks[i+1].is("off") || toks[i+1].text == "0")
+			if toks[i].Is("analyze") || toks[i].Is("analyse") {
+				analyze = i+1 >= end || !(toks[i+1].Is("false") || toks[i+1].Is("off") || toks[i+1].Text == "0")
 			}
 		}
 		toks = toks[min(end+1, len(toks)):]
 	}
-	for len(toks) > 0 && (toks[0].is("analyze") || toks[0].is("analyse") || toks[0].is("verbose")) {
-		analyze = analyze || !toks[0].is("verbose")
+	for len(toks) > 0 && (toks[0].Is("analyze") || toks[0].Is("analyse") || toks[0].Is("verbose")) {
+		analyze = analyze || !toks[0].Is("verbose")
 		toks = toks[1:]
 	}
 	if !analyze {
@@ -153,29 +156,29 @@ func explain(toks []sqlToken) (Effect, *SettingUse) {
 }
 
 // copyDirection returns "to" or "from", the first of them outside parentheses.
-func copyDirection(toks []sqlToken) string {
+func copyDirection(toks []sqllex.Token) string {
 	depth := 0
 	for _, t := range toks {
 		switch {
-		case t.punct("("):
+		case t.IsPunct("("):
 			depth++
-		case t.punct(")"):
+		case t.IsPunct(")"):
 			depth--
-		case depth == 0 && (t.is("to") || t.is("from")):
-			return t.text
+		case depth == 0 && (t.Is("to") || t.Is("from")):
+			return t.Text
 		}
 	}
 	return ""
 }
 
 // closing returns the index of the ')' matching the '(' at open, or len(toks).
-func closing(toks []sqlToken, open int) int {
+func closing(toks []sqllex.Token, open int) int {
 	depth := 0
 	for i := open; i < len(toks); i++ {
 		switch {
-		case toks[i].punct("("):
+		case toks[i].IsPunct("("):
 			depth++
-		case toks[i].punct(")"):
+		case toks[i].IsPunct(")"):
 			depth--
 			if depth == 0 {
 				return i

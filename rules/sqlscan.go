@@ -1,6 +1,10 @@
 package rules
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/txscope/txscope/rules/sqllex"
+)
 
 // Functions whose call gives a statement an effect of its own.
 var funcEffects = map[string]Effect{
@@ -60,24 +64,24 @@ var modifyingHeads = map[string]bool{"insert": true, "update": true, "delete": t
 
 // scanStatement looks at every token of a statement for calls, locking
 // clauses, SELECT INTO and data-modifying statements nested in a WITH.
-func scanStatement(toks []sqlToken) scan {
+func scanStatement(toks []sqllex.Token) scan {
 	var s scan
-	with := toks[0].is("with")
+	with := toks[0].Is("with")
 	depth := 0
 	for i, t := range toks {
 		switch {
-		case t.punct("("):
+		case t.IsPunct("("):
 			depth++
-		case t.punct(")"):
+		case t.IsPunct(")"):
 			depth--
-		case t.kind == tokWord && modifyingHeads[t.text] && i > 0 &&
-			(toks[i-1].punct("(") || with && depth == 0 && toks[i-1].punct(")")):
+		case t.Kind == sqllex.Word && modifyingHeads[t.Text] && i > 0 &&
+			(toks[i-1].IsPunct("(") || with && depth == 0 && toks[i-1].IsPunct(")")):
 			s.modifies = true
-		case t.is("for"):
+		case t.Is("for"):
 			s.lock = s.lock || lockClause(toks[i+1:])
-		case t.is("into"):
+		case t.Is("into"):
 			s.into = true
-		case (t.kind == tokWord || t.kind == tokIdent) && i+1 < len(toks) && toks[i+1].punct("("):
+		case (t.Kind == sqllex.Word || t.Kind == sqllex.Ident) && i+1 < len(toks) && toks[i+1].IsPunct("("):
 			s.call(toks, i)
 		}
 	}
@@ -85,9 +89,9 @@ func scanStatement(toks []sqlToken) scan {
 }
 
 // call records the effect of the function called at toks[i].
-func (s *scan) call(toks []sqlToken, i int) {
-	name := toks[i].text
-	if toks[i].kind == tokWord || strings.ToLower(name) == name {
+func (s *scan) call(toks []sqllex.Token, i int) {
+	name := toks[i].Text
+	if toks[i].Kind == sqllex.Word || strings.ToLower(name) == name {
 		s.funcs |= funcEffects[name]
 	}
 	if name == "set_config" && s.setting == nil {
@@ -96,13 +100,13 @@ func (s *scan) call(toks []sqlToken, i int) {
 }
 
 // lockClause reports whether toks (after FOR) is a row-locking clause.
-func lockClause(toks []sqlToken) bool {
+func lockClause(toks []sqllex.Token) bool {
 	var words []string
 	for _, t := range toks[:min(3, len(toks))] {
-		if t.kind != tokWord {
+		if t.Kind != sqllex.Word {
 			break
 		}
-		words = append(words, t.text)
+		words = append(words, t.Text)
 	}
 	clause := strings.Join(words, " ") + " "
 	for _, c := range []string{"update ", "share ", "no key update ", "key share "} {
@@ -114,17 +118,17 @@ func lockClause(toks []sqlToken) bool {
 }
 
 // callArgs splits the arguments of the call whose '(' is at toks[open].
-func callArgs(toks []sqlToken, open int) [][]sqlToken {
+func callArgs(toks []sqllex.Token, open int) [][]sqllex.Token {
 	end := closing(toks, open)
-	var args [][]sqlToken
+	var args [][]sqllex.Token
 	start, depth := open+1, 0
 	for i := open + 1; i < end; i++ {
 		switch {
-		case toks[i].punct("("):
+		case toks[i].IsPunct("("):
 			depth++
-		case toks[i].punct(")"):
+		case toks[i].IsPunct(")"):
 			depth--
-		case toks[i].punct(",") && depth == 0:
+		case toks[i].IsPunct(",") && depth == 0:
 			args = append(args, toks[start:i])
 			start = i + 1
 		}
@@ -136,30 +140,30 @@ func callArgs(toks []sqlToken, open int) [][]sqlToken {
 }
 
 // setConfig reads set_config(name, value, is_local).
-func setConfig(args [][]sqlToken) *SettingUse {
+func setConfig(args [][]sqllex.Token) *SettingUse {
 	set := &SettingUse{Func: true}
-	if len(args) > 0 && len(args[0]) == 1 && args[0][0].kind == tokString {
-		set.Name = strings.ToLower(args[0][0].text)
+	if len(args) > 0 && len(args[0]) == 1 && args[0][0].Kind == sqllex.String {
+		set.Name = strings.ToLower(args[0][0].Text)
 	}
 	if len(args) > 1 {
 		set.Bound = bound(args[1])
 	}
 	if len(args) > 2 && len(args[2]) == 1 {
 		t := args[2][0]
-		set.Local = t.is("true") || t.kind == tokString && isTrue(t.text)
+		set.Local = t.Is("true") || t.Kind == sqllex.String && isTrue(t.Text)
 	}
 	return set
 }
 
 // bound reports whether a value is a bind parameter (possibly cast), not
 // text formatted into the query.
-func bound(val []sqlToken) bool {
+func bound(val []sqllex.Token) bool {
 	param := false
 	for _, t := range val {
-		switch t.kind {
-		case tokParam:
+		switch t.Kind {
+		case sqllex.Param:
 			param = true
-		case tokString, tokNumber:
+		case sqllex.String, sqllex.Number:
 			return false
 		}
 	}
@@ -176,10 +180,10 @@ func isTrue(s string) bool {
 
 // parseSet reads what follows SET: [SESSION|LOCAL] name {TO|=} value, and
 // the special forms (TIME ZONE, ROLE, TRANSACTION, …).
-func parseSet(toks []sqlToken) *SettingUse {
+func parseSet(toks []sqllex.Token) *SettingUse {
 	set := &SettingUse{}
-	if len(toks) > 0 && (toks[0].is("local") || toks[0].is("session") && !(len(toks) > 1 && (toks[1].is("authorization") || toks[1].is("characteristics")))) {
-		set.Local = toks[0].is("local")
+	if len(toks) > 0 && (toks[0].Is("local") || toks[0].Is("session") && !(len(toks) > 1 && (toks[1].Is("authorization") || toks[1].Is("characteristics")))) {
+		set.Local = toks[0].Is("local")
 		toks = toks[1:]
 	}
 	name, rest := settingName(toks)
@@ -188,7 +192,7 @@ func parseSet(toks []sqlToken) *SettingUse {
 		return nil
 	}
 	set.Name = name
-	if len(rest) > 0 && (rest[0].is("to") || rest[0].punct("=")) {
+	if len(rest) > 0 && (rest[0].Is("to") || rest[0].IsPunct("=")) {
 		rest = rest[1:]
 	}
 	set.Bound = bound(rest)
@@ -196,7 +200,7 @@ func parseSet(toks []sqlToken) *SettingUse {
 }
 
 // parseReset reads what follows RESET: a name or ALL.
-func parseReset(toks []sqlToken) *SettingUse {
+func parseReset(toks []sqllex.Token) *SettingUse {
 	name, _ := settingName(toks)
 	if name == "all" {
 		name = ""
@@ -212,18 +216,18 @@ var settingAliases = map[string]string{
 
 // settingName reads a parameter name (possibly dotted or quoted) and
 // returns it lower-cased with the tokens after it.
-func settingName(toks []sqlToken) (string, []sqlToken) {
+func settingName(toks []sqllex.Token) (string, []sqllex.Token) {
 	if len(toks) >= 2 {
-		if alias, ok := settingAliases[toks[0].text+" "+toks[1].text]; ok && toks[0].kind == tokWord {
+		if alias, ok := settingAliases[toks[0].Text+" "+toks[1].Text]; ok && toks[0].Kind == sqllex.Word {
 			return alias, toks[2:]
 		}
 	}
 	var b strings.Builder
 	i := 0
-	for i < len(toks) && (toks[i].kind == tokWord && !toks[i].is("to") || toks[i].kind == tokIdent) {
-		b.WriteString(strings.ToLower(toks[i].text))
+	for i < len(toks) && (toks[i].Kind == sqllex.Word && !toks[i].Is("to") || toks[i].Kind == sqllex.Ident) {
+		b.WriteString(strings.ToLower(toks[i].Text))
 		i++
-		if i+1 >= len(toks) || !toks[i].punct(".") {
+		if i+1 >= len(toks) || !toks[i].IsPunct(".") {
 			break
 		}
 		b.WriteString(".")

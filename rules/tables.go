@@ -3,6 +3,8 @@ package rules
 import (
 	"slices"
 	"strings"
+
+	"github.com/txscope/txscope/rules/sqllex"
 )
 
 // Tables are the tables a statement, call or helper reads and writes, as
@@ -131,8 +133,8 @@ func addNames(list, names []string) []string {
 // SQLTables reads the tables a query reads and writes. Text that does not
 // lex, or a statement it cannot read, touches any table.
 func SQLTables(query string) Tables {
-	toks, ok := lexSQL(query)
-	if !ok {
+	toks, err := sqllex.Lex(query)
+	if err != nil {
 		return AnyTable
 	}
 	var out Tables
@@ -179,14 +181,14 @@ var clauseWords = map[string]bool{
 }
 
 // statementTables reads one statement's tables.
-func statementTables(toks []sqlToken) Tables {
-	for len(toks) > 0 && toks[0].punct("(") {
+func statementTables(toks []sqllex.Token) Tables {
+	for len(toks) > 0 && toks[0].IsPunct("(") {
 		toks = toks[1:]
 	}
-	if len(toks) == 0 || toks[0].kind != tokWord {
+	if len(toks) == 0 || toks[0].Kind != sqllex.Word {
 		return AnyTable
 	}
-	head := toks[0].text
+	head := toks[0].Text
 	switch {
 	case tablelessHeads[head]:
 		return Tables{}
@@ -196,7 +198,7 @@ func statementTables(toks []sqlToken) Tables {
 			return Tables{}
 		}
 	case head == "copy":
-		if len(toks) > 1 && toks[1].kind != tokPunct {
+		if len(toks) > 1 && toks[1].Kind != sqllex.Punct {
 			name, _, ok := readName(toks, 1)
 			if !ok {
 				return AnyTable
@@ -241,38 +243,38 @@ func (s *tableScan) write(name string) {
 	s.out.Read = addNames(s.out.Read, []string{name})
 }
 
-func (s *tableScan) scan(toks []sqlToken) {
+func (s *tableScan) scan(toks []sqllex.Token) {
 	var parens []string // the word before each open '(' (a function's name), "" if none
 	for i := 0; i < len(toks); i++ {
 		t := toks[i]
-		prev := sqlToken{}
+		prev := sqllex.Token{}
 		if i > 0 {
 			prev = toks[i-1]
 		}
 		switch {
-		case t.punct("("):
+		case t.IsPunct("("):
 			opener := ""
-			if prev.kind == tokWord || prev.kind == tokIdent {
-				opener = prev.text
+			if prev.Kind == sqllex.Word || prev.Kind == sqllex.Ident {
+				opener = prev.Text
 			}
 			parens = append(parens, opener)
-		case t.punct(")"):
+		case t.IsPunct(")"):
 			if len(parens) > 0 {
 				parens = parens[:len(parens)-1]
 			}
-		case t.is("from") || t.is("join"):
-			if t.is("from") && (prev.is("distinct") || len(parens) > 0 && fromFuncs[parens[len(parens)-1]]) {
+		case t.Is("from") || t.Is("join"):
+			if t.Is("from") && (prev.Is("distinct") || len(parens) > 0 && fromFuncs[parens[len(parens)-1]]) {
 				continue
 			}
-			if t.is("from") && prev.is("delete") {
+			if t.Is("from") && prev.Is("delete") {
 				s.any = true
 				return
 			}
 			s.fromList(toks, i+1)
-		case t.is("using") && !(i+1 < len(toks) && toks[i+1].punct("(")):
+		case t.Is("using") && !(i+1 < len(toks) && toks[i+1].IsPunct("(")):
 			s.fromList(toks, i+1)
-		case t.is("into"):
-			if !(prev.is("insert") || prev.is("merge")) {
+		case t.Is("into"):
+			if !(prev.Is("insert") || prev.Is("merge")) {
 				s.any = true // SELECT … INTO creates a table
 				return
 			}
@@ -282,9 +284,9 @@ func (s *tableScan) scan(toks []sqlToken) {
 				s.any = true
 				return
 			}
-		case t.is("update") && !prev.is("for") && !prev.is("key") && !prev.is("do") && !prev.is("no") && !prev.is("then"):
+		case t.Is("update") && !prev.Is("for") && !prev.Is("key") && !prev.Is("do") && !prev.Is("no") && !prev.Is("then"):
 			j := i + 1
-			if j < len(toks) && toks[j].is("only") {
+			if j < len(toks) && toks[j].Is("only") {
 				j++
 			}
 			if name, _, ok := readName(toks, j); ok {
@@ -293,15 +295,15 @@ func (s *tableScan) scan(toks []sqlToken) {
 				s.any = true
 				return
 			}
-		case t.is("delete") && i > 0:
+		case t.Is("delete") && i > 0:
 			s.any = true // a DELETE in a WITH may cascade
 			return
-		case t.is("table") && (i == 0 || prev.punct("(")):
+		case t.Is("table") && (i == 0 || prev.IsPunct("(")):
 			if name, _, ok := readName(toks, i+1); ok {
 				s.read(name)
 			}
-		case (t.kind == tokWord || t.kind == tokIdent) && i+1 < len(toks) && toks[i+1].punct("("):
-			if funcEffects[t.text]&Write != 0 {
+		case (t.Kind == sqllex.Word || t.Kind == sqllex.Ident) && i+1 < len(toks) && toks[i+1].IsPunct("("):
+			if funcEffects[t.Text]&Write != 0 {
 				s.any = true // nextval, pg_notify, …: what they write is no table of the text
 				return
 			}
@@ -311,9 +313,9 @@ func (s *tableScan) scan(toks []sqlToken) {
 
 // fromList reads the FROM items starting at toks[i]: tables, and each
 // further item after a ',' at the same depth.
-func (s *tableScan) fromList(toks []sqlToken, i int) {
+func (s *tableScan) fromList(toks []sqllex.Token, i int) {
 	for i < len(toks) {
-		for i < len(toks) && (toks[i].is("only") || toks[i].is("lateral")) {
+		for i < len(toks) && (toks[i].Is("only") || toks[i].Is("lateral")) {
 			i++
 		}
 		if i >= len(toks) {
@@ -321,14 +323,14 @@ func (s *tableScan) fromList(toks []sqlToken, i int) {
 		}
 		var next int
 		switch {
-		case toks[i].punct("("):
+		case toks[i].IsPunct("("):
 			next = closing(toks, i) + 1 // a subquery: its tokens are scanned on their own
 		default:
 			name, j, ok := readName(toks, i)
 			if !ok {
 				return
 			}
-			if j < len(toks) && toks[j].punct("(") {
+			if j < len(toks) && toks[j].IsPunct("(") {
 				if !tablelessSRFs[lastPart(name)] {
 					s.any = true // a function in FROM may read any table
 				}
@@ -339,7 +341,7 @@ func (s *tableScan) fromList(toks []sqlToken, i int) {
 			}
 		}
 		next = skipAlias(toks, next)
-		if next >= len(toks) || !toks[next].punct(",") {
+		if next >= len(toks) || !toks[next].IsPunct(",") {
 			return
 		}
 		i = next + 1
@@ -347,13 +349,13 @@ func (s *tableScan) fromList(toks []sqlToken, i int) {
 }
 
 // skipAlias skips `[AS] alias [(columns)]` after a FROM item.
-func skipAlias(toks []sqlToken, i int) int {
-	if i < len(toks) && toks[i].is("as") {
+func skipAlias(toks []sqllex.Token, i int) int {
+	if i < len(toks) && toks[i].Is("as") {
 		i++
 	}
-	if i < len(toks) && (toks[i].kind == tokIdent || toks[i].kind == tokWord && !clauseWords[toks[i].text]) {
+	if i < len(toks) && (toks[i].Kind == sqllex.Ident || toks[i].Kind == sqllex.Word && !clauseWords[toks[i].Text]) {
 		i++
-		if i < len(toks) && toks[i].punct("(") {
+		if i < len(toks) && toks[i].IsPunct("(") {
 			i = closing(toks, i) + 1
 		}
 	}
@@ -362,16 +364,16 @@ func skipAlias(toks []sqlToken, i int) int {
 
 // readName reads a possibly qualified name at toks[i] and returns it with
 // the index after it.
-func readName(toks []sqlToken, i int) (string, int, bool) {
+func readName(toks []sqllex.Token, i int) (string, int, bool) {
 	var parts []string
 	for i < len(toks) {
 		t := toks[i]
-		if t.kind != tokIdent && (t.kind != tokWord || clauseWords[t.text] && len(parts) == 0) {
+		if t.Kind != sqllex.Ident && (t.Kind != sqllex.Word || clauseWords[t.Text] && len(parts) == 0) {
 			break
 		}
-		parts = append(parts, t.text)
+		parts = append(parts, t.Text)
 		i++
-		if i+1 < len(toks) && toks[i].punct(".") {
+		if i+1 < len(toks) && toks[i].IsPunct(".") {
 			i++
 			continue
 		}
@@ -385,19 +387,19 @@ func readName(toks []sqlToken, i int) (string, int, bool) {
 
 // cteNames are the names a WITH defines: `name [(cols)] AS [[NOT]
 // MATERIALIZED] (`, each after WITH, RECURSIVE or ','.
-func cteNames(toks []sqlToken) map[string]bool {
+func cteNames(toks []sqllex.Token) map[string]bool {
 	names := map[string]bool{}
 	for i := 1; i < len(toks); i++ {
 		p := toks[i-1]
-		if !(p.is("with") || p.is("recursive") || p.punct(",")) || !(toks[i].kind == tokWord || toks[i].kind == tokIdent) {
+		if !(p.Is("with") || p.Is("recursive") || p.IsPunct(",")) || !(toks[i].Kind == sqllex.Word || toks[i].Kind == sqllex.Ident) {
 			continue
 		}
 		j := i + 1
-		if j < len(toks) && toks[j].punct("(") {
+		if j < len(toks) && toks[j].IsPunct("(") {
 			j = closing(toks, j) + 1
 		}
-		if j < len(toks) && toks[j].is("as") {
-			names[toks[i].text] = true
+		if j < len(toks) && toks[j].Is("as") {
+			names[toks[i].Text] = true
 		}
 	}
 	return names

@@ -16,9 +16,8 @@ import (
 )
 
 // TestDriverFilesStandAlone type-checks the core files (no driver import)
-// with the pgx files alone, with the database/sql files alone and with the
-// sqlx files on the database/sql ones: txscope copies only the driver files
-// a module uses.
+// with the pgx files alone and with the database/sql files alone: txscope
+// copies only the driver files a module uses.
 func TestDriverFilesStandAlone(t *testing.T) {
 	paths, err := filepath.Glob("*.go")
 	require.NoError(t, err)
@@ -35,14 +34,10 @@ func TestDriverFilesStandAlone(t *testing.T) {
 	}
 	require.NotEmpty(t, byDriver["core"])
 	imports := exportData(t, byDriver)
-	builtOn := map[string][]string{"sqlx": {"database/sql"}}
-	for _, driver := range []string{"pgx", "database/sql", "sqlx"} {
+	for _, driver := range []string{"pgx", "database/sql"} {
 		t.Run(driver, func(t *testing.T) {
 			require.NotEmpty(t, byDriver[driver])
 			files := append(append([]*ast.File{}, byDriver["core"]...), byDriver[driver]...)
-			for _, base := range builtOn[driver] {
-				files = append(files, byDriver[base]...)
-			}
 			conf := types.Config{Importer: imports}
 			_, err := conf.Check("tenantpool", fset, files, nil)
 			require.NoError(t, err)
@@ -81,9 +76,8 @@ type importerFunc func(path string) (*types.Package, error)
 
 func (f importerFunc) Import(path string) (*types.Package, error) { return f(path) }
 
-// fileDriver is "pgx" for a file that imports pgx, else "sqlx" for one
-// that imports sqlx, else "database/sql" for one that imports it, else
-// "core".
+// fileDriver is "pgx" for a file that imports pgx, else "database/sql" for
+// one that imports it, else "core".
 func fileDriver(f *ast.File) string {
 	driver := "core"
 	for _, imp := range f.Imports {
@@ -91,9 +85,7 @@ func fileDriver(f *ast.File) string {
 		switch {
 		case strings.HasPrefix(path, "github.com/jackc/pgx/"):
 			return "pgx"
-		case path == "github.com/jmoiron/sqlx":
-			driver = "sqlx"
-		case path == "database/sql" && driver == "core":
+		case path == "database/sql":
 			driver = "database/sql"
 		}
 	}

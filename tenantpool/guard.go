@@ -9,7 +9,7 @@ import (
 )
 
 // ErrRefused is wrapped by the error for a statement a Handle or an
-// SqlxHandle does not send: transaction control (BEGIN, COMMIT, ROLLBACK,
+// SQLHandle does not send: transaction control (BEGIN, COMMIT, ROLLBACK,
 // END, ABORT, SAVEPOINT, RELEASE, START TRANSACTION, PREPARE TRANSACTION)
 // would end the transaction that scopes the tenant, so the statements after
 // it would run with whatever the server connection carries (another

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
-	"github.com/jmoiron/sqlx"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -102,7 +101,6 @@ func TestTenantIDTypes(t *testing.T) {
 	f := newFixture(t)
 	pool := f.pool(t, f.db.AppURL, 2)
 	db := f.sqlDB(t, f.db.AppURL)
-	xdb := sqlx.NewDb(db, "pgx")
 	tests := []struct {
 		name string
 		give any
@@ -121,9 +119,6 @@ func TestTenantIDTypes(t *testing.T) {
 			got, err = countByTenantSQL(ctx, tenantpool.ForDB(db, tt.give))
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, got, "database/sql")
-			got, err = countByTenantSqlx(ctx, tenantpool.ForSqlx(xdb, tt.give))
-			require.NoError(t, err)
-			assert.Equal(t, tt.want, got, "sqlx")
 		})
 	}
 }

@@ -30,11 +30,14 @@ func (f *loadFlags) load(cmd *cobra.Command, patterns []string, runtime bool) (*
 		return nil, err
 	}
 	sayRecovered(cmd, rec)
-	return f.loadPackages(patterns, runtime)
+	return f.loadPackages(cmd, patterns, runtime)
 }
 
 // loadPackages loads without recovering: for a run that holds the lock.
-func (f *loadFlags) loadPackages(patterns []string, runtime bool) (*load.Program, error) {
+// A load that takes long shows a progress line on a terminal's stderr.
+func (f *loadFlags) loadPackages(cmd *cobra.Command, patterns []string, runtime bool) (*load.Program, error) {
+	stop := startProgress(cmd.ErrOrStderr(), "loading packages")
+	defer stop()
 	return load.Load(load.LoadOptions{Dir: f.dir, Patterns: patterns, Tags: f.tags, Tests: f.tests, Runtime: runtime})
 }
 

@@ -24,6 +24,7 @@ type rewriteOptions struct {
 	only       string
 	json       bool
 	allowDirty bool
+	color      string
 }
 
 func newRewriteCmd() *cobra.Command {
@@ -60,6 +61,7 @@ gitignored files are written and named in the report.`,
 	f.StringVar(&o.only, "only", "", "rewrite only functions whose name matches `REGEXP`, e.g. '(*Server).Show'")
 	f.BoolVar(&o.json, "json", false, "print the report as JSON on stdout")
 	f.BoolVar(&o.allowDirty, "allow-dirty", false, "write files that have uncommitted git changes")
+	f.StringVar(&o.color, "color", colorAuto, "colour the --dry-run diff `WHEN`: auto (on a terminal, unless NO_COLOR is set), always or never")
 	return cmd
 }
 
@@ -72,14 +74,18 @@ func (o *rewriteOptions) run(cmd *cobra.Command, args []string) error {
 		}
 		opts.Only = re
 	}
+	color, err := useColor(o.color, cmd.OutOrStdout(), environ)
+	if err != nil {
+		return err
+	}
 	if o.dryRun {
-		return o.diff(cmd, args, opts)
+		return o.diff(cmd, args, opts, color)
 	}
 	return o.apply(cmd, args, opts)
 }
 
 // diff prints the report and the diff; it writes nothing.
-func (o *rewriteOptions) diff(cmd *cobra.Command, args []string, opts rewrite.Options) error {
+func (o *rewriteOptions) diff(cmd *cobra.Command, args []string, opts rewrite.Options, color bool) error {
 	prog, err := o.load(cmd, args, true)
 	if err != nil {
 		return err
@@ -93,7 +99,11 @@ func (o *rewriteOptions) diff(cmd *cobra.Command, args []string, opts rewrite.Op
 	}
 	if !o.json {
 		for _, e := range res.Edits {
-			io.WriteString(cmd.OutOrStdout(), e.Diff())
+			diff := e.Diff()
+			if color {
+				diff = colorDiff(diff)
+			}
+			io.WriteString(cmd.OutOrStdout(), diff)
 		}
 	}
 	if o.exitCode && len(res.Edits) > 0 {
@@ -112,7 +122,7 @@ func (o *rewriteOptions) apply(cmd *cobra.Command, args []string, opts rewrite.O
 		return err
 	}
 	defer release()
-	prog, err := o.loadPackages(args, true)
+	prog, err := o.loadPackages(cmd, args, true)
 	if err != nil {
 		return err
 	}

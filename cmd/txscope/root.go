@@ -50,6 +50,6 @@ and only the contiguous write blocks stay in the tenant transaction.`,
 		SilenceErrors: true,
 	}
 	root.AddCommand(newCheckCmd(), newRewriteCmd(), newInitCmd(), newVersionCmd())
-	root.AddCommand(newRankCmd())
+	root.AddCommand(newRankCmd(), newExplainCmd())
 	return root
 }

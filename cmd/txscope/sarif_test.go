@@ -46,6 +46,11 @@ func TestCheckSARIF(t *testing.T) {
 	require.Len(t, first.Locations, 1)
 	loc := first.Locations[0].PhysicalLocation
 	assert.Equal(t, "api/api.go", *loc.ArtifactLocation.URI)
+	require.NotNil(t, loc.ArtifactLocation.URIBaseID)
+	assert.Equal(t, "%SRCROOT%", *loc.ArtifactLocation.URIBaseID)
+	root, ok := run.OriginalUriBaseIds["%SRCROOT%"]
+	require.True(t, ok)
+	assert.Equal(t, report.FileURI(dir)+"/", *root.URI)
 	assert.Equal(t, 22, *loc.Region.StartLine)
 	assert.Equal(t, 9, *loc.Region.StartColumn)
 	assert.Contains(t, *first.Message.Text, "ShowCustomer")

@@ -18,7 +18,8 @@ type Analysis struct {
 	Findings []Finding
 	// Middleware are the detected middleware; their handlers are in Handlers too.
 	Middleware []*Middleware
-	// Warnings are configured names that exist but are not called.
+	// Warnings are configured names that exist but are not called, and the
+	// migration statements that could not be read.
 	Warnings []*rules.Error
 }
 
@@ -53,7 +54,7 @@ func Analyze(prog *load.Program) (*Analysis, error) {
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
-	a := &Analysis{Prog: prog, Config: cfg, Wrappers: ws, Warnings: warnings}
+	a := &Analysis{Prog: prog, Config: cfg, Wrappers: ws, Warnings: append(warnings, prog.SchemaUnread...)}
 	c := NewClassifier(prog, cfg)
 	used := map[*Wrapper]bool{}
 	for _, site := range Find(prog, ws) {

@@ -43,11 +43,7 @@ const (
 	Core Driver = "core"         // needed by every driver
 	PGX  Driver = "pgx"          // github.com/jackc/pgx/v5
 	SQL  Driver = "database/sql" // the standard library's database/sql
-	SQLX Driver = "sqlx"         // github.com/jmoiron/sqlx, on top of database/sql
 )
-
-// builtOn are the drivers whose files a driver's files use.
-var builtOn = map[Driver][]Driver{SQLX: {SQL}}
 
 // File is one file of the runtime.
 type File struct {
@@ -78,7 +74,7 @@ func parseArchive(data []byte) ([]File, error) {
 	return out, nil
 }
 
-// parseFile reads a file's driver from its imports (pgx, else sqlx, else
+// parseFile reads a file's driver from its imports (pgx, else
 // database/sql, else core) and the names it declares.
 func parseFile(name string, body []byte) (File, error) {
 	f, err := parser.ParseFile(token.NewFileSet(), name, body, parser.SkipObjectResolution)
@@ -91,8 +87,6 @@ func parseFile(name string, body []byte) (File, error) {
 		switch {
 		case strings.HasPrefix(path, "github.com/jackc/pgx/"):
 			file.Driver = PGX
-		case path == "github.com/jmoiron/sqlx" && file.Driver != PGX:
-			file.Driver = SQLX
 		case path == "database/sql" && file.Driver == Core:
 			file.Driver = SQL
 		}
@@ -129,16 +123,11 @@ func declared(d ast.Decl) []string {
 	return names
 }
 
-// ForDrivers are the files the given drivers need, core files and those of
-// the drivers they are built on included (sqlx's need database/sql's).
+// ForDrivers are the files the given drivers need, core files included.
 func ForDrivers(drivers ...Driver) []File {
-	need := slices.Clone(drivers)
-	for i := 0; i < len(need); i++ {
-		need = append(need, builtOn[need[i]]...)
-	}
 	var out []File
 	for _, f := range Files() {
-		if f.Driver == Core || slices.Contains(need, f.Driver) {
+		if f.Driver == Core || slices.Contains(drivers, f.Driver) {
 			out = append(out, f)
 		}
 	}

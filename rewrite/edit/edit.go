@@ -67,11 +67,11 @@ func Apply(prog *load.Program, plans []plan.Plan, chains []*plan.ChainPlan) ([]F
 			continue
 		}
 		for _, op := range cp.Ops {
-			if byFile[op.File] == nil {
-				files = append(files, op.File)
-				byFile[op.File] = []int{}
+			if byFile[op.Func.File] == nil {
+				files = append(files, op.Func.File)
+				byFile[op.Func.File] = []int{}
 			}
-			ops[op.File] = append(ops[op.File], op)
+			ops[op.Func.File] = append(ops[op.Func.File], op)
 		}
 	}
 	for i, p := range plans {
@@ -144,7 +144,7 @@ func applyFile(prog *load.Program, f *ast.File, plans []plan.Plan, indexes []int
 	removed := map[*ast.FuncDecl]bool{}
 	for _, op := range ops {
 		if op.Kind == plan.OpRemove {
-			removed[op.Decl] = true
+			removed[op.Func.Decl] = true
 			continue
 		}
 		if op.Variant != "" {
@@ -153,14 +153,14 @@ func applyFile(prog *load.Program, f *ast.File, plans []plan.Plan, indexes []int
 				failures = append(failures, Failure{Plan: -1, File: name, Err: err})
 				continue
 			}
-			inserts[op.Decl] = append(inserts[op.Decl], text...)
+			inserts[op.Func.Decl] = append(inserts[op.Func.Decl], text...)
 			continue
 		}
 		if err := fr.chainOp(op); err != nil {
 			failures = append(failures, Failure{Plan: -1, File: name, Err: err})
 			continue
 		}
-		edited[op.Decl] = true
+		edited[op.Func.Decl] = true
 	}
 	if len(edited) == 0 && len(inserts) == 0 && len(removed) == 0 {
 		return nil, failures, nil

@@ -180,7 +180,7 @@ func paramField(list *dst.FieldList, i int) *dst.Field {
 	return nil
 }
 
-// variantText renders a copy of op.Decl with op's edits and the variant's
+// variantText renders a copy of op.Func.Decl with op's edits and the variant's
 // name, for incremental migration: the original stays for its other callers.
 func variantText(prog *load.Program, f *ast.File, src []byte, op plan.ChainOp, imports map[string]bool, names map[string]string) ([]byte, error) {
 	dec, df, err := decorate(prog.Fset, f, src)
@@ -194,11 +194,11 @@ func variantText(prog *load.Program, f *ast.File, src []byte, op plan.ChainOp, i
 	}
 	index := -1
 	for i, d := range f.Decls {
-		if d == op.Decl {
+		if d == op.Func.Decl {
 			index = i
 		}
 	}
-	fd := dec.Dst.Nodes[op.Decl].(*dst.FuncDecl)
+	fd := dec.Dst.Nodes[op.Func.Decl].(*dst.FuncDecl)
 	old := fd.Name.Name
 	fd.Name.Name = op.Variant
 	for i, c := range fd.Decs.Start {

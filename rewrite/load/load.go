@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/txscope/txscope/rewrite/internal/syntax"
+	"github.com/txscope/txscope/rewrite/schema"
 	"github.com/txscope/txscope/rules"
 	"golang.org/x/tools/go/packages"
 )
@@ -29,6 +30,9 @@ type LoadOptions struct {
 	// types, when the configured pooled handle uses it: what a rewrite
 	// may hand out needs it, a check does not.
 	Runtime bool
+	// Schema, when set, is the database's schema as read live (--db); it
+	// takes the place of the module's migrations.
+	Schema *schema.Schema
 }
 
 // Program is the loaded code: target packages with syntax and types.
@@ -41,6 +45,14 @@ type Program struct {
 	// not loaded); RuntimePackage is it, loaded, when it type-checks.
 	Runtime        *Runtime
 	RuntimePackage *packages.Package
+	// Schema is what the database says about tenancy: read live, or from
+	// the migrations the config names or the module keeps by convention;
+	// nil when there is none to read.
+	Schema *schema.Schema
+	// SchemaUnread are the migration statements that matter but could not
+	// be read; the schema is then not used (nil), and txscope.yaml alone
+	// says what the database enforces, as without migrations.
+	SchemaUnread []*rules.Error
 	// Generated holds the files that carry a "Code generated … DO NOT EDIT."
 	// header: analysed for summaries, never reported on or rewritten.
 	Generated map[*ast.File]bool
@@ -88,6 +100,14 @@ func Load(opts LoadOptions) (*Program, error) {
 	if err != nil {
 		return nil, err
 	}
+	moduleDir := root
+	if gomod != "" {
+		moduleDir = filepath.Dir(gomod)
+	}
+	sch, unread, err := loadSchema(root, moduleDir, config, opts.Schema)
+	if err != nil {
+		return nil, err
+	}
 	var rt *Runtime
 	loadPatterns := patterns
 	if opts.Runtime && inModule && UsesRuntime(config.Pooled) {
@@ -115,7 +135,7 @@ func Load(opts LoadOptions) (*Program, error) {
 	if len(pkgs) == 0 {
 		return nil, fmt.Errorf("load: %s", goListProblem(cfg, patterns))
 	}
-	prog := &Program{Fset: cfg.Fset, Root: root, Config: config, Runtime: rt, RuntimePackage: rtPkg, Packages: pkgs, Generated: map[*ast.File]bool{}, options: opts, replaced: replaced}
+	prog := &Program{Fset: cfg.Fset, Root: root, Config: config, Schema: sch, SchemaUnread: unread, Runtime: rt, RuntimePackage: rtPkg, Packages: pkgs, Generated: map[*ast.File]bool{}, options: opts, replaced: replaced}
 	for _, p := range pkgs {
 		for _, f := range p.Syntax {
 			if ast.IsGenerated(f) {
@@ -140,6 +160,48 @@ func goListProblem(cfg *packages.Config, patterns []string) string {
 
 // loadConfig reads txscope.yaml at root; without one the defaults apply and
 // wrappers are detected.
+// loadSchema is the schema given (read live), else the migrations the
+// config names (relative to root), else those the module keeps by
+// convention; nil when there are none. Positions name files relative to
+// root. Statements it cannot read come back as unread, with no schema: a
+// migration txscope cannot follow must not stop a run.
+func loadSchema(root, moduleDir string, cfg *rules.Config, given *schema.Schema) (s *schema.Schema, unread []*rules.Error, err error) {
+	if given != nil {
+		return given, nil, nil
+	}
+	var paths []string
+	for _, p := range cfg.Schema {
+		paths = append(paths, filepath.Join(root, filepath.FromSlash(p)))
+	}
+	if len(paths) == 0 {
+		found, err := schema.Discover(moduleDir)
+		if err != nil {
+			return nil, nil, fmt.Errorf("schema: %w", err)
+		}
+		paths = found
+	}
+	if len(paths) == 0 {
+		return nil, nil, nil
+	}
+	s, err = schema.FromMigrationsIn(root, paths...)
+	var joined interface{ Unwrap() []error }
+	if errors.As(err, &joined) {
+		for _, e := range joined.Unwrap() {
+			var se *schema.Error
+			if !errors.As(e, &se) {
+				return nil, nil, fmt.Errorf("schema: %w", err)
+			}
+			unread = append(unread, &rules.Error{Pos: rules.Position{File: se.Pos.File, Line: se.Pos.Line, Col: se.Pos.Col, Key: "schema"},
+				Msg: se.Msg + "; the schema is not used, so txscope.yaml alone says what the database enforces"})
+		}
+		return nil, unread, nil
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("schema: %w", err)
+	}
+	return s, nil, nil
+}
+
 func loadConfig(root string) (*rules.Config, error) {
 	cfg, err := rules.Load(root)
 	if err != nil {

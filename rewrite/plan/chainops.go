@@ -35,9 +35,8 @@ const (
 // or, when Variant is set, on a copy of it named Variant inserted after it.
 type ChainOp struct {
 	Kind OpKind
-	Decl *ast.FuncDecl
-	File *ast.File
-	// Path is File's name as loaded.
+	Func load.FuncSource
+	// Path is Func's file name as loaded.
 	Path    string
 	Variant string
 	// Doc are comment lines appended to a variant's doc.
@@ -55,7 +54,7 @@ func chainOps(prog *load.Program, cp *ChainPlan) []ChainOp {
 	m := cp.Middleware
 	var out []ChainOp
 	add := func(op ChainOp) {
-		op.Path = syntax.RealPosition(prog.Fset, op.File.Pos()).Filename
+		op.Path = syntax.RealPosition(prog.Fset, op.Func.File.Pos()).Filename
 		op.Chain = cp
 		out = append(out, op)
 	}
@@ -66,31 +65,31 @@ func chainOps(prog *load.Program, cp *ChainPlan) []ChainOp {
 		case prog.Generated[src.File]:
 			// Pooled handlers there need no edit; see PlanChain.
 		case p.Action == ActionKept && cp.TxCopy != "":
-			add(ChainOp{Kind: OpRetarget, Decl: src.Decl, File: src.File, Call: p.Handler.Site.Call, To: cp.TxCopy})
+			add(ChainOp{Kind: OpRetarget, Func: src, Call: p.Handler.Site.Call, To: cp.TxCopy})
 		case p.Action != ActionKept:
-			add(ChainOp{Kind: OpHandler, Decl: src.Decl, File: src.File, Call: p.Handler.Site.Call, To: cp.Variant, Plan: p})
+			add(ChainOp{Kind: OpHandler, Func: src, Call: p.Handler.Site.Call, To: cp.Variant, Plan: p})
 		}
 	}
 	if cp.TxCopy != "" {
 		for _, o := range m.Opaque {
-			add(ChainOp{Kind: OpRetarget, Decl: o.Func.Decl, File: o.Func.File, Call: o.Call, To: cp.TxCopy})
+			add(ChainOp{Kind: OpRetarget, Func: o.Func, Call: o.Call, To: cp.TxCopy})
 		}
-		add(ChainOp{Kind: OpCopy, Decl: m.Src.Decl, File: m.Src.File, Variant: cp.TxCopy,
+		add(ChainOp{Kind: OpCopy, Func: m.Src, Variant: cp.TxCopy,
 			Doc: []string{"// " + cp.TxCopy + " is " + m.Func.Name() + " as it was, one transaction around the whole handler,", "// for the handlers that cannot move to the pooled handle yet."}})
 	}
 	if cp.Reuse {
 		if cp.Remove {
-			add(ChainOp{Kind: OpRemove, Decl: m.Src.Decl, File: m.Src.File})
+			add(ChainOp{Kind: OpRemove, Func: m.Src})
 			if l := m.Via; l != nil && !LayerUsedElsewhere(prog, l, m) {
-				add(ChainOp{Kind: OpRemove, Decl: l.Site.Func.Decl, File: l.Site.Func.File})
+				add(ChainOp{Kind: OpRemove, Func: l.Site.Func})
 			}
 		}
 		return out
 	}
-	add(ChainOp{Kind: OpPoolMiddleware, Decl: m.Src.Decl, File: m.Src.File, Variant: cp.Variant, To: cp.LayerVariant,
+	add(ChainOp{Kind: OpPoolMiddleware, Func: m.Src, Variant: cp.Variant, To: cp.LayerVariant,
 		Doc: []string{"// " + cp.Variant + " is " + m.Func.Name() + " on a tenant-scoped pooled handle instead of a transaction,", "// for the handlers that open WithTenant around their own writes."}})
 	if l := m.Via; l != nil {
-		add(ChainOp{Kind: OpPoolLayer, Decl: l.Site.Func.Decl, File: l.Site.Func.File, Variant: cp.LayerVariant,
+		add(ChainOp{Kind: OpPoolLayer, Func: l.Site.Func, Variant: cp.LayerVariant,
 			Doc: []string{"// " + cp.LayerVariant + " is " + l.Func.Name() + " handing its callback a tenant-scoped pooled handle instead of a transaction."}})
 	}
 	return out

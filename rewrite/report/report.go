@@ -26,6 +26,12 @@ type Report struct {
 	// Gitignored are the files written that git ignores, which the
 	// dirty-tree guard therefore could not protect.
 	Gitignored []string `json:"gitignored,omitempty"`
+	// Baseline is set by ApplyBaseline: each finding then says whether
+	// the baseline has it.
+	Baseline *BaselineSummary `json:"baseline,omitempty"`
+	// Root is the module (or workspace) root the findings' files are
+	// relative to.
+	Root string `json:"-"`
 }
 
 // MiddlewareReport says how a middleware's transaction moved.
@@ -62,9 +68,12 @@ type Diagnostic struct {
 	Code    string `json:"code"`
 	Pos     string `json:"pos"`
 	Message string `json:"message"`
-	File    string `json:"-"`
-	Line    int    `json:"-"`
-	Col     int    `json:"-"`
+	// Baseline is "new" or "unchanged" when the run had a baseline.
+	Baseline    string      `json:"baseline,omitempty"`
+	File        string      `json:"-"`
+	Line        int         `json:"-"`
+	Col         int         `json:"-"`
+	Fingerprint Fingerprint `json:"-"`
 }
 
 // String is the diagnostic in the `path:line:col: message (TSnnn)` format.
@@ -73,7 +82,7 @@ func (d Diagnostic) String() string { return fmt.Sprintf("%s: %s (%s)", d.Pos, d
 // FromAnalysis turns the analysis into plain data: handlers in source order,
 // findings sorted by file and offset and deduplicated.
 func FromAnalysis(a *analysis.Analysis) *Report {
-	r := &Report{Handlers: []HandlerReport{}, Findings: []Diagnostic{}}
+	r := &Report{Handlers: []HandlerReport{}, Findings: []Diagnostic{}, Root: a.Prog.Root}
 	for _, h := range a.Handlers {
 		r.Handlers = append(r.Handlers, ForHandler(a, h))
 	}
@@ -105,6 +114,7 @@ func diagnostics(a *analysis.Analysis, findings []analysis.Finding) []Diagnostic
 	}
 	var all []keyed
 	seen := map[string]bool{}
+	fp := newFingerprinter(a.Prog)
 	for _, f := range findings {
 		p := syntax.RealPosition(a.Prog.Fset, f.Pos)
 		d := Diagnostic{Code: f.Code, Pos: a.Prog.Position(f.Pos), Message: f.Message, File: a.Prog.Rel(p.Filename), Line: p.Line, Col: p.Column}
@@ -112,6 +122,7 @@ func diagnostics(a *analysis.Analysis, findings []analysis.Finding) []Diagnostic
 			continue
 		}
 		seen[d.String()] = true
+		d.Fingerprint = fp.at(f.Code, f.Pos)
 		all = append(all, keyed{d, p.Offset})
 	}
 	sort.SliceStable(all, func(i, j int) bool {
@@ -164,7 +175,16 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 	}
 	for _, d := range r.Findings {
-		fmt.Fprintln(&b, d.String())
+		if d.Baseline != BaselineUnchanged {
+			fmt.Fprintln(&b, d.String())
+		}
+	}
+	if s := r.Baseline; s != nil {
+		fmt.Fprintf(&b, "baseline %s: %d new, %d baselined (not shown)", s.File, s.New, s.Unchanged)
+		if n := absent(s.Absent); n > 0 {
+			fmt.Fprintf(&b, ", %d no longer found (write the baseline again to drop them)", n)
+		}
+		b.WriteString("\n")
 	}
 	if r.Runtime != "" {
 		fmt.Fprintln(&b, r.Runtime)
@@ -177,6 +197,14 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+func absent(es []BaselineEntry) int {
+	n := 0
+	for _, e := range es {
+		n += e.count()
+	}
+	return n
 }
 
 // WriteJSON prints the report as indented JSON.

@@ -5,9 +5,9 @@
 // paths, migrations/, db/migrations/, sql/migrations/, schema.sql,
 // db/schema.sql) or named in the config, read offline by FromMigrations in
 // migration order (golang-migrate's up files, goose's and dbmate's up
-// sections, atlas.sum's order); or a live database, read by FromDB through
-// one read-only transaction of catalog queries, and PgBouncer's pool_mode,
-// read by PoolMode from its admin console.
+// sections, atlas.sum's order); or a live database, read by package live
+// (FromDB: one read-only transaction of catalog queries; PoolMode:
+// PgBouncer's pool_mode from its admin console).
 //
 // Out: a Schema of plain data: its Source, the Tables by qualified name
 // with their columns, row-level security (enabled, FORCEd), owner and

@@ -12,9 +12,9 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
 	"github.com/txscope/txscope/fixtures/pgtest"
 	"github.com/txscope/txscope/rewrite/schema"
+	"github.com/txscope/txscope/rewrite/schema/live"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -56,17 +56,17 @@ func TestFromDB(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 
-	live, err := schema.FromDB(ctx, db.AppURL)
+	fromDB, err := live.FromDB(ctx, db.AppURL)
 	require.NoError(t, err)
-	assert.Equal(t, schema.Database, live.Source.Kind)
-	assert.Equal(t, &schema.Role{Name: pgtest.AppRole}, live.Role)
-	assert.Equal(t, "read committed", live.DefaultIsolation)
+	assert.Equal(t, schema.Database, fromDB.Source.Kind)
+	assert.Equal(t, &schema.Role{Name: pgtest.AppRole}, fromDB.Role)
+	assert.Equal(t, "read committed", fromDB.DefaultIsolation)
 	assert.Equal(t, []string{
 		"audit.events", "public.documents", "public.invoices", "public.memberships",
 		"public.notes", "public.orders", "public.tenants",
-	}, live.TableNames())
+	}, fromDB.TableNames())
 
-	orders := live.Table("orders")
+	orders := fromDB.Table("orders")
 	require.NotNil(t, orders)
 	assert.True(t, orders.RLS)
 	assert.True(t, orders.Force)
@@ -76,7 +76,7 @@ func TestFromDB(t *testing.T) {
 	assert.Equal(t, []schema.SettingRead{{Name: "app.current_tenant_id"}}, orders.Policies[0].Settings)
 	assert.Contains(t, orders.Policies[0].Using, "current_setting('app.current_tenant_id'::text)")
 
-	documents := live.Table("documents")
+	documents := fromDB.Table("documents")
 	require.Len(t, documents.Policies, 3)
 	member := documents.Policies[2]
 	assert.Equal(t, "documents_member", member.Name)
@@ -87,36 +87,36 @@ func TestFromDB(t *testing.T) {
 	}, member.Settings)
 	assert.True(t, documents.Policies[0].Restrictive, documents.Policies[0].Name)
 
-	checkRequirements(t, live)
+	checkRequirements(t, fromDB)
 
 	t.Run("bypassing role", func(t *testing.T) {
-		s, err := schema.FromDB(ctx, bypassURL)
+		s, err := live.FromDB(ctx, bypassURL)
 		require.NoError(t, err)
 		assert.True(t, s.Role.BypassRLS)
 		r, _ := s.Requirement("orders", "tenant_id")
 		assert.Equal(t, "role "+s.Role.Name+" has BYPASSRLS", r.Bypass)
 	})
 	t.Run("superuser", func(t *testing.T) {
-		s, err := schema.FromDB(ctx, db.URL)
+		s, err := live.FromDB(ctx, db.URL)
 		require.NoError(t, err)
 		assert.True(t, s.Role.Superuser)
 		r, _ := s.Requirement("documents", "")
 		assert.Equal(t, "role postgres is a superuser", r.Bypass)
 	})
 	t.Run("through PgBouncer", func(t *testing.T) {
-		s, err := schema.FromDB(ctx, db.AppBouncerURL)
+		s, err := live.FromDB(ctx, db.AppBouncerURL)
 		require.NoError(t, err)
-		s.Source = live.Source
-		assert.Equal(t, live, s)
+		s.Source = fromDB.Source
+		assert.Equal(t, fromDB, s)
 
 		admin, err := url.Parse(cluster.BouncerURL())
 		require.NoError(t, err)
 		admin.Path = "/pgbouncer"
-		mode, err := schema.PoolMode(ctx, admin.String())
+		mode, err := live.PoolMode(ctx, admin.String())
 		require.NoError(t, err)
 		assert.Equal(t, "transaction", mode)
 
-		_, err = schema.FromDB(ctx, admin.String())
+		_, err = live.FromDB(ctx, admin.String())
 		assert.ErrorContains(t, err, "admin console")
 	})
 	t.Run("same as the migrations", func(t *testing.T) {
@@ -129,17 +129,17 @@ func TestFromDB(t *testing.T) {
 		for name, t := range offline.Tables {
 			t.Pos = schema.Pos{}
 			if t.Owner == "" {
-				t.Owner = live.Tables[name].Owner
+				t.Owner = fromDB.Tables[name].Owner
 			}
 		}
-		for _, s := range []*schema.Schema{offline, live} {
+		for _, s := range []*schema.Schema{offline, fromDB} {
 			for _, t := range s.Tables {
 				for _, p := range t.Policies {
 					p.Pos, p.Using, p.WithCheck = schema.Pos{}, "", ""
 				}
 			}
 		}
-		assert.Equal(t, live.Tables, offline.Tables)
+		assert.Equal(t, fromDB.Tables, offline.Tables)
 	})
 }
 
@@ -185,19 +185,19 @@ func TestFromDBRedactsThePassword(t *testing.T) {
 	require.NoError(t, err)
 	// The cluster trusts local connections, so any password logs in.
 	u.User = url.UserPassword(pgtest.AppRole, "s3cret-pw")
-	s, err := schema.FromDB(ctx, u.String())
+	s, err := live.FromDB(ctx, u.String())
 	require.NoError(t, err)
 	assert.NotContains(t, s.Source.URL, "s3cret-pw")
 	assert.Contains(t, s.Source.URL, "app:xxxxx@127.0.0.1:")
 	assert.NotContains(t, s.Source.String(), "s3cret-pw")
 
 	u.Path = "/no_such_database"
-	_, err = schema.FromDB(ctx, u.String())
+	_, err = live.FromDB(ctx, u.String())
 	require.Error(t, err)
 	assert.NotContains(t, err.Error(), "s3cret-pw")
 	assert.Contains(t, err.Error(), "xxxxx")
 
-	_, err = schema.FromDB(ctx, "postgres://app:s3cret-pw@127.0.0.1:notaport/db")
+	_, err = live.FromDB(ctx, "postgres://app:s3cret-pw@127.0.0.1:notaport/db")
 	require.Error(t, err)
 	assert.NotContains(t, err.Error(), "s3cret-pw")
 }

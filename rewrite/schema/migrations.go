@@ -101,6 +101,12 @@ func sqlcSchemas(config string) ([]string, error) {
 // error lists every statement that matters but could not be read, each an
 // *Error with its file:line:col; the Schema is then nil.
 func FromMigrations(paths ...string) (*Schema, error) {
+	return FromMigrationsIn("", paths...)
+}
+
+// FromMigrationsIn is FromMigrations with every position's file named
+// relative to root, as a user at the module root refers to it.
+func FromMigrationsIn(root string, paths ...string) (*Schema, error) {
 	b := newBuilder()
 	for _, path := range paths {
 		files, err := Files(path)
@@ -112,7 +118,11 @@ func FromMigrations(paths ...string) (*Schema, error) {
 			if err != nil {
 				return nil, err
 			}
-			b.apply(f, upSection(string(data)))
+			name := f
+			if rel, err := filepath.Rel(root, f); root != "" && err == nil {
+				name = filepath.ToSlash(rel)
+			}
+			b.apply(name, upSection(string(data)))
 		}
 	}
 	return b.result()

@@ -571,6 +571,13 @@ func policy(t *Table, name string) *Policy {
 	return nil
 }
 
+// ReadExpressions fills what the policy's USING and WITH CHECK read:
+// settings, functions called and tables, as written.
+func (p *Policy) ReadExpressions() {
+	facts := readPolicy(p.Using, p.WithCheck)
+	p.Settings, p.Calls, p.Reads = facts.settings, facts.calls, facts.reads
+}
+
 // readPolicy reads both expressions of a policy; they are SQL text of
 // their own, written or printed by PostgreSQL.
 func readPolicy(using, withCheck string) exprFacts {

@@ -1,4 +1,4 @@
-package schema
+package live
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/txscope/txscope/rewrite/schema"
 )
 
 // pgbouncerDB is the database name of PgBouncer's admin console.
@@ -21,7 +22,7 @@ const pgbouncerDB = "pgbouncer"
 // level. It makes one connection, runs catalog queries in a READ ONLY
 // transaction and closes it. The URL is never shown with its password:
 // Source.URL and every error carry it redacted.
-func FromDB(ctx context.Context, rawURL string) (*Schema, error) {
+func FromDB(ctx context.Context, rawURL string) (*schema.Schema, error) {
 	cfg, shown, err := parseURL(rawURL)
 	if err != nil {
 		return nil, err
@@ -43,8 +44,8 @@ func FromDB(ctx context.Context, rawURL string) (*Schema, error) {
 		return nil, fail(err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
-	s := &Schema{Source: Source{Kind: Database, URL: shown}, Tables: map[string]*Table{}}
-	for _, read := range []func(context.Context, pgx.Tx, *Schema) error{readTables, readPolicies, readRole, readIsolation} {
+	s := &schema.Schema{Source: schema.Source{Kind: schema.Database, URL: shown}, Tables: map[string]*schema.Table{}}
+	for _, read := range []func(context.Context, pgx.Tx, *schema.Schema) error{readTables, readPolicies, readRole, readIsolation} {
 		if err := read(ctx, tx, s); err != nil {
 			return nil, fail(err)
 		}
@@ -63,13 +64,13 @@ left join pg_attribute a on a.attrelid = c.oid
 where c.relkind in ('r', 'p') and n.nspname <> 'information_schema' and n.nspname !~ '^pg_'
 group by n.nspname, c.relname, c.relrowsecurity, c.relforcerowsecurity, c.relowner`
 
-func readTables(ctx context.Context, tx pgx.Tx, s *Schema) error {
+func readTables(ctx context.Context, tx pgx.Tx, s *schema.Schema) error {
 	rows, err := tx.Query(ctx, tablesQuery)
 	if err != nil {
 		return err
 	}
 	for rows.Next() {
-		t := &Table{}
+		t := &schema.Table{}
 		if err := rows.Scan(&t.Schema, &t.Name, &t.RLS, &t.Force, &t.Owner, &t.Columns); err != nil {
 			return err
 		}
@@ -84,7 +85,7 @@ select schemaname::text, tablename::text, policyname::text, permissive = 'RESTRI
 from pg_policies
 order by policyname`
 
-func readPolicies(ctx context.Context, tx pgx.Tx, s *Schema) error {
+func readPolicies(ctx context.Context, tx pgx.Tx, s *schema.Schema) error {
 	// An empty search path makes PostgreSQL print every table and function
 	// of a policy qualified, as the migrations reader resolves them.
 	if _, err := tx.Exec(ctx, "select set_config('search_path', '', true)"); err != nil {
@@ -95,14 +96,13 @@ func readPolicies(ctx context.Context, tx pgx.Tx, s *Schema) error {
 		return err
 	}
 	for rows.Next() {
-		var schema, table string
-		p := &Policy{}
-		if err := rows.Scan(&schema, &table, &p.Name, &p.Restrictive, &p.Roles, &p.Command, &p.Using, &p.WithCheck); err != nil {
+		var namespace, table string
+		p := &schema.Policy{}
+		if err := rows.Scan(&namespace, &table, &p.Name, &p.Restrictive, &p.Roles, &p.Command, &p.Using, &p.WithCheck); err != nil {
 			return err
 		}
-		p.Table = schema + "." + table
-		facts := readPolicy(p.Using, p.WithCheck)
-		p.Settings, p.Calls, p.Reads = facts.settings, facts.calls, facts.reads
+		p.Table = namespace + "." + table
+		p.ReadExpressions()
 		if t := s.Tables[p.Table]; t != nil {
 			t.Policies = append(t.Policies, p)
 		}
@@ -116,8 +116,8 @@ func readPolicies(ctx context.Context, tx pgx.Tx, s *Schema) error {
 	return nil
 }
 
-func readRole(ctx context.Context, tx pgx.Tx, s *Schema) error {
-	r := &Role{}
+func readRole(ctx context.Context, tx pgx.Tx, s *schema.Schema) error {
+	r := &schema.Role{}
 	err := tx.QueryRow(ctx, "select rolname::text, rolsuper, rolbypassrls from pg_roles where rolname = current_user").
 		Scan(&r.Name, &r.Superuser, &r.BypassRLS)
 	if err != nil {
@@ -127,7 +127,7 @@ func readRole(ctx context.Context, tx pgx.Tx, s *Schema) error {
 	return nil
 }
 
-func readIsolation(ctx context.Context, tx pgx.Tx, s *Schema) error {
+func readIsolation(ctx context.Context, tx pgx.Tx, s *schema.Schema) error {
 	return tx.QueryRow(ctx, "show default_transaction_isolation").Scan(&s.DefaultIsolation)
 }
 
