@@ -163,6 +163,12 @@ func planSlowMove(prog *load.Program, h *analysis.Handler, start int) (mv slowMo
 			sunk = append(sunk, i)
 		}
 	}
+	// Pure code left at the head of the write block (a deferred Close of
+	// what the slow call returned) is what the next run would move: move
+	// it now, so that a second run changes nothing.
+	for newStart < n-1 && stmts[order[newStart]].Effect == rules.Pure && !bareDecl(stmts[order[newStart]].Stmt) {
+		newStart++
+	}
 	if v, at, ok := df.sameValues(order); !ok {
 		where := "the end of the callback"
 		if at >= 0 {
