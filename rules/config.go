@@ -33,6 +33,10 @@ type Config struct {
 	// database's tables and policies, slash-separated and relative to the
 	// module root; none means they are looked for by convention.
 	Schema []string
+	// Isolation is the database's default_transaction_isolation, for
+	// wrappers that begin without choosing a level; "" is PostgreSQL's
+	// default, read committed.
+	Isolation Isolation
 	// Keys holds the position of the value of every key given in the file,
 	// by key path ("pooled", "effects.slow", "tenant.rls"), for errors
 	// found later.

@@ -45,6 +45,9 @@ func (c *Config) Marshal() []byte {
 		}
 		fmt.Fprintf(&b, "schema: [%s]\n", strings.Join(quoted, ", "))
 	}
+	if c.Isolation != IsolationUnknown {
+		fmt.Fprintf(&b, "isolation:  %s\n", strconv.Quote(string(c.Isolation)))
+	}
 	return b.Bytes()
 }
 

@@ -75,7 +75,7 @@ type decoder struct {
 }
 
 var (
-	topKeys     = []string{"version", "wrappers", "sessions", "middleware", "pooled", "querier", "effects", "tenant", "runtime", "schema"}
+	topKeys     = []string{"version", "wrappers", "sessions", "middleware", "pooled", "querier", "effects", "tenant", "runtime", "schema", "isolation"}
 	effectKeys  = []string{"read", "write", "slow"}
 	tenantKeys  = []string{"setting", "column", "rls"}
 	runtimeKeys = []string{"dir"}
@@ -105,6 +105,8 @@ func (d *decoder) root(n *yaml.Node) {
 			d.fields(v, key, runtimeKeys, d.runtime)
 		case "schema":
 			c.Schema = d.paths(v, key)
+		case "isolation":
+			d.isolation(v)
 		}
 	})
 }
@@ -270,6 +272,20 @@ func (d *decoder) template(v *yaml.Node, key string) *Template {
 		d.errs = append(d.errs, &Error{Pos: d.posIn(v, key, offset), Msg: err.Error()})
 	}
 	return t
+}
+
+// isolation reads the database's default isolation level.
+func (d *decoder) isolation(v *yaml.Node) {
+	s, ok := d.str(v, "isolation", "an isolation level")
+	if !ok {
+		return
+	}
+	level, known := ParseIsolation(s)
+	if !known {
+		d.errorf(v, "isolation", "unknown isolation level %q (want read committed, repeatable read or serializable)", s)
+		return
+	}
+	d.cfg.Isolation = level
 }
 
 func (d *decoder) querier(v *yaml.Node) {

@@ -82,6 +82,13 @@ func TestParseRuntimeDir(t *testing.T) {
 	assert.Equal(t, "internal/pgtenant", c.RuntimeDir())
 }
 
+func TestParseIsolationKey(t *testing.T) {
+	c, err := Parse("txscope.yaml", []byte("isolation: REPEATABLE READ\n"))
+	require.NoError(t, err)
+	assert.Equal(t, RepeatableRead, c.Isolation)
+	assert.Equal(t, IsolationUnknown, Default().Isolation, "no key: PostgreSQL's default, read committed")
+}
+
 func TestParseTenantZeroValues(t *testing.T) {
 	c, err := Parse("txscope.yaml", []byte(`tenant: {setting: "", column: "", rls: false}`))
 	require.NoError(t, err)
@@ -89,7 +96,7 @@ func TestParseTenantZeroValues(t *testing.T) {
 }
 
 func TestParseErrors(t *testing.T) {
-	const keys = "(want version, wrappers, sessions, middleware, pooled, querier, effects, tenant, runtime or schema)"
+	const keys = "(want version, wrappers, sessions, middleware, pooled, querier, effects, tenant, runtime, schema or isolation)"
 	const forms = "want importpath.Func, importpath.T.Method or importpath.(*T).Method"
 	tests := []struct {
 		name string
@@ -109,6 +116,8 @@ func TestParseErrors(t *testing.T) {
 		{"column number", "tenant: {column: 1}", "txscope.yaml:1:18: tenant.column: want a column name, got a number"},
 		{"tenant list", "tenant: [a]", "txscope.yaml:1:9: tenant: want a mapping, got a list"},
 		{"effects string", "effects: slow", "txscope.yaml:1:10: effects: want a mapping, got a string"},
+		{"isolation unknown", "isolation: snapshot isolation", `txscope.yaml:1:12: isolation: unknown isolation level "snapshot isolation" (want read committed, repeatable read or serializable)`},
+		{"isolation number", "isolation: 2", "txscope.yaml:1:12: isolation: want an isolation level, got a number"},
 		{"version 2", "version: 2", "txscope.yaml:1:10: version: unsupported version 2 (want 1)"},
 		{"version string", `version: "1"`, "txscope.yaml:1:10: version: want 1, got a string"},
 		{"bad pattern", "middleware: [\"example.com/app/sales\"]",
@@ -245,6 +254,7 @@ tenant: {column: "", rls: false}
 			Version: 1, Pooled: "q(\"{recv}\")\t", Querier: "example.com/db.Querier",
 			Tenant: Tenant{Setting: "app.t\"x", SettingSet: true},
 		}},
+		{"isolation", &Config{Version: 1, Pooled: DefaultPooled, Isolation: Serializable}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -16,6 +16,8 @@ type StmtEffect struct {
 	Stmt   ast.Stmt
 	Effect rules.Effect
 	Calls  []CallEffect // the calls and uses that gave it its effect
+	// Tables are the tables its calls read and write (the union of theirs).
+	Tables rules.Tables
 }
 
 // CallEffect explains part of a statement's effect: a call (or a use of the
@@ -29,6 +31,9 @@ type CallEffect struct {
 	Pooled bool
 	// Session marks a configured session check.
 	Session bool
+	// Tables are the tables the call reads and writes: from its constant
+	// SQL, or its callee's summary; any table when neither names them.
+	Tables rules.Tables
 }
 
 // SessionCheck reports whether the statement's only effect is a configured
@@ -67,6 +72,7 @@ type summaryKey struct {
 type summary struct {
 	effect rules.Effect
 	why    string
+	tables rules.Tables
 	done   bool
 }
 
@@ -97,6 +103,7 @@ func (c *Classifier) stmt(info *types.Info, s ast.Stmt, h handles, scope ast.Nod
 	se := StmtEffect{Stmt: s}
 	add := func(ce CallEffect) {
 		se.Effect |= ce.Effect
+		se.Tables = se.Tables.Union(ce.Tables)
 		if ce.Effect != rules.Pure || ce.Pooled {
 			se.Calls = append(se.Calls, ce)
 		}
@@ -105,15 +112,15 @@ func (c *Classifier) stmt(info *types.Info, s ast.Stmt, h handles, scope ast.Nod
 		switch n := n.(type) {
 		case *ast.GoStmt:
 			if syntax.Mentions(info, n, aliases) {
-				add(CallEffect{Node: n, Effect: rules.Escapes, Why: "tx used by a goroutine"})
+				add(CallEffect{Node: n, Effect: rules.Escapes, Why: "tx used by a goroutine", Tables: rules.AnyTable})
 			}
 		case *ast.SendStmt:
 			if syntax.Mentions(info, n.Value, aliases) {
-				add(CallEffect{Node: n, Effect: rules.Escapes, Why: "tx sent on a channel"})
+				add(CallEffect{Node: n, Effect: rules.Escapes, Why: "tx sent on a channel", Tables: rules.AnyTable})
 			}
 		case *ast.AssignStmt:
 			if node, ok := storesAlias(info, n, aliases, scope); ok {
-				add(CallEffect{Node: node, Effect: rules.Escapes, Why: "tx stored outside the callback"})
+				add(CallEffect{Node: node, Effect: rules.Escapes, Why: "tx stored outside the callback", Tables: rules.AnyTable})
 			}
 		case *ast.CallExpr:
 			add(c.call(info, n, h))
@@ -162,7 +169,7 @@ func (c *Classifier) call(info *types.Info, call *ast.CallExpr, h handles) CallE
 	txArgs := aliasArgs(info, call, aliases)
 	if fn == nil {
 		if onTx || len(txArgs) > 0 || syntax.Mentions(info, call.Fun, aliases) {
-			return CallEffect{Node: call, Callee: types.ExprString(call.Fun), Effect: rules.Unknown, Why: "dynamic call with the tx"}
+			return CallEffect{Node: call, Callee: types.ExprString(call.Fun), Effect: rules.Unknown, Why: "dynamic call with the tx", Tables: rules.AnyTable}
 		}
 		return CallEffect{Node: call}
 	}
@@ -170,16 +177,20 @@ func (c *Classifier) call(info *types.Info, call *ast.CallExpr, h handles) CallE
 	if e, ok := c.configured(fn); ok {
 		ce.Effect, ce.Why = e, "effects rule in txscope.yaml"
 		ce.Session = e == rules.Read && matchAny(c.cfg.Sessions, fn)
+		ce.Tables = rules.TablesFor(e)
 		return ce
 	}
 	switch {
 	case onTx:
-		ce.Effect, ce.Why = c.method(info, call, fn, append([]int{-1}, txArgs...))
+		ce.Effect, ce.Why, ce.Tables = c.method(info, call, fn, append([]int{-1}, txArgs...))
 	case len(txArgs) > 0:
-		ce.Effect, ce.Why = c.summarize(fn, txArgs, constArgs(info, call, c.paramSQL))
+		ce.Effect, ce.Why, ce.Tables = c.summarize(fn, txArgs, constArgs(info, call, c.paramSQL))
 	default:
 		ce.Effect, ce.Why = c.untouched(fn)
 		ce.Pooled = recv != nil && isPooledHandle(info.TypeOf(recv)) && isQueryMethod(fn)
+		if ce.Pooled {
+			ce.Tables = rules.TablesFor(ce.Effect | rules.Read)
+		}
 	}
 	return ce
 }
@@ -195,8 +206,10 @@ func obtainedFromTx(info *types.Info, recv ast.Expr, aliases map[types.Object]bo
 	return aliases[syntax.ObjectOf(info, syntax.IdentOf(recv))] || presetAlias(info, recv)
 }
 
-// method is the effect of a method called on the tx or an alias of it.
-func (c *Classifier) method(info *types.Info, call *ast.CallExpr, fn *types.Func, txArgs []int) (rules.Effect, string) {
+// method is the effect of a method called on the tx or an alias of it,
+// and the tables it touches: those its constant SQL names, any table for
+// a driver method that runs no text of its own but has an effect.
+func (c *Classifier) method(info *types.Info, call *ast.CallExpr, fn *types.Func, txArgs []int) (rules.Effect, string, rules.Tables) {
 	rule, ok := rules.Preset(fn)
 	if !ok {
 		rule, ok = rules.GenericMethod(fn)
@@ -206,18 +219,24 @@ func (c *Classifier) method(info *types.Info, call *ast.CallExpr, fn *types.Func
 	}
 	if rule.SQLArg < 0 || rule.SQLArg >= len(call.Args) {
 		if isGormClauses(fn) {
-			return rules.ClausesEffect(argTypes(info, call)), "GORM clauses"
+			e := rules.ClausesEffect(argTypes(info, call))
+			return e, "GORM clauses", rules.TablesFor(e)
 		}
-		return rule.Effect, "driver method"
+		return rule.Effect, "driver method", rules.TablesFor(rule.Effect)
 	}
 	text, ok := ReadSQL(info, call.Args[rule.SQLArg])
 	if id := syntax.IdentOf(call.Args[rule.SQLArg]); !ok && id != nil {
 		text.Text, ok = c.paramSQL[info.Uses[id]]
 	}
 	if !ok {
-		return rule.Default, "SQL text is not a constant"
+		return rule.Default, "SQL text is not a constant", rules.TablesFor(rule.Default | rules.Read)
 	}
-	return rules.ClassifySQL(text.Text).Effect, "SQL text"
+	tables := rules.SQLTables(text.Text)
+	if text.Formatted {
+		// A value formatted into the text may be a table name.
+		tables = rules.AnyTable
+	}
+	return rules.ClassifySQL(text.Text).Effect, "SQL text", tables
 }
 
 // untouched is the effect of a call that does not get the tx: slow when a
@@ -229,7 +248,7 @@ func (c *Classifier) untouched(fn *types.Func) (rules.Effect, string) {
 		}
 	}
 	if _, ok := c.prog.Source(fn); ok {
-		if e, why := c.summarize(fn, nil, nil); e.Has(rules.Slow) {
+		if e, why, _ := c.summarize(fn, nil, nil); e.Has(rules.Slow) {
 			return rules.Slow, why
 		}
 	}

@@ -129,7 +129,8 @@ func matchAny(patterns []rules.Pattern, fn *types.Func) bool {
 // goes back through the wrapper it calls, which rolls back.
 func (ws *Wrappers) middlewareWrapper(fn *types.Func) *Wrapper {
 	cb, _ := middlewareCallback(fn.Type().(*types.Signature))
-	w := &Wrapper{Func: fn, Callback: cb, Tenant: -1, Setting: ws.setting, RollsBack: true, Middleware: true}
+	w := &Wrapper{Func: fn, Callback: cb, Tenant: -1, Setting: ws.setting, RollsBack: true, Middleware: true,
+		IsolationWhy: "txscope cannot read how the configured middleware opens its transaction"}
 	w.Source, _ = ws.prog.Source(fn)
 	return w
 }
@@ -157,9 +158,11 @@ func (ws *Wrappers) configuredWrapper(fn *types.Func) *Wrapper {
 	}
 	sig := fn.Type().(*types.Signature)
 	cb, _ := callbackParam(sig)
-	w := &Wrapper{Func: fn, Callback: cb, Tenant: -1, Setting: ws.setting, Pool: "{recv}", RollsBack: true}
+	w := &Wrapper{Func: fn, Callback: cb, Tenant: -1, Setting: ws.setting, Pool: "{recv}", RollsBack: true,
+		IsolationWhy: "its body is not in the loaded code"}
 	if src, ok := ws.prog.Source(fn); ok {
 		w.Source = src
+		w.Isolation, w.IsolationWhy = readIsolation(ws.prog, src)
 		if cb >= 0 {
 			if cbCall := CallbackCall(src, sig.Params().At(cb)); cbCall != nil {
 				w.RollsBack, w.Contract = readContract(src.Pkg.TypesInfo, src.Decl.Body, nil, cbCall)

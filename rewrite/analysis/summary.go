@@ -17,22 +17,25 @@ import (
 //
 // consts holds the constant SQL passed to string parameters (by index): a
 // helper like count(ctx, q, countSQL) is classified by the text it gets.
-func (c *Classifier) summarize(fn *types.Func, txArgs []int, consts map[int]string) (rules.Effect, string) {
+//
+// The tables are every table the body's statements touch, so that tables
+// carry across helper calls.
+func (c *Classifier) summarize(fn *types.Func, txArgs []int, consts map[int]string) (rules.Effect, string, rules.Tables) {
 	fn = fn.Origin()
 	sig := fn.Type().(*types.Signature)
 	key := summaryKey{fn: fn, mask: argMask(sig, txArgs), consts: constKey(consts)}
 	if s, ok := c.summaries[key]; ok {
 		if !s.done {
-			return rules.Unknown, "recursive call of " + rules.FuncName(fn)
+			return rules.Unknown, "recursive call of " + rules.FuncName(fn), rules.AnyTable
 		}
-		return s.effect, s.why
+		return s.effect, s.why, s.tables
 	}
 	src, ok := c.prog.Source(fn)
 	if !ok {
 		if key.mask == 0 {
-			return rules.Pure, ""
+			return rules.Pure, "", rules.Tables{}
 		}
-		return rules.Unknown, "the tx is passed to " + rules.FuncName(fn) + ", whose body is not in the loaded code"
+		return rules.Unknown, "the tx is passed to " + rules.FuncName(fn) + ", whose body is not in the loaded code", rules.AnyTable
 	}
 	s := &summary{}
 	c.summaries[key] = s
@@ -56,6 +59,7 @@ func (c *Classifier) summarize(fn *types.Func, txArgs []int, consts map[int]stri
 	c.paramSQL = saved
 	for _, se := range stmts {
 		s.effect |= se.Effect
+		s.tables = s.tables.Union(se.Tables)
 		for _, ce := range se.Calls {
 			if s.why == "" && ce.Effect != rules.Pure {
 				s.why = "via " + rules.FuncName(fn) + ": " + ce.Why
@@ -63,7 +67,7 @@ func (c *Classifier) summarize(fn *types.Func, txArgs []int, consts map[int]stri
 		}
 	}
 	s.done = true
-	return s.effect, s.why
+	return s.effect, s.why, s.tables
 }
 
 // argMask encodes which parameters carry the tx, folding variadic extras

@@ -31,6 +31,13 @@ type Wrapper struct {
 	SettingCall *ast.CallExpr
 	SettingSQL  ast.Expr
 	Source      load.FuncSource
+	// Isolation is the level of the transactions the wrapper begins, read
+	// from its body (TxOptions, SET TRANSACTION) or, when it chooses none,
+	// the database's default (isolation: in txscope.yaml, else read
+	// committed); IsolationUnknown when the body cannot tell.
+	// IsolationWhy is the evidence, for the report.
+	Isolation    rules.Isolation
+	IsolationWhy string
 	// Middleware marks a configured middleware: it validates the session
 	// inside a wrapper's transaction and then calls its callback with a
 	// value carrying the tx (a struct such as SalesContext, or the tx).
@@ -149,6 +156,7 @@ func analyzeWrapper(prog *load.Program, src load.FuncSource, fn *types.Func) *Wr
 	}
 	w.Pool = poolTemplate(info, src.Decl.Body, sig, txVar)
 	w.RollsBack, w.Contract = readContract(info, src.Decl.Body, txVar, cbCall)
+	w.Isolation, w.IsolationWhy = readIsolation(prog, src)
 	return w
 }
 

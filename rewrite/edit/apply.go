@@ -32,7 +32,12 @@ type fileRewrite struct {
 // rewriteSite applies one pooled or narrowed plan.
 func (fr *fileRewrite) rewriteSite(p plan.Plan) error {
 	site := fr.localSite(p.Handler.Site)
-	body := site.Callback.Body.List
+	body := plan.Reorder(site.Callback.Body.List, p.Order)
+	if p.Order != nil {
+		// The slow-call move: what leaves the transaction comes first.
+		lit := fr.dec.Dst.Nodes[site.Callback].(*dst.FuncLit)
+		lit.Body.List = plan.Reorder(lit.Body.List, p.Order)
+	}
 	moved := body[:p.Start]
 	pooled := p.Action == plan.ActionPooled
 	tmpl := p.Pooled

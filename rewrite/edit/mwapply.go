@@ -29,7 +29,7 @@ func (fr *fileRewrite) chainOp(op plan.ChainOp) error {
 			renameCall(fr, op.Call, op.To)
 		}
 		if h := op.Plan.Handler; op.Plan.Start < len(h.Site.Callback.Body.List) {
-			return fr.wrapBlock(cp.Middleware, h, op.Plan.Start, op.Plan.WrapperCall)
+			return fr.wrapBlock(cp.Middleware, h, op.Plan.Start, op.Plan.Order, op.Plan.WrapperCall)
 		}
 	case plan.OpPoolMiddleware:
 		return fr.poolMiddleware(cp.Middleware, op.To, cp.Pooled)
@@ -52,7 +52,10 @@ func renameCall(fr *fileRewrite, call *ast.CallExpr, name string) {
 
 // wrapBlock puts the handler's statements from start on into their own
 // WithTenant call, with carrier reads (sc.DB) replaced by the tx.
-func (fr *fileRewrite) wrapBlock(m *analysis.Middleware, h *analysis.Handler, start int, wc *plan.WrapperCall) error {
+//
+// order, when not nil, is the slow-call move's order of the handler's
+// statements (plan.Plan.Order), which start counts in.
+func (fr *fileRewrite) wrapBlock(m *analysis.Middleware, h *analysis.Handler, start int, order []int, wc *plan.WrapperCall) error {
 	ret, err := parseStmt(wc.Src)
 	if err != nil {
 		return fmt.Errorf("wrapper call %q: %w", wc.Src, err)
@@ -62,7 +65,7 @@ func (fr *fileRewrite) wrapBlock(m *analysis.Middleware, h *analysis.Handler, st
 		fr.names[path] = name
 	}
 	carriers := map[dst.Node]bool{}
-	for _, s := range h.Site.Callback.Body.List[start:] {
+	for _, s := range plan.Reorder(h.Site.Callback.Body.List, order)[start:] {
 		ast.Inspect(s, func(n ast.Node) bool {
 			switch n := n.(type) {
 			case *ast.CallExpr: // sc.Tx(): an accessor of the carrier
@@ -81,6 +84,7 @@ func (fr *fileRewrite) wrapBlock(m *analysis.Middleware, h *analysis.Handler, st
 		})
 	}
 	lit := fr.dec.Dst.Nodes[h.Site.Callback].(*dst.FuncLit)
+	lit.Body.List = plan.Reorder(lit.Body.List, order)
 	block := append([]dst.Stmt{}, lit.Body.List[start:]...)
 	for _, s := range block {
 		dstutil.Apply(s, func(c *dstutil.Cursor) bool {

@@ -175,7 +175,7 @@ func decideChain(prog *load.Program, m *analysis.Middleware, opts PlanOptions) *
 		case generated && p.Action != ActionPooled:
 			p = p.Keep("the handler is in a generated file, which txscope does not edit; change its generator to open WithTenant around the writes")
 		default:
-			if why := carrierEscapes(prog, h, m.Carrier, p.Start); why != "" {
+			if why := carrierEscapes(prog, h, m.Carrier, p.Body()[p.Start:]); why != "" {
 				p = p.Keep("%s", why)
 			} else if wc, err := WrapperCallFor(prog, m, h); err == nil {
 				p.WrapperCall = &wc
@@ -200,7 +200,12 @@ func decideChain(prog *load.Program, m *analysis.Middleware, opts PlanOptions) *
 				movingGenerated++
 			}
 		case ActionNarrowed:
-			p.Moves = []string{fmt.Sprintf("%d statement(s) on the pooled handle, the rest in %s", p.Start, m.RealSite().Wrapper.Func.Name())}
+			line := fmt.Sprintf("%d statement(s) on the pooled handle, the rest in %s", p.Start, m.RealSite().Wrapper.Func.Name())
+			if p.Order != nil && len(p.Moves) > 0 {
+				p.Moves = []string{p.Moves[0], line} // the slow-call move's line first
+			} else {
+				p.Moves = []string{line}
+			}
 		}
 		cp.Plans = append(cp.Plans, p)
 	}
@@ -253,9 +258,9 @@ func chainUnsupported(m *analysis.Middleware) string {
 // other than through the carrier field (sc.DB) or an accessor method
 // returning it (sc.Tx()): passed on whole, or a method that may use the
 // pooled handle. Those uses are what wrapBlock rewrites to the tx.
-func carrierEscapes(prog *load.Program, h *analysis.Handler, carrier string, start int) string {
+func carrierEscapes(prog *load.Program, h *analysis.Handler, carrier string, block []ast.Stmt) string {
 	info := h.Site.Func.Pkg.TypesInfo
-	for _, s := range h.Site.Callback.Body.List[start:] {
+	for _, s := range block {
 		var bad ast.Node
 		ast.Inspect(s, func(n ast.Node) bool {
 			if bad != nil {

@@ -31,7 +31,13 @@ type Plan struct {
 	Reason  string
 	// Start is the index of the first statement of the write block: the
 	// statements before it move onto the pooled handle. len(Stmts) for pooled.
+	// With Order it counts in Order.
 	Start int
+	// Order, when not nil, is the order the callback's top-level statements
+	// run in after the rewrite, as indices into the callback's body: the
+	// slow-call move puts the statements that leave the transaction first
+	// and sinks the writes before them into the write block (Start on).
+	Order []int
 	// Splits are the cuts --split makes in the write block at slow calls.
 	Splits []Split
 	Moves  []string
@@ -70,6 +76,7 @@ func PlanHandler(prog *load.Program, h *analysis.Handler, opts PlanOptions) Plan
 			}
 		}
 	}
+	slowLine := ""
 	first := firstWrite(h.Stmts)
 	start := first
 	if first < len(h.Stmts) {
@@ -84,7 +91,14 @@ func PlanHandler(prog *load.Program, h *analysis.Handler, opts PlanOptions) Plan
 		}
 		p.Splits = splits
 	} else if ce, ok := slowCall(h.Stmts[start:]); ok {
-		return p.Keep("slow call %s at %s would stay inside the write block (use --split to commit before it)", ShortName(ce.Callee), prog.Position(ce.Node.Pos()))
+		mv, applies, why := planSlowMove(prog, h, start)
+		switch {
+		case !applies:
+			return p.Keep("slow call %s at %s would stay inside the write block (use --split to commit before it)", ShortName(ce.Callee), prog.Position(ce.Node.Pos()))
+		case why != "":
+			return p.Keep("slow call %s at %s would stay inside the write block: %s (use --split to commit before it)", ShortName(ce.Callee), prog.Position(ce.Node.Pos()), why)
+		}
+		p.Order, start, slowLine = mv.order, mv.start, mv.line
 	}
 	if txOnly != nil && start == 0 && len(p.Splits) == 0 {
 		return p.Keep("%s at %s needs the concrete transaction type: its query stays in the transaction", types.ExprString(txOnly.Fun), prog.Position(txOnly.Pos()))
@@ -93,7 +107,8 @@ func PlanHandler(prog *load.Program, h *analysis.Handler, opts PlanOptions) Plan
 		p.Action = ActionUnchanged
 		return p
 	}
-	if pos, ok := swallowedReadError(h.Site.Func.Pkg.TypesInfo, h.Site.Callback.Body, h.Stmts, start); ok {
+	stmts := p.Stmts()
+	if pos, ok := swallowedReadError(h.Site.Func.Pkg.TypesInfo, h.Site.Callback.Body, stmts, start); ok {
 		return p.Keep("the error of the read at %s is ignored: in the transaction a failed statement failed the commit, on the pool the handler would carry on", prog.Position(pos))
 	}
 	p.Start = start
@@ -101,8 +116,42 @@ func PlanHandler(prog *load.Program, h *analysis.Handler, opts PlanOptions) Plan
 	if start == len(h.Stmts) {
 		p.Action = ActionPooled
 	}
-	p.Moves = append(moves(prog, h.Stmts[:start]), splitMoves(prog, h, p.Splits)...)
+	if slowLine != "" {
+		p.Moves = append(p.Moves, slowLine)
+	}
+	p.Moves = append(p.Moves, append(moves(prog, stmts[:start]), splitMoves(prog, h, p.Splits)...)...)
 	return p
+}
+
+// Stmts are the handler's classified statements in the order the rewrite
+// runs them (Order).
+func (p Plan) Stmts() []analysis.StmtEffect {
+	if p.Order == nil {
+		return p.Handler.Stmts
+	}
+	out := make([]analysis.StmtEffect, len(p.Order))
+	for i, j := range p.Order {
+		out[i] = p.Handler.Stmts[j]
+	}
+	return out
+}
+
+// Body is the callback's top-level statements in the order the rewrite
+// runs them (Order).
+func (p Plan) Body() []ast.Stmt {
+	return Reorder(p.Handler.Site.Callback.Body.List, p.Order)
+}
+
+// Reorder puts list in order (indices into list); a nil order keeps it.
+func Reorder[T any](list []T, order []int) []T {
+	if order == nil {
+		return list
+	}
+	out := make([]T, len(order))
+	for i, j := range order {
+		out[i] = list[j]
+	}
+	return out
 }
 
 // Inline plans a handler that calls its wrapper itself: PlanHandler, the
@@ -200,7 +249,7 @@ func moves(prog *load.Program, stmts []analysis.StmtEffect) []string {
 }
 
 func (p Plan) Keep(format string, args ...any) Plan {
-	p.Action, p.Reason, p.Moves = ActionKept, fmt.Sprintf(format, args...), nil
+	p.Action, p.Reason, p.Moves, p.Order = ActionKept, fmt.Sprintf(format, args...), nil, nil
 	return p
 }
 
