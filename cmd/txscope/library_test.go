@@ -108,7 +108,15 @@ func checkLibrary(t *testing.T, dir string, args []string) string {
 	fs, lf := newFlagSet(t, "check")
 	jsonOut := fs.Bool("json", false, "")
 	sarif := fs.Bool("sarif", false, "")
+	baseline := fs.String("baseline", "", "")
+	baselineWrite := fs.String("baseline-write", "", "")
 	patterns := parse(t, fs, args)
+	inDir := func(file string) string {
+		if filepath.IsAbs(file) {
+			return file
+		}
+		return filepath.Join(dir, file)
+	}
 	r := &libRun{dir: dir}
 	return r.end(func() error {
 		if err := r.recover(); err != nil {
@@ -123,6 +131,13 @@ func checkLibrary(t *testing.T, dir string, args []string) string {
 			return err
 		}
 		rep := report.FromAnalysis(a)
+		if *baseline != "" {
+			b, err := report.ReadBaselineFile(inDir(*baseline))
+			if err != nil {
+				return err
+			}
+			rep.ApplyBaseline(b, *baseline)
+		}
 		switch {
 		case *sarif:
 			err = rep.WriteSARIF(&r.stdout, version())
@@ -131,10 +146,21 @@ func checkLibrary(t *testing.T, dir string, args []string) string {
 		default:
 			err = rep.WriteText(&r.stdout)
 		}
-		if err == nil && len(rep.Findings) > 0 {
-			err = errFindings
+		if err != nil {
+			return err
 		}
-		return err
+		if *baselineWrite != "" {
+			b := report.NewBaseline(rep)
+			if err := report.WriteBaselineFile(inDir(*baselineWrite), b); err != nil {
+				return err
+			}
+			fmt.Fprintf(&r.stderr, "txscope: wrote %d findings (%d entries) to %s\n", len(rep.Findings), len(b.Findings), *baselineWrite)
+			return nil
+		}
+		if rep.Failing() > 0 {
+			return errFindings
+		}
+		return nil
 	}())
 }
 
@@ -148,7 +174,11 @@ func rewriteLibrary(t *testing.T, dir string, args []string) string {
 	only := fs.String("only", "", "")
 	jsonOut := fs.Bool("json", false, "")
 	allowDirty := fs.Bool("allow-dirty", false, "")
+	color := fs.String("color", "auto", "")
 	patterns := parse(t, fs, args)
+	// The output is no terminal, so auto does not colour; colouring is the
+	// command's presentation, not the library's.
+	require.Contains(t, []string{"auto", "never"}, *color, "rewrite: the library route has no --color %s", *color)
 	r := &libRun{dir: dir}
 	return r.end(func() error {
 		opts := rewrite.Options{PlanOptions: plan.PlanOptions{Split: *split}, Version: version()}
