@@ -20,6 +20,7 @@ import (
 	"github.com/txscope/txscope/rewrite/plan"
 	"github.com/txscope/txscope/rewrite/rank"
 	"github.com/txscope/txscope/rewrite/report"
+	"github.com/txscope/txscope/rewrite/schema/live"
 	"github.com/txscope/txscope/rewrite/write"
 	"github.com/txscope/txscope/rules"
 )
@@ -47,6 +48,7 @@ var libraries = map[string]libraryRoute{
 type libFlags struct {
 	tags  []string
 	tests bool
+	db    string
 }
 
 func newFlagSet(t *testing.T, name string) (*flag.FlagSet, *libFlags) {
@@ -58,6 +60,7 @@ func newFlagSet(t *testing.T, name string) (*flag.FlagSet, *libFlags) {
 		return nil
 	})
 	fs.BoolVar(&lf.tests, "tests", false, "")
+	fs.StringVar(&lf.db, "db", "", "")
 	return fs, &lf
 }
 
@@ -71,8 +74,17 @@ func parse(t *testing.T, fs *flag.FlagSet, args []string) []string {
 	return fs.Args()
 }
 
-func (lf *libFlags) options(dir string, patterns []string, runtime bool) load.LoadOptions {
-	return load.LoadOptions{Dir: dir, Patterns: patterns, Tags: lf.tags, Tests: lf.tests, Runtime: runtime}
+// load loads the packages, with the schema of the database --db names.
+func (lf *libFlags) load(dir string, patterns []string, runtime bool) (*load.Program, error) {
+	opts := load.LoadOptions{Dir: dir, Patterns: patterns, Tags: lf.tags, Tests: lf.tests, Runtime: runtime}
+	if lf.db != "" {
+		sch, err := live.FromDB(context.Background(), lf.db)
+		if err != nil {
+			return nil, fmt.Errorf("load: %w", err)
+		}
+		opts.Schema = sch
+	}
+	return load.Load(opts)
 }
 
 // libRun is a route's run: what it printed and how it ended.
@@ -122,7 +134,7 @@ func checkLibrary(t *testing.T, dir string, args []string) string {
 		if err := r.recover(); err != nil {
 			return err
 		}
-		prog, err := load.Load(lf.options(dir, patterns, false))
+		prog, err := lf.load(dir, patterns, false)
 		if err != nil {
 			return err
 		}
@@ -205,7 +217,7 @@ func rewriteLibrary(t *testing.T, dir string, args []string) string {
 				fmt.Fprintf(&r.stderr, "txscope: %s\n", rec)
 			}
 		}
-		prog, err := load.Load(lf.options(dir, patterns, true))
+		prog, err := lf.load(dir, patterns, true)
 		if err != nil {
 			return err
 		}
@@ -253,7 +265,7 @@ func initLibrary(t *testing.T, dir string, args []string) string {
 		if err := r.recover(); err != nil {
 			return err
 		}
-		prog, err := load.Load(lf.options(dir, patterns, false))
+		prog, err := lf.load(dir, patterns, false)
 		if err != nil {
 			return err
 		}
@@ -307,7 +319,7 @@ func rankLibrary(t *testing.T, dir string, args []string) string {
 		if err := r.recover(); err != nil {
 			return err
 		}
-		prog, err := load.Load(lf.options(dir, rest[1:], true))
+		prog, err := lf.load(dir, rest[1:], true)
 		if err != nil {
 			return err
 		}
