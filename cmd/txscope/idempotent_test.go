@@ -2,48 +2,45 @@ package main
 
 import (
 	"bytes"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
+	"github.com/txscope/txscope/fixtures/golden"
 )
 
-// assertIdempotent runs rewrite again over a case's rewritten module: a
-// second run must print no diff (so it would write nothing). A --dry-run case is
-// applied first, so the check holds for its rewrite too.
-func assertIdempotent(t *testing.T, dir string, args []string) {
+// assertIdempotent runs rewrite again over a case's rewritten module, with
+// the case's flags but those that only change what is printed: the run
+// applies (a --dry-run case's rewrite too) and then a dry run with
+// --exit-code must print no diff and exit 0, so a third run would write
+// nothing. A case that fails (exit 2) must fail the same way both times
+// and write nothing. caseExit is the case's exit code.
+func assertIdempotent(t *testing.T, dir string, args []string, caseExit int) {
 	t.Helper()
+	want := exitOK
+	if caseExit == exitError {
+		want = exitError
+	}
 	args = slices.DeleteFunc(slices.Clone(args), func(a string) bool {
 		return a == "--dry-run" || a == "-n" || a == "--json" || a == "--exit-code"
 	})
 	base := append([]string{"rewrite", "-C", dir}, args...)
-	var discard bytes.Buffer
-	run(base, strings.NewReader(""), &discard, &discard)
 
-	before := snapshot(t, dir)
+	before := golden.ReadTree(t, dir)
 	var stdout, stderr bytes.Buffer
-	run(append(slices.Clone(base), "--dry-run"), strings.NewReader(""), &stdout, &stderr)
-	assert.Empty(t, stdout.String(), "second run prints a diff; report:\n%s", stderr.String())
-	assert.Equal(t, before, snapshot(t, dir), "a dry run changes files")
-}
+	code := run(base, strings.NewReader(""), &stdout, &stderr)
+	assert.Equal(t, want, code, "idempotence: %s exits %d; output:\n%s%s", strings.Join(base, " "), code, stdout.String(), stderr.String())
+	if want == exitError {
+		assert.Equal(t, before, golden.ReadTree(t, dir), "idempotence: a failing run changes files")
+	}
 
-// snapshot reads every Go file under dir.
-func snapshot(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	files := map[string]string{}
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") {
-			return err
-		}
-		data, err := os.ReadFile(path)
-		files[path] = string(data)
-		return err
-	})
-	require.NoError(t, err)
-	return files
+	before = golden.ReadTree(t, dir)
+	stdout.Reset()
+	stderr.Reset()
+	dry := append(slices.Clone(base), "--dry-run", "--exit-code")
+	code = run(dry, strings.NewReader(""), &stdout, &stderr)
+	assert.Equal(t, want, code, "idempotence: %s exits %d; report:\n%s", strings.Join(dry, " "), code, stderr.String())
+	assert.Empty(t, stdout.String(), "idempotence: the second run prints a diff; report:\n%s", stderr.String())
+	assert.Equal(t, before, golden.ReadTree(t, dir), "idempotence: a dry run changes files")
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/txscope/txscope/fixtures/golden"
 )
 
 // TestREADMEExample keeps the README honest: its diff and report of the
@@ -23,7 +24,7 @@ func TestREADMEExample(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	code := run([]string{"rewrite", "--dry-run", "-C", "../../fixtures/example"}, strings.NewReader(""), &stdout, &stderr)
 	require.Equal(t, 0, code, stderr.String())
-	if *update {
+	if golden.Updating() {
 		readme = bytes.Replace(readme, blocks[1], stdout.Bytes(), 1)
 		readme = bytes.Replace(readme, blocks[2], stderr.Bytes(), 1)
 		require.NoError(t, os.WriteFile("../../README.md", readme, 0o644))
