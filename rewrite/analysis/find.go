@@ -8,9 +8,9 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/txscope/txscope/rewrite/internal/syntax"
 	"github.com/txscope/txscope/rewrite/load"
 	"github.com/txscope/txscope/rules"
-	"golang.org/x/tools/go/types/typeutil"
 )
 
 // Site is a call of a tenant wrapper whose callback is a function literal.
@@ -198,25 +198,14 @@ func Find(prog *load.Program, ws *Wrappers) []*Site {
 		if ws.inside(info, src.Decl) {
 			return
 		}
-		ast.Inspect(src.Decl.Body, func(n ast.Node) bool {
-			call, ok := n.(*ast.CallExpr)
-			if !ok {
-				return true
-			}
-			fn, _ := typeutil.Callee(info, call).(*types.Func)
-			if fn == nil {
-				return true
-			}
+		syntax.Calls(info, src.Decl.Body, func(call *ast.CallExpr, fn *types.Func) {
 			w := ws.Lookup(fn)
 			if w == nil || w.Callback < 0 || w.Callback >= len(call.Args) {
-				return true
+				return
 			}
-			lit, ok := ast.Unparen(call.Args[w.Callback]).(*ast.FuncLit)
-			if !ok {
-				return true
+			if lit, ok := ast.Unparen(call.Args[w.Callback]).(*ast.FuncLit); ok {
+				sites = append(sites, &Site{Wrapper: w, Call: call, Callback: lit, Tx: litTxParam(info, lit, w), Func: src})
 			}
-			sites = append(sites, &Site{Wrapper: w, Call: call, Callback: lit, Tx: litTxParam(info, lit, w), Func: src})
-			return true
 		})
 	})
 	return sites

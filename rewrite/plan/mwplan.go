@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"go/ast"
@@ -175,7 +176,7 @@ func decideChain(prog *load.Program, m *analysis.Middleware, opts PlanOptions) *
 		case generated && p.Action != ActionPooled:
 			p = p.Keep("the handler is in a generated file, which txscope does not edit; change its generator to open WithTenant around the writes")
 		default:
-			if why := carrierEscapes(prog, h, m.Carrier, p.Body()[p.Start:]); why != "" {
+			if why := cmp.Or(readsVeto(prog, p, m.RealSite().Wrapper), carrierEscapes(prog, h, m.Carrier, p.Body()[p.Start:])); why != "" {
 				p = p.Keep("%s", why)
 			} else if wc, err := WrapperCallFor(prog, m, h); err == nil {
 				p.WrapperCall = &wc

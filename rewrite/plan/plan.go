@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"cmp"
 	"fmt"
 	"go/ast"
 	"go/token"
@@ -167,7 +168,7 @@ func Inline(prog *load.Program, h *analysis.Handler, opts PlanOptions) Plan {
 	if p.Action != ActionPooled && p.Action != ActionNarrowed {
 		return p
 	}
-	if why := schemaVeto(prog); why != "" {
+	if why := cmp.Or(schemaVeto(prog), readsVeto(prog, p, w)); why != "" {
 		return p.Keep("%s", why)
 	}
 	if NeedsSettingFix(w) && !SettingFixable(w) {
@@ -179,16 +180,6 @@ func Inline(prog *load.Program, h *analysis.Handler, opts PlanOptions) Plan {
 	}
 	p.Pooled = tmpl
 	return p
-}
-
-// schemaVeto is why no read may leave the transaction because of what the
-// schema says: txscope.yaml claims no row-level security where the schema
-// has it, so the configured pool sets no tenant the policies read (TS008).
-func schemaVeto(prog *load.Program) string {
-	if !analysis.ContradictsRLS(prog) {
-		return ""
-	}
-	return "the schema has row-level security but txscope.yaml says tenant.rls: false (TS008): its reads stay in the transaction until the config says what the database enforces"
 }
 
 // keepDecls leaves the bare declarations just before the write block
