@@ -161,6 +161,9 @@ func (c *Classifier) call(info *types.Info, call *ast.CallExpr, h handles) CallE
 	}
 	txArgs := aliasArgs(info, call, aliases)
 	if fn == nil {
+		if isFuncLit(call.Fun) {
+			return CallEffect{Node: call} // called in place: the calls in its body are classified where they are
+		}
 		if onTx || len(txArgs) > 0 || syntax.Mentions(info, call.Fun, aliases) {
 			return CallEffect{Node: call, Callee: types.ExprString(call.Fun), Effect: rules.Unknown, Why: "dynamic call with the tx"}
 		}
@@ -197,10 +200,7 @@ func obtainedFromTx(info *types.Info, recv ast.Expr, aliases map[types.Object]bo
 
 // method is the effect of a method called on the tx or an alias of it.
 func (c *Classifier) method(info *types.Info, call *ast.CallExpr, fn *types.Func, txArgs []int) (rules.Effect, string) {
-	rule, ok := rules.Preset(fn)
-	if !ok {
-		rule, ok = rules.GenericMethod(fn)
-	}
+	rule, ok := rules.TxMethod(fn)
 	if !ok {
 		return c.summarize(fn, txArgs, constArgs(info, call, c.paramSQL))
 	}
