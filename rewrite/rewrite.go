@@ -222,6 +222,9 @@ func (r *Result) middlewareReports() []report.MiddlewareReport {
 		default:
 			mr.Action = "pooled in place"
 		}
+		if cp.Failed == nil && len(cp.Outside) > 0 {
+			mr.Action += "; code outside the loaded build keeps the original declarations: " + strings.Join(cp.Outside, ", ")
+		}
 		out = append(out, mr)
 	}
 	return out

@@ -19,7 +19,7 @@ import (
 // every preset names a function or method they declare: a preset with a
 // typo would silently never apply.
 func TestPresetsNameRealMethods(t *testing.T) {
-	paths := []string{"github.com/jackc/pgx/v5", "github.com/jackc/pgx/v5/pgxpool", "database/sql", "github.com/jmoiron/sqlx", "gorm.io/gorm"}
+	paths := []string{"github.com/jackc/pgx/v5", "github.com/jackc/pgx/v5/pgxpool", "github.com/jackc/pgx/v5/pgconn", "database/sql", "github.com/jmoiron/sqlx", "gorm.io/gorm"}
 	pkgs, err := packages.Load(&packages.Config{Mode: packages.NeedName | packages.NeedTypes}, paths...)
 	require.NoError(t, err)
 	declared := map[string]bool{}

@@ -62,7 +62,7 @@ type driverMethods struct {
 }
 
 var presets = buildPresets(
-	pgxPresets(), sqlPresets(), sqlxPresets(), gormPresets(),
+	pgxPresets(), sqlPresets(), sqlxPresets(), gormPresets(), derivedPresets(),
 )
 
 func buildPresets(groups ...[]driverMethods) map[string]MethodRule {

@@ -17,14 +17,21 @@ var (
 	}
 	gormWrites = []string{
 		"Create", "CreateInBatches", "Save", "Update", "Updates", "UpdateColumn",
-		"UpdateColumns", "Delete", "FirstOrCreate", "Association", "AutoMigrate",
+		"UpdateColumns", "Delete", "FirstOrCreate", "AutoMigrate",
 	}
 	gormChain = []string{
 		"Where", "Or", "Not", "Model", "Table", "Select", "Omit", "Order", "Limit",
 		"Offset", "Joins", "InnerJoins", "Preload", "Group", "Having", "Distinct",
 		"Unscoped", "Session", "WithContext", "Debug", "Scopes", "Attrs", "Assign",
 		"Set", "InstanceSet", "MapColumns",
+		// An association only names the relation; its methods run the statements.
+		"Association",
 	}
+	// gormPure are helpers that read settings or format SQL and run nothing.
+	gormPure = []string{"Get", "InstanceGet", "AddError", "ToSQL"}
+	// gormSetup changes the *gorm.DB's configuration, callbacks or plugins,
+	// for every later user of it: unknown.
+	gormSetup     = []string{"Callback", "SetupJoinTable", "Use"}
 	gormTxControl = []string{
 		"Begin", "Commit", "Rollback", "SavePoint", "RollbackTo", "Transaction", "Connection",
 	}
@@ -37,8 +44,11 @@ func gormPresets() []driverMethods {
 		"Raw": aliasOf(sqlAt(0)),
 		// Clauses may add FOR UPDATE (clause.Locking) or anything else:
 		// unknown here, refined by the caller with ClausesEffect.
-		"Clauses":  aliasOf(fixed(Unknown)),
-		"Migrator": fixed(Unknown),
+		"Clauses": aliasOf(fixed(Unknown)),
+		// The migrator's methods are classified (DDL writes, catalog reads).
+		"Migrator": fixed(Pure),
+		// The *sql.DB behind the handle is a pool of its own.
+		"DB": fixed(Escapes),
 	}
 	for _, group := range []struct {
 		names []string
@@ -48,12 +58,20 @@ func gormPresets() []driverMethods {
 		{gormWrites, fixed(Write)},
 		{gormChain, aliasOf(fixed(Pure))},
 		{gormTxControl, fixed(TxControl)},
+		{gormPure, fixed(Pure)},
+		{gormSetup, fixed(Unknown)},
 	} {
 		for _, name := range group.names {
 			m[name] = group.rule
 		}
 	}
-	return []driverMethods{{gormPkg + ".(*DB)", m}}
+	return []driverMethods{
+		{gormPkg + ".(*DB)", m},
+		// Promoted from the embedded *Config and its Dialector.
+		{gormPkg + ".(*Config)", with(map[string]MethodRule{}, fixed(Unknown), "AfterInitialize", "Apply")},
+		{gormPkg + ".Dialector", with(pure("BindVarTo", "DataTypeOf", "DefaultValueOf", "Explain", "Name", "QuoteTo"),
+			fixed(Unknown), "Initialize", "Migrator")},
+	}
 }
 
 // ClausesEffect refines the preset of gorm's (*DB).Clauses from the types of

@@ -43,6 +43,19 @@ func pgxPresets() []driverMethods {
 		"Prepare":       fixed(TxState),
 		"Deallocate":    fixed(TxState),
 		"DeallocateAll": fixed(TxState),
+		// Closing the connection ends whatever runs on it.
+		"Close":    fixed(TxControl),
+		"Config":   fixed(Pure),
+		"IsClosed": fixed(Pure),
+		"TypeMap":  fixed(Pure),
+		// Loading types reads the catalog; a ping is a round trip.
+		"LoadType":  fixed(Read),
+		"LoadTypes": fixed(Read),
+		"Ping":      fixed(Read),
+		// The wire connection can do anything.
+		"PgConn": fixed(Escapes),
+		// Waiting for a notification holds the connection for as long as it takes.
+		"WaitForNotification": fixed(Slow | Unknown),
 	})
 	poolConn := pgxRunners()
 	poolConn["Conn"] = fixed(Escapes)

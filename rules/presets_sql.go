@@ -44,6 +44,8 @@ func sqlPresets() []driverMethods {
 	db["Conn"] = fixed(Unknown)
 	conn := sqlRunners(false)
 	conn["Raw"] = fixed(Escapes)
+	conn["Close"] = fixed(TxControl) // returns the connection to the pool
+	conn["PingContext"] = fixed(Read)
 	// A statement's text was classified where it was prepared; what runs
 	// here is not known from the call.
 	stmt := map[string]MethodRule{

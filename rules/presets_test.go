@@ -80,7 +80,7 @@ func TestPreset(t *testing.T) {
 }
 
 func TestPresetMissing(t *testing.T) {
-	for _, ref := range []string{"time:Sleep", storeRef + "Queries.GetCustomer", storeRef + "DBTX.Exec", pgxRef + "Conn.Ping"} {
+	for _, ref := range []string{"time:Sleep", storeRef + "Queries.GetCustomer", storeRef + "DBTX.Exec", pgxpoolRef + "Pool.Stat"} {
 		_, ok := Preset(fnAt(t, ref))
 		assert.False(t, ok, ref)
 	}

@@ -87,8 +87,8 @@ func becomesAlias(info *types.Info, obj types.Object, rhs ast.Expr, aliases map[
 	if !syntax.Mentions(info, rhs, aliases) {
 		return false
 	}
-	if carriesTx(obj.Type()) || presetAlias(info, rhs) {
-		return true
+	if carriesTx(obj.Type()) || presetAlias(info, rhs) || rules.IsDriverValue(obj.Type()) {
+		return true // a handle, or a value the tx handed out (rows, a statement, a batch)
 	}
 	if sel, ok := ast.Unparen(rhs).(*ast.SelectorExpr); ok && syntax.FuncSignature(obj.Type()) != nil {
 		return syntax.Mentions(info, sel.X, aliases) // a method value of the tx
@@ -145,11 +145,16 @@ var driverPackages = map[string]bool{
 }
 
 // presetAlias reports whether rhs is a call of a driver method whose result
-// is a handle on the same transaction (tx.Prepare, GORM chains).
+// is a handle on the same transaction (tx.Prepare, GORM chains), or a
+// driver value (tx.QueryRow(…) in tx.QueryRow(…).Scan(…)): callers have
+// checked that rhs mentions the tx.
 func presetAlias(info *types.Info, rhs ast.Expr) bool {
 	call, ok := ast.Unparen(rhs).(*ast.CallExpr)
 	if !ok {
 		return false
+	}
+	if rules.IsDriverValue(info.TypeOf(call)) {
+		return true
 	}
 	fn, _ := typeutil.Callee(info, call).(*types.Func)
 	if fn == nil {

@@ -168,6 +168,9 @@ func (c *Classifier) call(info *types.Info, call *ast.CallExpr, h handles) CallE
 	}
 	txArgs := aliasArgs(info, call, aliases)
 	if fn == nil {
+		if isFuncLit(call.Fun) {
+			return CallEffect{Node: call} // called in place: the calls in its body are classified where they are
+		}
 		if onTx || len(txArgs) > 0 || syntax.Mentions(info, call.Fun, aliases) {
 			return CallEffect{Node: call, Callee: types.ExprString(call.Fun), Effect: rules.Unknown, Why: "dynamic call with the tx", Tables: rules.AnyTable}
 		}
@@ -210,10 +213,7 @@ func obtainedFromTx(info *types.Info, recv ast.Expr, aliases map[types.Object]bo
 // and the tables it touches: those its constant SQL names, any table for
 // a driver method that runs no text of its own but has an effect.
 func (c *Classifier) method(info *types.Info, call *ast.CallExpr, fn *types.Func, txArgs []int) (rules.Effect, string, rules.Tables) {
-	rule, ok := rules.Preset(fn)
-	if !ok {
-		rule, ok = rules.GenericMethod(fn)
-	}
+	rule, ok := rules.TxMethod(fn)
 	if !ok {
 		return c.summarize(fn, txArgs, constArgs(info, call, c.paramSQL))
 	}

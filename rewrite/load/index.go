@@ -28,7 +28,12 @@ func (p *Program) Index() *index {
 	idx := &index{funcs: map[*types.Func]FuncSource{}, Files: map[*ast.File]*packages.Package{}}
 	for _, pkg := range append(p.Packages[:len(p.Packages):len(p.Packages)], p.replaced...) {
 		for _, f := range pkg.Syntax {
-			idx.Files[f] = pkg
+			// go/packages parses a file once for all the variants that
+			// hold it: the target variant ("p [p.test]" with --tests),
+			// listed first, owns it, never the replaced one.
+			if _, ok := idx.Files[f]; !ok {
+				idx.Files[f] = pkg
+			}
 			for _, d := range f.Decls {
 				fd, ok := d.(*ast.FuncDecl)
 				if !ok || fd.Body == nil {

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/txscope/txscope/rewrite/internal/syntax"
 	"github.com/txscope/txscope/rewrite/schema"
@@ -58,6 +59,9 @@ type Program struct {
 	Generated map[*ast.File]bool
 	options   LoadOptions
 	idx       *index
+	// unloaded are the module's .go files outside the loaded build (UnloadedFiles).
+	unloaded     []UnloadedFile
+	unloadedOnce sync.Once
 	// replaced are the non-test variants of packages loaded with their
 	// tests: indexed for summaries, never reported on.
 	replaced []*packages.Package

@@ -134,6 +134,10 @@ type ChainPlan struct {
 	Pooled string
 	// Ops are the edits the migration makes, in order.
 	Ops []ChainOp
+	// Outside are the references to the middleware or its layer in files
+	// outside the loaded build (path:line:col): the declarations they use
+	// stay as they were, and the migration works on variants.
+	Outside []string
 }
 
 // PlanChain plans every handler behind a middleware with the inline
@@ -220,6 +224,17 @@ func decideChain(prog *load.Program, m *analysis.Middleware, opts PlanOptions) *
 		cp.Failed = errors.New("no handler behind it can move")
 		return cp
 	}
+	// Code outside the loaded build that calls the middleware is a handler
+	// nobody planned: it keeps the middleware as it is, like a kept one.
+	mwOutside, err := outsideRefs(prog, m.Func)
+	if err != nil {
+		cp.Failed = err
+		return cp
+	}
+	cp.Outside = mwOutside
+	if len(mwOutside) > 0 {
+		kept++
+	}
 	if existing := m.Func.Name() + "Pooled"; scopeHasMethodOrFunc(m.Src.Pkg.Types, existing) {
 		// An earlier run emitted the variant: the handlers fixed since move
 		// to it, and once none is left the original goes.
@@ -231,13 +246,24 @@ func decideChain(prog *load.Program, m *analysis.Middleware, opts PlanOptions) *
 	case kept > 0 && movingGenerated > 0 && keptGenerated > 0:
 		cp.Failed = errors.New("handlers in generated files would have to change sides; regenerate them first")
 		return cp
+	case len(mwOutside) > 0 && movingGenerated > 0:
+		cp.Failed = fmt.Errorf("handlers in generated files move, and %s outside the loaded build cannot switch to a transactional copy", mwOutside[0])
+		return cp
 	case kept > 0 && movingGenerated > 0:
 		cp.TxCopy = freeFuncName(m.Src.Pkg.Types, m.Func.Name()+"Tx")
 	case kept > 0:
 		cp.Variant = freeFuncName(m.Src.Pkg.Types, m.Func.Name()+"Pooled")
 	}
-	if l := m.Via; l != nil && (kept > 0 || LayerUsedElsewhere(prog, l, m)) {
-		cp.LayerVariant = freeFuncName(m.Src.Pkg.Types, l.Func.Name()+"Pooled")
+	if l := m.Via; l != nil {
+		layerOutside, err := outsideRefs(prog, l.Func)
+		if err != nil {
+			cp.Failed = err
+			return cp
+		}
+		cp.Outside = append(cp.Outside, layerOutside...)
+		if kept > 0 || len(layerOutside) > 0 || LayerUsedElsewhere(prog, l, m) {
+			cp.LayerVariant = freeFuncName(m.Src.Pkg.Types, l.Func.Name()+"Pooled")
+		}
 	}
 	return cp
 }
@@ -303,6 +329,9 @@ func IsAccessor(prog *load.Program, fn *types.Func, carrier string) bool {
 // LayerUsedElsewhere reports whether anything but the middleware's call
 // refers to the layer.
 func LayerUsedElsewhere(prog *load.Program, l *analysis.Layer, m *analysis.Middleware) bool {
+	if refs, err := UnloadedRefs(prog, l.Func); err != nil || len(refs) > 0 {
+		return true // files outside the loaded build may use it
+	}
 	for _, pkg := range prog.Packages {
 		for id, obj := range pkg.TypesInfo.Uses {
 			if fn, ok := obj.(*types.Func); ok && fn.Origin() == l.Func && !syntax.ContainsNode(m.Site.Call, id) {
@@ -347,6 +376,9 @@ func scopeHasMethodOrFunc(pkg *types.Package, name string) bool {
 // usedOutside reports whether fn is referred to other than by the calls of
 // the given handlers.
 func usedOutside(prog *load.Program, fn *types.Func, handlers []*analysis.Handler) bool {
+	if refs, err := UnloadedRefs(prog, fn); err != nil || len(refs) > 0 {
+		return true // files outside the loaded build may use it
+	}
 	for _, pkg := range prog.Packages {
 		for id, obj := range pkg.TypesInfo.Uses {
 			f, ok := obj.(*types.Func)

@@ -179,6 +179,9 @@ func Inline(prog *load.Program, h *analysis.Handler, opts PlanOptions) Plan {
 		return p.Keep("%v", err)
 	}
 	p.Pooled = tmpl
+	if why := rawPoolVeto(prog, h, p); why != "" {
+		return p.Keep("%s", why)
+	}
 	return p
 }
 

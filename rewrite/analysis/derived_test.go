@@ -1,0 +1,52 @@
+package analysis
+
+import (
+	"go/ast"
+	"go/types"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/txscope/txscope/rewrite/load"
+	"github.com/txscope/txscope/rules"
+	"golang.org/x/tools/go/packages"
+)
+
+// TestDerivedEffects classifies the bodies of testdata/derived: calls on
+// values obtained from the tx (rows, command tags, prepared and named
+// statements, batch results, large objects, GORM associations and
+// migrators) take the effect of their preset, and are unknown without one.
+// Each statement carries its expected effect as a trailing comment.
+func TestDerivedEffects(t *testing.T) {
+	pkgs, err := packages.Load(&packages.Config{Mode: packages.LoadAllSyntax, Dir: "testdata/derived"}, ".")
+	require.NoError(t, err)
+	require.Len(t, pkgs, 1)
+	pkg := pkgs[0]
+	require.Empty(t, pkg.Errors)
+	prog := &load.Program{Fset: pkg.Fset, Packages: pkgs}
+	c := NewClassifier(prog, &rules.Config{})
+	checked := 0
+	for _, f := range pkg.Syntax {
+		want := map[int]string{}
+		for _, cg := range f.Comments {
+			line := pkg.Fset.Position(cg.Pos()).Line
+			want[line] = strings.TrimSpace(strings.TrimPrefix(cg.List[0].Text, "//"))
+		}
+		for _, d := range f.Decls {
+			fd, ok := d.(*ast.FuncDecl)
+			if !ok {
+				continue
+			}
+			tx := pkg.TypesInfo.Defs[fd.Type.Params.List[0].Names[0]]
+			for _, se := range c.Body(pkg.TypesInfo, fd.Body, []types.Object{tx}) {
+				pos := pkg.Fset.Position(se.Stmt.Pos())
+				if w, ok := want[pos.Line]; ok {
+					assert.Equal(t, w, se.Effect.String(), "%s: %s", pos, fd.Name.Name)
+					checked++
+				}
+			}
+		}
+	}
+	assert.Greater(t, checked, 30)
+}
