@@ -30,6 +30,10 @@
 // fix of the file, so fixes of one file never overlap (applying a later
 // fix alone can then leave an import missing: `go fix` applies them all).
 // No fix is offered, and the message says why, for a handler behind a
-// middleware (the migration spans packages: run `txscope rewrite`) or when
-// the rewrite would write txscope's runtime into the module.
+// middleware (the migration changes the middleware and all its handlers,
+// across packages too, as one: run `txscope rewrite`) or when the rewrite
+// would write txscope's runtime into the module (it does not require
+// txscope). A leaky set_config in a wrapper whose package has no rewritten
+// handler gets the literal's is_local flag set to true, as the rewrite
+// writes it.
 package vet

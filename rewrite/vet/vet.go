@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/txscope/txscope/rewrite"
@@ -19,6 +20,7 @@ import (
 	"github.com/txscope/txscope/rewrite/edit"
 	"github.com/txscope/txscope/rewrite/load"
 	"github.com/txscope/txscope/rewrite/plan"
+	"github.com/txscope/txscope/rules"
 	"golang.org/x/mod/modfile"
 	goanalysis "golang.org/x/tools/go/analysis"
 )
@@ -87,6 +89,7 @@ func runWith(pass *goanalysis.Pass, opts Options) (any, error) {
 		}
 	}
 	fx := newFixer(prog, res, rerr, files)
+	fx.analysis = a
 	reported := map[string]bool{}
 	for _, f := range a.Findings {
 		if !f.Pos.IsValid() || (len(opts.Codes) > 0 && !slices.Contains(opts.Codes, f.Code)) {
@@ -172,6 +175,8 @@ type fixer struct {
 	plans   map[token.Pos]plan.Plan
 	runtime bool // the rewrite writes txscope's runtime into the module
 	byFile  map[string]*fileFixes
+	// analysis is the checked analysis, for the wrappers' settings.
+	analysis *analysis.Analysis
 }
 
 type fileFixes struct {
@@ -229,7 +234,7 @@ func (fx *fixer) fix(f analysis.Finding, p token.Position) (*goanalysis.Suggeste
 		return nil, ""
 	}
 	if fx.chained[f.Pos] {
-		return nil, "the fix spans packages (a middleware migration): " + runRewrite
+		return nil, "the fix is a middleware migration, which changes the middleware and all its handlers together (across packages too): " + runRewrite
 	}
 	pl, planned := fx.plans[f.Pos]
 	rewritten := planned && (pl.Action == plan.ActionPooled || pl.Action == plan.ActionNarrowed)
@@ -241,10 +246,10 @@ func (fx *fixer) fix(f analysis.Finding, p token.Position) (*goanalysis.Suggeste
 	}
 	ff := fx.byFile[p.Filename]
 	if ff == nil || !ff.ok {
-		if fx.res == nil || ff != nil {
-			return nil, "" // the rewrite failed (txscope rewrite says why) or its edit is not per declaration
+		if f.Code == "TS003" && ff == nil {
+			return fx.settingFix(f)
 		}
-		return nil, ""
+		return nil, "" // the rewrite failed (txscope rewrite says why) or its edit is not per declaration
 	}
 	for i := range ff.decls {
 		d := &ff.decls[i]
@@ -263,7 +268,43 @@ func (fx *fixer) fix(f analysis.Finding, p token.Position) (*goanalysis.Suggeste
 		}
 		return &goanalysis.SuggestedFix{Message: msg, TextEdits: edits}, ""
 	}
+	if f.Code == "TS003" {
+		return fx.settingFix(f)
+	}
 	return nil, ""
+}
+
+// settingFix is the TS003 fix when no handler of the package is rewritten
+// (the wrapper's own package): set_config's is_local flag made true in the
+// SQL literal, as txscope rewrite writes it. A setting in any other shape
+// is left to txscope rewrite.
+func (fx *fixer) settingFix(f analysis.Finding) (*goanalysis.SuggestedFix, string) {
+	for _, w := range fx.analysis.Wrappers.List() {
+		if !slices.ContainsFunc(w.Findings, func(wf analysis.Finding) bool { return wf.Code == f.Code && wf.Pos == f.Pos }) {
+			continue
+		}
+		lit, ok := w.SettingSQL.(*ast.BasicLit)
+		if !ok || lit.Kind != token.STRING || !plan.SettingFixable(w) {
+			break
+		}
+		s, err := strconv.Unquote(lit.Value)
+		use := rules.ClassifySQL(s).Setting
+		if err != nil || use == nil || !use.Bound || !use.Func {
+			break
+		}
+		fixed := plan.LocalFlag.ReplaceAllString(s, "${1}true${2}")
+		if fixed == s {
+			break
+		}
+		p := fx.prog.Fset.PositionFor(lit.Pos(), false)
+		tf := fx.files[p.Filename]
+		if tf == nil {
+			break
+		}
+		return &goanalysis.SuggestedFix{Message: "make the tenant setting transaction-local",
+			TextEdits: []goanalysis.TextEdit{{Pos: tf.Pos(p.Offset), End: tf.Pos(p.Offset + len(lit.Value)), NewText: []byte(strconv.Quote(fixed))}}}, ""
+	}
+	return nil, "txscope cannot write this fix alone: " + runRewrite
 }
 
 // splitEdit cuts a file's edit into one edit per changed top-level
