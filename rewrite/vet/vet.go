@@ -238,7 +238,10 @@ func (fx *fixer) fix(f analysis.Finding, p token.Position) (*goanalysis.Suggeste
 	}
 	pl, planned := fx.plans[f.Pos]
 	rewritten := planned && (pl.Action == plan.ActionPooled || pl.Action == plan.ActionNarrowed)
-	if fx.runtime && (rewritten || f.Code == "TS003") {
+	if fx.err != nil && f.Code == "TS001" {
+		return nil, "no fix: " + fx.err.Error()
+	}
+	if fx.runtime && rewritten {
 		return nil, "the fix writes txscope's runtime into the module: " + runRewrite
 	}
 	if f.Code == "TS001" && !rewritten {
