@@ -97,3 +97,20 @@ func TestUnitchecker(t *testing.T) {
 		assert.Equal(t, want, vet.Unitchecker(strings.Fields(args)), args)
 	}
 }
+
+// TestRuntimeCopy: a module that does not require txscope would get the
+// runtime's copy from the rewrite, so its handlers have no fix and say so;
+// the TS003 fix is still offered (it needs no runtime).
+func TestRuntimeCopy(t *testing.T) {
+	dir, err := filepath.Abs("testdata/nodep")
+	require.NoError(t, err)
+	for _, r := range analysistest.Run(t, dir, vet.Analyzer, "./...") {
+		for _, d := range r.Diagnostics {
+			if d.Category == "TS001" {
+				assert.Empty(t, d.SuggestedFixes, d.Message)
+			} else {
+				assert.Len(t, d.SuggestedFixes, 1, d.Message)
+			}
+		}
+	}
+}
