@@ -1,0 +1,428 @@
+package vet
+
+import (
+	"bytes"
+	"fmt"
+	"go/ast"
+	"go/build"
+	"go/parser"
+	"go/token"
+	"go/types"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/txscope/txscope/rewrite"
+	"github.com/txscope/txscope/rewrite/analysis"
+	"github.com/txscope/txscope/rewrite/edit"
+	"github.com/txscope/txscope/rewrite/load"
+	"github.com/txscope/txscope/rewrite/plan"
+	"github.com/txscope/txscope/rules"
+	"golang.org/x/mod/modfile"
+	goanalysis "golang.org/x/tools/go/analysis"
+)
+
+// Analyzer reports txscope's findings with the local fixes.
+var Analyzer = &goanalysis.Analyzer{
+	Name: "txscope",
+	Doc: `report whole-request tenant transactions and tenant-scoping hazards (TS001–TS011)
+
+The findings of txscope check for the package, with a suggested fix where
+the rewrite stays in the package (a pooled or narrowed handler, a leaky
+set_config made transaction-local).`,
+	URL: "https://github.com/txscope/txscope",
+	Run: run,
+}
+
+// Codes, when not empty, limits the diagnostics to these finding codes
+// (the golangci-lint plugin's setting).
+type Options struct {
+	Codes []string
+}
+
+// New is an Analyzer limited by opts.
+func New(opts Options) *goanalysis.Analyzer {
+	a := *Analyzer
+	a.Run = func(pass *goanalysis.Pass) (any, error) { return runWith(pass, opts) }
+	return &a
+}
+
+func run(pass *goanalysis.Pass) (any, error) { return runWith(pass, Options{}) }
+
+func runWith(pass *goanalysis.Pass, opts Options) (any, error) {
+	files := map[string]*token.File{}
+	var dir string
+	for _, f := range pass.Files {
+		tf := pass.Fset.File(f.FileStart)
+		if tf == nil || strings.HasSuffix(tf.Name(), "_test.go") {
+			continue // txscope check leaves tests out unless --tests
+		}
+		files[tf.Name()] = tf
+		dir = filepath.Dir(tf.Name())
+	}
+	if len(files) == 0 {
+		return nil, nil
+	}
+	_, gomod, err := load.ModuleRoot(dir)
+	if err != nil || gomod == "" {
+		return nil, nil // outside a module: nothing txscope can load
+	}
+	patterns, err := moduleImports(gomod, pass.Pkg.Path())
+	if err != nil {
+		return nil, err
+	}
+	prog, err := load.Load(load.LoadOptions{Dir: dir, Patterns: patterns, Runtime: true})
+	if err != nil {
+		return nil, err
+	}
+	res, rerr := rewrite.Rewrite(prog, rewrite.Options{})
+	var a *analysis.Analysis
+	if rerr == nil {
+		a = res.Analysis
+	} else {
+		res = nil
+		if a, err = rewrite.Check(prog); err != nil {
+			return nil, err
+		}
+	}
+	fx := newFixer(prog, res, rerr, files)
+	fx.analysis = a
+	reported := map[string]bool{}
+	for _, f := range a.Findings {
+		if !f.Pos.IsValid() || (len(opts.Codes) > 0 && !slices.Contains(opts.Codes, f.Code)) {
+			continue
+		}
+		p := prog.Fset.PositionFor(f.Pos, false)
+		tf := files[p.Filename]
+		if tf == nil || prog.Generated[fileOf(prog, f.Pos)] {
+			continue
+		}
+		d := goanalysis.Diagnostic{Pos: tf.Pos(p.Offset), Category: f.Code, Message: f.Message}
+		fix, why := fx.fix(f, p)
+		if why != "" {
+			d.Message += "; " + why
+		}
+		d.Message += " (" + f.Code + ")"
+		if reported[fmt.Sprint(p.Offset, d.Message)] {
+			continue
+		}
+		reported[fmt.Sprint(p.Offset, d.Message)] = true
+		if fix != nil {
+			d.SuggestedFixes = []goanalysis.SuggestedFix{*fix}
+		}
+		pass.Report(d)
+	}
+	return nil, nil
+}
+
+func fileOf(prog *load.Program, pos token.Pos) *ast.File {
+	for _, pkg := range prog.Packages {
+		for _, f := range pkg.Syntax {
+			if f.FileStart <= pos && pos <= f.FileEnd {
+				return f
+			}
+		}
+	}
+	return nil
+}
+
+// moduleImports is pkgPath and the packages of its module it imports,
+// directly or not, read from their import declarations (tests left out).
+func moduleImports(gomod, pkgPath string) ([]string, error) {
+	data, err := os.ReadFile(gomod)
+	if err != nil {
+		return nil, err
+	}
+	mf, err := modfile.ParseLax(gomod, data, nil)
+	if err != nil || mf.Module == nil {
+		return nil, fmt.Errorf("txscope: %s: cannot read the module path", gomod)
+	}
+	mod, modDir := mf.Module.Mod.Path, filepath.Dir(gomod)
+	local := func(p string) bool { return p == mod || strings.HasPrefix(p, mod+"/") }
+	out := []string{pkgPath}
+	seen := map[string]bool{pkgPath: true}
+	for i := 0; i < len(out); i++ {
+		if !local(out[i]) {
+			continue
+		}
+		bp, err := build.Default.ImportDir(filepath.Join(modDir, filepath.FromSlash(strings.TrimPrefix(strings.TrimPrefix(out[i], mod), "/"))), 0)
+		if err != nil {
+			continue
+		}
+		for _, imp := range bp.Imports {
+			if local(imp) && !seen[imp] {
+				seen[imp] = true
+				out = append(out, imp)
+			}
+		}
+	}
+	return out, nil
+}
+
+// fixer turns the rewrite's edits of the pass's files into one
+// SuggestedFix per declaration.
+type fixer struct {
+	prog  *load.Program
+	res   *rewrite.Result
+	err   error
+	files map[string]*token.File
+	// chained are the calls of handlers behind middleware (and of the
+	// middleware's wrapper): their rewrite spans packages.
+	chained map[token.Pos]bool
+	plans   map[token.Pos]plan.Plan
+	runtime bool // the rewrite writes txscope's runtime into the module
+	byFile  map[string]*fileFixes
+	// analysis is the checked analysis, for the wrappers' settings.
+	analysis *analysis.Analysis
+}
+
+type fileFixes struct {
+	decls  []declEdit
+	shared *goanalysis.TextEdit // the import block's change
+	ok     bool
+}
+
+type declEdit struct {
+	start, end int // old byte range, doc comment included
+	edit       goanalysis.TextEdit
+	taken      bool
+}
+
+func newFixer(prog *load.Program, res *rewrite.Result, err error, files map[string]*token.File) *fixer {
+	fx := &fixer{prog: prog, res: res, err: err, files: files, chained: map[token.Pos]bool{}, plans: map[token.Pos]plan.Plan{}, byFile: map[string]*fileFixes{}}
+	if res == nil {
+		return fx
+	}
+	for _, p := range res.Plans {
+		fx.plans[p.Handler.Site.Call.Pos()] = p
+	}
+	chainFiles := map[string]bool{}
+	for _, cp := range res.Chains {
+		fx.chained[cp.Middleware.RealSite().Call.Pos()] = true
+		for _, h := range cp.Middleware.Handlers {
+			fx.chained[h.Site.Call.Pos()] = true
+		}
+		for _, op := range cp.Ops {
+			chainFiles[op.Path] = true
+		}
+	}
+	rt := prog.Runtime
+	for _, e := range res.Edits {
+		if e.Create || (rt != nil && rt.Holds(e.Path)) {
+			fx.runtime = true
+		}
+	}
+	for _, e := range res.Edits {
+		if tf := files[e.Path]; tf != nil && !chainFiles[e.Path] {
+			fx.byFile[e.Path] = splitEdit(tf, e)
+		}
+	}
+	return fx
+}
+
+const runRewrite = "run `txscope rewrite`"
+
+// fix is the fix of finding f at p, or why there is none (to add to the
+// message; "" when a fix is not expected).
+func (fx *fixer) fix(f analysis.Finding, p token.Position) (*goanalysis.SuggestedFix, string) {
+	switch f.Code {
+	case "TS001", "TS003":
+	default:
+		return nil, ""
+	}
+	if fx.chained[f.Pos] {
+		return nil, "the fix is a middleware migration, which changes the middleware and all its handlers together (across packages too): " + runRewrite
+	}
+	pl, planned := fx.plans[f.Pos]
+	rewritten := planned && (pl.Action == plan.ActionPooled || pl.Action == plan.ActionNarrowed)
+	if fx.err != nil && f.Code == "TS001" {
+		return nil, "no fix: " + fx.err.Error()
+	}
+	if fx.runtime && rewritten {
+		return nil, "the fix writes txscope's runtime into the module: " + runRewrite
+	}
+	if f.Code == "TS001" && !rewritten {
+		return nil, ""
+	}
+	ff := fx.byFile[p.Filename]
+	if ff == nil || !ff.ok {
+		if f.Code == "TS003" && ff == nil {
+			return fx.settingFix(f)
+		}
+		return nil, "" // the rewrite failed (txscope rewrite says why) or its edit is not per declaration
+	}
+	for i := range ff.decls {
+		d := &ff.decls[i]
+		if d.taken || p.Offset < d.start || p.Offset >= d.end {
+			continue
+		}
+		d.taken = true
+		edits := []goanalysis.TextEdit{d.edit}
+		if ff.shared != nil {
+			edits = append([]goanalysis.TextEdit{*ff.shared}, edits...)
+			ff.shared = nil
+		}
+		msg := "make the tenant setting transaction-local"
+		if f.Code == "TS001" {
+			msg = fmt.Sprintf("txscope rewrite: %s", pl.Action)
+		}
+		return &goanalysis.SuggestedFix{Message: msg, TextEdits: edits}, ""
+	}
+	if f.Code == "TS003" {
+		return fx.settingFix(f)
+	}
+	return nil, ""
+}
+
+// settingFix is the TS003 fix when no handler of the package is rewritten
+// (the wrapper's own package): set_config's is_local flag made true in the
+// SQL literal, as txscope rewrite writes it. A setting in any other shape
+// is left to txscope rewrite.
+func (fx *fixer) settingFix(f analysis.Finding) (*goanalysis.SuggestedFix, string) {
+	for _, w := range fx.analysis.Wrappers.List() {
+		if !slices.ContainsFunc(w.Findings, func(wf analysis.Finding) bool { return wf.Code == f.Code && wf.Pos == f.Pos }) {
+			continue
+		}
+		lit, ok := w.SettingSQL.(*ast.BasicLit)
+		if !ok || lit.Kind != token.STRING || !plan.SettingFixable(w) {
+			break
+		}
+		s, err := strconv.Unquote(lit.Value)
+		use := rules.ClassifySQL(s).Setting
+		if err != nil || use == nil || !use.Bound || !use.Func {
+			break
+		}
+		fixed := plan.LocalFlag.ReplaceAllString(s, "${1}true${2}")
+		if fixed == s {
+			break
+		}
+		p := fx.prog.Fset.PositionFor(lit.Pos(), false)
+		tf := fx.files[p.Filename]
+		if tf == nil {
+			break
+		}
+		return &goanalysis.SuggestedFix{Message: "make the tenant setting transaction-local",
+			TextEdits: []goanalysis.TextEdit{{Pos: tf.Pos(p.Offset), End: tf.Pos(p.Offset + len(lit.Value)), NewText: []byte(strconv.Quote(fixed))}}}, ""
+	}
+	return nil, "txscope cannot write this fix alone: " + runRewrite
+}
+
+// splitEdit cuts a file's edit into one edit per changed top-level
+// declaration and one for the import block; ok is false when the edit
+// changes anything else (then no fix is offered for the file).
+func splitEdit(tf *token.File, e edit.FileEdit) *fileFixes {
+	ff := &fileFixes{}
+	oldF, err1 := parser.ParseFile(token.NewFileSet(), e.Path, e.Old, parser.ParseComments|parser.SkipObjectResolution)
+	fset := token.NewFileSet()
+	newF, err2 := parser.ParseFile(fset, e.Path, e.New, parser.ParseComments|parser.SkipObjectResolution)
+	if err1 != nil || err2 != nil || tf.Size() != len(e.Old) {
+		return ff
+	}
+	oldD, oldHead := decls(oldF, e.Old)
+	newD, newHead := decls(newF, e.New)
+	if len(oldD) != len(newD) {
+		return ff
+	}
+	if !bytes.Equal(e.Old[:oldHead], e.New[:newHead]) {
+		ff.shared = &goanalysis.TextEdit{Pos: tf.Pos(0), End: tf.Pos(oldHead), NewText: e.New[:newHead]}
+		// Narrow it to the import block: keep the common prefix out.
+		n := commonPrefix(e.Old[:oldHead], e.New[:newHead])
+		ff.shared.Pos, ff.shared.NewText = tf.Pos(n), e.New[n:newHead]
+	}
+	prevOld, prevNew := oldHead, newHead
+	for i := range oldD {
+		o, n := oldD[i], newD[i]
+		if o.key != n.key || !bytes.Equal(e.Old[prevOld:o.start], e.New[prevNew:n.start]) {
+			return ff
+		}
+		if !bytes.Equal(e.Old[o.start:o.end], e.New[n.start:n.end]) {
+			if !o.fn {
+				return ff
+			}
+			ff.decls = append(ff.decls, declEdit{start: o.start, end: o.end,
+				edit: goanalysis.TextEdit{Pos: tf.Pos(o.start), End: tf.Pos(o.end), NewText: slices.Clone(e.New[n.start:n.end])}})
+		}
+		prevOld, prevNew = o.end, n.end
+	}
+	if !bytes.Equal(e.Old[prevOld:], e.New[prevNew:]) {
+		return ff
+	}
+	ff.ok = true
+	return ff
+}
+
+func commonPrefix(a, b []byte) int {
+	n := 0
+	for n < len(a) && n < len(b) && a[n] == b[n] {
+		n++
+	}
+	// Back up to a line start, so the edit replaces whole lines.
+	for n > 0 && a[n-1] != '\n' {
+		n--
+	}
+	return n
+}
+
+type declSpan struct {
+	key        string
+	start, end int
+	fn         bool
+}
+
+// decls lists the declarations after the imports, each from its doc
+// comment; head is where the first of them starts (the end of the
+// package clause and imports).
+func decls(f *ast.File, src []byte) (out []declSpan, head int) {
+	off := func(p token.Pos) int { return int(p - f.FileStart) }
+	head = len(src)
+	for i, d := range f.Decls {
+		start := d.Pos()
+		var key string
+		switch d := d.(type) {
+		case *ast.FuncDecl:
+			if d.Doc != nil {
+				start = d.Doc.Pos()
+			}
+			key = "func " + funcKey(d)
+		case *ast.GenDecl:
+			if d.Tok == token.IMPORT {
+				continue
+			}
+			if d.Doc != nil {
+				start = d.Doc.Pos()
+			}
+			key = fmt.Sprintf("%s %d", d.Tok, i)
+			if len(d.Specs) > 0 {
+				key = fmt.Sprintf("%s %s", d.Tok, specName(d.Specs[0]))
+			}
+		}
+		if len(out) == 0 {
+			head = off(start)
+		}
+		out = append(out, declSpan{key: key, start: off(start), end: off(d.End()), fn: key[:4] == "func"})
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].start < out[j].start })
+	return out, head
+}
+
+func specName(s ast.Spec) string {
+	switch s := s.(type) {
+	case *ast.TypeSpec:
+		return s.Name.Name
+	case *ast.ValueSpec:
+		if len(s.Names) > 0 {
+			return s.Names[0].Name
+		}
+	}
+	return ""
+}
+
+func funcKey(fd *ast.FuncDecl) string {
+	if fd.Recv == nil || len(fd.Recv.List) == 0 {
+		return fd.Name.Name
+	}
+	return types.ExprString(fd.Recv.List[0].Type) + "." + fd.Name.Name
+}
