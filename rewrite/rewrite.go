@@ -131,9 +131,9 @@ func (r *Result) rewrites() bool {
 // Report is the analysis report with each handler's plan and a summary.
 func (r *Result) Report() *report.Report {
 	rep := report.FromAnalysis(r.Analysis)
-	planned := map[*analysis.Handler]plan.Plan{}
+	planned := map[*analysis.Wrapped]plan.Plan{}
 	for _, p := range r.Plans {
-		planned[p.Handler] = p
+		planned[p.Wrapped] = p
 	}
 	var handlers []report.HandlerReport
 	for i, h := range r.Analysis.Handlers {
@@ -147,7 +147,7 @@ func (r *Result) Report() *report.Report {
 	}
 	for _, cp := range r.Chains {
 		for _, p := range cp.ReportPlans() {
-			hr := report.ForHandler(r.Analysis, p.Handler)
+			hr := report.ForHandler(r.Analysis, p.Wrapped)
 			hr.Wrapper = rules.FuncName(cp.Middleware.Func)
 			hr.Action, hr.Reason, hr.Moves = p.Action, p.Reason, p.Moves
 			handlers = append(handlers, hr)
@@ -213,7 +213,7 @@ func (r *Result) middlewareReports() []report.MiddlewareReport {
 			}
 			for _, p := range cp.Plans {
 				if p.Action == plan.ActionKept {
-					mr.LeftOnOriginal = append(mr.LeftOnOriginal, p.Handler.Site.Name()+": "+p.Reason)
+					mr.LeftOnOriginal = append(mr.LeftOnOriginal, p.Wrapped.Site.Name()+": "+p.Reason)
 				}
 			}
 			for _, o := range m.Opaque {
@@ -295,7 +295,7 @@ func Check(prog *load.Program) (*analysis.Analysis, error) {
 	}
 	minimal := map[token.Pos]bool{}
 	for _, h := range a.Handlers {
-		if h.Behind == nil && !h.Site.Wrapper.Middleware && plan.PlanHandler(prog, h, plan.PlanOptions{}).Action == plan.ActionUnchanged {
+		if h.Behind == nil && !h.Site.Wrapper.Middleware && plan.Decide(prog, h, plan.PlanOptions{}).Action == plan.ActionUnchanged {
 			minimal[h.Site.Call.Pos()] = true
 		}
 	}

@@ -64,7 +64,7 @@ func (o *explainOptions) run(cmd *cobra.Command, name string, patterns []string)
 	if a == nil {
 		return rewriteErr
 	}
-	var matched []*analysis.Handler
+	var matched []*analysis.Wrapped
 	for _, h := range a.Handlers {
 		if funcMatches(name, h) {
 			matched = append(matched, h)
@@ -98,13 +98,13 @@ func (o *explainOptions) run(cmd *cobra.Command, name string, patterns []string)
 
 // plans runs the rewrite (in memory) for its verified plans; when the
 // rewrite as a whole fails, the plans are the planner's, unverified.
-func (o *explainOptions) plans(prog *load.Program) (*analysis.Analysis, map[*analysis.Handler]plan.Plan, error) {
+func (o *explainOptions) plans(prog *load.Program) (*analysis.Analysis, map[*analysis.Wrapped]plan.Plan, error) {
 	opts := plan.PlanOptions{Split: o.split}
-	out := map[*analysis.Handler]plan.Plan{}
+	out := map[*analysis.Wrapped]plan.Plan{}
 	res, err := rewrite.Rewrite(prog, rewrite.Options{PlanOptions: opts, Version: version()})
 	if err == nil {
 		for _, p := range res.AllPlans() {
-			out[p.Handler] = p
+			out[p.Wrapped] = p
 		}
 		return res.Analysis, out, nil
 	}
@@ -117,7 +117,7 @@ func (o *explainOptions) plans(prog *load.Program) (*analysis.Analysis, map[*ana
 		return nil, nil, perr
 	}
 	for _, p := range planned.AllPlans() {
-		out[p.Handler] = p
+		out[p.Wrapped] = p
 	}
 	return planned.Analysis, out, err
 }
@@ -125,7 +125,7 @@ func (o *explainOptions) plans(prog *load.Program) (*analysis.Analysis, map[*ana
 // funcMatches reports whether name names the handler's function: the
 // report's name or the package-qualified one, or a dot-separated tail of
 // either, with the receiver's parentheses and star optional.
-func funcMatches(name string, h *analysis.Handler) bool {
+func funcMatches(name string, h *analysis.Wrapped) bool {
 	plain := func(s string) string { return strings.NewReplacer("(", "", ")", "", "*", "").Replace(s) }
 	full := h.Site.Func.Pkg.PkgPath + "." + h.Site.Name()
 	if name == h.Site.Name() || name == full {
@@ -142,7 +142,7 @@ type explainer struct {
 
 func (e explainer) printf(format string, args ...any) { fmt.Fprintf(e.w, format, args...) }
 
-func (e explainer) handler(h *analysis.Handler, p plan.Plan, planned bool, rewriteErr error) {
+func (e explainer) handler(h *analysis.Wrapped, p plan.Plan, planned bool, rewriteErr error) {
 	e.printf("%s: %s (%s)\n", e.prog.Position(h.Site.Call.Pos()), h.Site.Name(), h.Site.Func.Pkg.PkgPath)
 	w := h.Site.Wrapper
 	e.printf("  wrapper: %s", rules.FuncName(w.Func))
@@ -205,7 +205,7 @@ func (e explainer) callee(ce analysis.CallEffect) string {
 
 // evidence is why a call has its effect: the analysis's reason, with the
 // SQL text and the preset when the call runs SQL on the tx.
-func (e explainer) evidence(h *analysis.Handler, ce analysis.CallEffect) string {
+func (e explainer) evidence(h *analysis.Wrapped, ce analysis.CallEffect) string {
 	var parts []string
 	if ce.Session {
 		parts = append(parts, "configured session check")
@@ -241,7 +241,7 @@ func (e explainer) evidence(h *analysis.Handler, ce analysis.CallEffect) string 
 }
 
 // placements says where each statement runs after the plan.
-func placements(h *analysis.Handler, p plan.Plan, planned bool) []string {
+func placements(h *analysis.Wrapped, p plan.Plan, planned bool) []string {
 	out := make([]string, len(h.Stmts))
 	if !planned {
 		return out
@@ -269,7 +269,7 @@ func placements(h *analysis.Handler, p plan.Plan, planned bool) []string {
 }
 
 // planWhy explains the plan's action from the statements.
-func planWhy(prog *load.Program, h *analysis.Handler, p plan.Plan) string {
+func planWhy(prog *load.Program, h *analysis.Wrapped, p plan.Plan) string {
 	first := -1
 	for i, s := range h.Stmts {
 		if s.Effect.Writes() || s.Effect.HandsOff() {
@@ -313,7 +313,7 @@ func stmtRange(from, to int, one, many string) string {
 }
 
 // findings prints the findings in the handler's function.
-func (e explainer) findings(rep *report.Report, h *analysis.Handler) {
+func (e explainer) findings(rep *report.Report, h *analysis.Wrapped) {
 	fn, _ := h.Site.Func.Pkg.TypesInfo.Defs[h.Site.Func.Decl.Name].(*types.Func)
 	if fn == nil {
 		return

@@ -14,7 +14,7 @@ type Analysis struct {
 	Prog     *load.Program
 	Config   *rules.Config
 	Wrappers *Wrappers
-	Handlers []*Handler
+	Handlers []*Wrapped
 	Findings []Finding
 	// Middleware are the detected middleware; their handlers are in Handlers too.
 	Middleware []*Middleware
@@ -23,8 +23,8 @@ type Analysis struct {
 	Warnings []*rules.Error
 }
 
-// Handler is one wrapper call site with its classified callback.
-type Handler struct {
+// Wrapped is one wrapper call site with its classified callback.
+type Wrapped struct {
 	Site  *Site
 	Stmts []StmtEffect
 	Class Class
@@ -59,7 +59,7 @@ func Analyze(prog *load.Program) (*Analysis, error) {
 	used := map[*Wrapper]bool{}
 	for _, site := range Find(prog, ws) {
 		used[site.Wrapper] = true
-		h := &Handler{Site: site, Stmts: c.Body(site.Func.Pkg.TypesInfo, site.Callback.Body, []types.Object{site.Tx})}
+		h := &Wrapped{Site: site, Stmts: c.Body(site.Func.Pkg.TypesInfo, site.Callback.Body, []types.Object{site.Tx})}
 		h.Class = classify(h.Stmts)
 		if site.Wrapper.Middleware {
 			// The middleware validated the session in the transaction first.
@@ -101,7 +101,7 @@ func classify(stmts []StmtEffect) Class {
 
 // handlerFindings are TS001 for a transaction wider than its writes, TS002
 // for each slow call inside and TS006 for each pooled query inside.
-func handlerFindings(h *Handler) []Finding {
+func handlerFindings(h *Wrapped) []Finding {
 	var out []Finding
 	if h.Class != ClassWriteOnly {
 		out = append(out, Finding{Code: "TS001", Pos: h.Site.Call.Pos(),

@@ -35,7 +35,7 @@ type Middleware struct {
 	// Carrier is the field of the handler's argument that gets the tx;
 	// TenantField the one that gets the tenant.
 	Carrier, TenantField string
-	Handlers             []*Handler
+	Handlers             []*Wrapped
 	// Opaque are calls whose handler is not a function literal (a method
 	// value, a named function, a variable): txscope cannot read them, so
 	// they stay on the transaction.
@@ -295,7 +295,7 @@ func findHandlers(prog *load.Program, mws map[*types.Func]*Middleware, c *Classi
 			}
 			arg := sig.Params().At(m.Arg)
 			site := &Site{Wrapper: m.Site.Wrapper, Call: call, Callback: lit, Tx: arg, Func: src}
-			h := &Handler{Site: site, Stmts: c.Body(info, lit.Body, []types.Object{arg})}
+			h := &Wrapped{Site: site, Stmts: c.Body(info, lit.Body, []types.Object{arg})}
 			h.Class = classify(h.Stmts)
 			m.Handlers = append(m.Handlers, h)
 			return true

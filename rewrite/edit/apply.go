@@ -31,7 +31,7 @@ type fileRewrite struct {
 
 // rewriteSite applies one pooled or narrowed plan.
 func (fr *fileRewrite) rewriteSite(p plan.Plan) error {
-	site := fr.localSite(p.Handler.Site)
+	site := fr.localSite(p.Wrapped.Site)
 	body := plan.Reorder(site.Callback.Body.List, p.Order)
 	if p.Order != nil {
 		// The slow-call move: what leaves the transaction comes first.
@@ -295,9 +295,9 @@ func (fr *fileRewrite) placeSplit(p plan.Plan, sh plan.Shape, call *dst.CallExpr
 	}
 	stmts := append(moved, tail...)
 	if !sh.Inline || sh.Sink != plan.SinkReturn {
-		return fr.closureOf(p.Handler.Site, call, lit, stmts)
+		return fr.closureOf(p.Wrapped.Site, call, lit, stmts)
 	}
-	container, index := fr.container(p.Handler.Site)
+	container, index := fr.container(p.Wrapped.Site)
 	stmts[0].Decorations().Start.Replace((*container)[index].Decorations().Start...)
 	stmts[len(stmts)-1].Decorations().End.Append((*container)[index].Decorations().End...)
 	rest := append(stmts, (*container)[index+1:]...)

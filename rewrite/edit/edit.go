@@ -78,7 +78,7 @@ func Apply(prog *load.Program, plans []plan.Plan, chains []*plan.ChainPlan) ([]F
 		if p.Action != plan.ActionPooled && p.Action != plan.ActionNarrowed {
 			continue
 		}
-		f := p.Handler.Site.Func.File
+		f := p.Wrapped.Site.Func.File
 		if byFile[f] == nil {
 			files = append(files, f)
 		}
@@ -132,7 +132,7 @@ func applyFile(prog *load.Program, f *ast.File, plans []plan.Plan, indexes []int
 			failures = append(failures, Failure{Plan: i, File: name, Err: err})
 			continue
 		}
-		edited[plans[i].Handler.Site.Func.Decl] = true
+		edited[plans[i].Wrapped.Site.Func.Decl] = true
 	}
 	for _, fix := range plan.WrapperFixes(prog, plans) {
 		if fix.File == f {

@@ -28,7 +28,7 @@ func (fr *fileRewrite) chainOp(op plan.ChainOp) error {
 		if op.To != "" {
 			renameCall(fr, op.Call, op.To)
 		}
-		if h := op.Plan.Handler; op.Plan.Start < len(h.Site.Callback.Body.List) {
+		if h := op.Plan.Wrapped; op.Plan.Start < len(h.Site.Callback.Body.List) {
 			return fr.wrapBlock(cp.Middleware, h, op.Plan.Start, op.Plan.Order, op.Plan.WrapperCall)
 		}
 	case plan.OpPoolMiddleware:
@@ -55,7 +55,7 @@ func renameCall(fr *fileRewrite, call *ast.CallExpr, name string) {
 //
 // order, when not nil, is the slow-call move's order of the handler's
 // statements (plan.Plan.Order), which start counts in.
-func (fr *fileRewrite) wrapBlock(m *analysis.Middleware, h *analysis.Handler, start int, order []int, wc *plan.WrapperCall) error {
+func (fr *fileRewrite) wrapBlock(m *analysis.Middleware, h *analysis.Wrapped, start int, order []int, wc *plan.WrapperCall) error {
 	ret, err := parseStmt(wc.Src)
 	if err != nil {
 		return fmt.Errorf("wrapper call %q: %w", wc.Src, err)
@@ -110,7 +110,7 @@ func (fr *fileRewrite) wrapBlock(m *analysis.Middleware, h *analysis.Handler, st
 // through the pooled layer, or by pooling its own wrapper call.
 func (fr *fileRewrite) poolMiddleware(m *analysis.Middleware, layerVariant, pooled string) error {
 	if m.Via == nil {
-		return fr.rewriteSite(plan.Plan{Handler: &analysis.Handler{Site: m.Site}, Action: plan.ActionPooled, Start: len(m.Site.Callback.Body.List), Pooled: pooled})
+		return fr.rewriteSite(plan.Plan{Wrapped: &analysis.Wrapped{Site: m.Site}, Action: plan.ActionPooled, Start: len(m.Site.Callback.Body.List), Pooled: pooled})
 	}
 	if layerVariant != "" {
 		renameCall(fr, m.Site.Call, layerVariant)
@@ -131,7 +131,7 @@ func (fr *fileRewrite) poolLayer(l *analysis.Layer, pooled string) error {
 		return err
 	}
 	paramField(cb.Params, l.TxArg).Type = handle
-	return fr.rewriteSite(plan.Plan{Handler: &analysis.Handler{Site: l.Site}, Action: plan.ActionPooled, Start: len(l.Site.Callback.Body.List), Pooled: pooled})
+	return fr.rewriteSite(plan.Plan{Wrapped: &analysis.Wrapped{Site: l.Site}, Action: plan.ActionPooled, Start: len(l.Site.Callback.Body.List), Pooled: pooled})
 }
 
 // retypeTxParam changes a callback literal's tx parameter to the pooled

@@ -23,7 +23,7 @@ import (
 // Variables a block declares and later statements use are declared before
 // it (with their go/types type) and assigned inside.
 func (fr *fileRewrite) splitTail(p plan.Plan, lit *dst.FuncLit, call *dst.CallExpr) ([]dst.Stmt, error) {
-	site := p.Handler.Site
+	site := p.Wrapped.Site
 	body := site.Callback.Body.List
 	cb := argIndex(site.Call, site.Callback)
 	all := lit.Body.List // body[p.Start:] in dst

@@ -159,8 +159,8 @@ func programOf(progs []program, diff string) program {
 func explain(p program, res *rewrite.Result, got []byte) string {
 	var b strings.Builder
 	for _, pl := range res.Plans {
-		if pl.Handler.Site.Func.Pkg.PkgPath == modulePath+"/"+p.pkg {
-			fmt.Fprintf(&b, "plan %s: %s %s\n", pl.Handler.Site.Func.Decl.Name.Name, pl.Action, pl.Reason)
+		if pl.Wrapped.Site.Func.Pkg.PkgPath == modulePath+"/"+p.pkg {
+			fmt.Fprintf(&b, "plan %s: %s %s\n", pl.Wrapped.Site.Func.Decl.Name.Name, pl.Action, pl.Reason)
 		}
 	}
 	b.WriteString("--- input\n" + string(p.src))

@@ -69,7 +69,7 @@ func staticProblems(res *rewrite.Result, pkgPath string, orig, got []byte) []str
 
 func findPlan(res *rewrite.Result, pkgPath, name string) (plan.Plan, bool) {
 	for _, p := range res.Plans {
-		if p.Handler.Site.Func.Pkg.PkgPath == pkgPath && p.Handler.Site.Func.Decl.Name.Name == name {
+		if p.Wrapped.Site.Func.Pkg.PkgPath == pkgPath && p.Wrapped.Site.Func.Decl.Name.Name == name {
 			return p, true
 		}
 	}
@@ -78,7 +78,7 @@ func findPlan(res *rewrite.Result, pkgPath, name string) (plan.Plan, bool) {
 
 // hasTS002 reports whether the report names a slow call in the handler.
 func hasTS002(res *rewrite.Result, pl plan.Plan) bool {
-	decl := pl.Handler.Site.Func.Decl
+	decl := pl.Wrapped.Site.Func.Decl
 	for _, f := range res.Analysis.Findings {
 		if f.Code == "TS002" && decl.Pos() <= f.Pos && f.Pos < decl.End() {
 			return true

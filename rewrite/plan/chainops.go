@@ -60,14 +60,14 @@ func chainOps(prog *load.Program, cp *ChainPlan) []ChainOp {
 	}
 	for i := range cp.Plans {
 		p := &cp.Plans[i]
-		src := p.Handler.Site.Func
+		src := p.Wrapped.Site.Func
 		switch {
 		case prog.Generated[src.File]:
 			// Pooled handlers there need no edit; see PlanChain.
 		case p.Action == ActionKept && cp.TxCopy != "":
-			add(ChainOp{Kind: OpRetarget, Func: src, Call: p.Handler.Site.Call, To: cp.TxCopy})
+			add(ChainOp{Kind: OpRetarget, Func: src, Call: p.Wrapped.Site.Call, To: cp.TxCopy})
 		case p.Action != ActionKept:
-			add(ChainOp{Kind: OpHandler, Func: src, Call: p.Handler.Site.Call, To: cp.Variant, Plan: p})
+			add(ChainOp{Kind: OpHandler, Func: src, Call: p.Wrapped.Site.Call, To: cp.Variant, Plan: p})
 		}
 	}
 	if cp.TxCopy != "" {

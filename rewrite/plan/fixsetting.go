@@ -71,7 +71,7 @@ func WrapperFixes(prog *load.Program, plans []Plan) []SettingFix {
 	seen := map[*analysis.Wrapper]bool{}
 	var out []SettingFix
 	for _, p := range plans {
-		w := p.Handler.Site.Wrapper
+		w := p.Wrapped.Site.Wrapper
 		if seen[w] || (p.Action != ActionPooled && p.Action != ActionNarrowed) || !NeedsSettingFix(w) || !SettingFixable(w) {
 			continue
 		}

@@ -24,7 +24,7 @@ type WrapperCall struct {
 
 // WrapperCallFor builds the wrapper call a handler uses for its writes,
 // from the handler's own receiver, context and carrier struct.
-func WrapperCallFor(prog *load.Program, m *analysis.Middleware, h *analysis.Handler) (WrapperCall, error) {
+func WrapperCallFor(prog *load.Program, m *analysis.Middleware, h *analysis.Wrapped) (WrapperCall, error) {
 	real := m.RealSite()
 	info := h.Site.Func.Pkg.TypesInfo
 	recv, err := handlerReceiver(real, h)
@@ -52,7 +52,7 @@ func WrapperCallFor(prog *load.Program, m *analysis.Middleware, h *analysis.Hand
 
 // handlerReceiver renders the wrapper call's receiver in the handler: the
 // middleware reaches it from its receiver (s.db), so must the handler.
-func handlerReceiver(real *analysis.Site, h *analysis.Handler) (string, error) {
+func handlerReceiver(real *analysis.Site, h *analysis.Wrapped) (string, error) {
 	sel, ok := ast.Unparen(real.Call.Fun).(*ast.SelectorExpr)
 	if !ok {
 		return "", fmt.Errorf("the middleware's wrapper is not called on a receiver")
@@ -80,7 +80,7 @@ func typeName(sig *types.Signature) string {
 
 // handlerContext finds a context in scope at the handler: a ctx variable,
 // or the request's Context().
-func handlerContext(info *types.Info, h *analysis.Handler) (string, error) {
+func handlerContext(info *types.Info, h *analysis.Wrapped) (string, error) {
 	scope := innermostScope(info, h.Site.Func.Decl.Body, h.Site.Call)
 	if scope == nil {
 		scope = info.Scopes[h.Site.Func.Decl.Type]
@@ -169,7 +169,7 @@ func decideChain(prog *load.Program, m *analysis.Middleware, opts PlanOptions) *
 	reason := chainUnsupported(m)
 	kept, keptGenerated, movingGenerated := 0, 0, 0
 	for _, h := range m.Handlers {
-		p := PlanHandler(prog, h, opts)
+		p := Decide(prog, h, opts)
 		generated := prog.Generated[h.Site.Func.File]
 		switch {
 		case reason != "":
@@ -285,7 +285,7 @@ func chainUnsupported(m *analysis.Middleware) string {
 // other than through the carrier field (sc.DB) or an accessor method
 // returning it (sc.Tx()): passed on whole, or a method that may use the
 // pooled handle. Those uses are what wrapBlock rewrites to the tx.
-func carrierEscapes(prog *load.Program, h *analysis.Handler, carrier string, block []ast.Stmt) string {
+func carrierEscapes(prog *load.Program, h *analysis.Wrapped, carrier string, block []ast.Stmt) string {
 	info := h.Site.Func.Pkg.TypesInfo
 	for _, s := range block {
 		var bad ast.Node
@@ -375,7 +375,7 @@ func scopeHasMethodOrFunc(pkg *types.Package, name string) bool {
 
 // usedOutside reports whether fn is referred to other than by the calls of
 // the given handlers.
-func usedOutside(prog *load.Program, fn *types.Func, handlers []*analysis.Handler) bool {
+func usedOutside(prog *load.Program, fn *types.Func, handlers []*analysis.Wrapped) bool {
 	if refs, err := UnloadedRefs(prog, fn); err != nil || len(refs) > 0 {
 		return true // files outside the loaded build may use it
 	}

@@ -27,7 +27,7 @@ const (
 
 // Plan is what rewrite does with one wrapper call.
 type Plan struct {
-	Handler *analysis.Handler
+	Wrapped *analysis.Wrapped
 	Action  Action
 	Reason  string
 	// Start is the index of the first statement of the write block: the
@@ -56,10 +56,10 @@ type PlanOptions struct {
 	Split bool
 }
 
-// PlanHandler decides, for one handler, what a behaviour-preserving rewrite
+// Decide decides, for one handler, what a behaviour-preserving rewrite
 // can do. Anything it cannot prove keeps the handler, with the reason.
-func PlanHandler(prog *load.Program, h *analysis.Handler, opts PlanOptions) Plan {
-	p := Plan{Handler: h}
+func Decide(prog *load.Program, h *analysis.Wrapped, opts PlanOptions) Plan {
+	p := Plan{Wrapped: h}
 	w := h.Site.Wrapper
 	if !w.RollsBack {
 		return p.Keep("%s", w.Contract)
@@ -128,11 +128,11 @@ func PlanHandler(prog *load.Program, h *analysis.Handler, opts PlanOptions) Plan
 // runs them (Order).
 func (p Plan) Stmts() []analysis.StmtEffect {
 	if p.Order == nil {
-		return p.Handler.Stmts
+		return p.Wrapped.Stmts
 	}
 	out := make([]analysis.StmtEffect, len(p.Order))
 	for i, j := range p.Order {
-		out[i] = p.Handler.Stmts[j]
+		out[i] = p.Wrapped.Stmts[j]
 	}
 	return out
 }
@@ -140,7 +140,7 @@ func (p Plan) Stmts() []analysis.StmtEffect {
 // Body is the callback's top-level statements in the order the rewrite
 // runs them (Order).
 func (p Plan) Body() []ast.Stmt {
-	return Reorder(p.Handler.Site.Callback.Body.List, p.Order)
+	return Reorder(p.Wrapped.Site.Callback.Body.List, p.Order)
 }
 
 // Reorder puts list in order (indices into list); a nil order keeps it.
@@ -155,16 +155,16 @@ func Reorder[T any](list []T, order []int) []T {
 	return out
 }
 
-// Inline plans a handler that calls its wrapper itself: PlanHandler, the
+// Inline plans a handler that calls its wrapper itself: Decide, the
 // vetoes of its wrapper (a configured middleware txscope cannot read, a
 // tenant setting it cannot fix), and the pooled handle's template the edit
 // writes.
-func Inline(prog *load.Program, h *analysis.Handler, opts PlanOptions) Plan {
+func Inline(prog *load.Program, h *analysis.Wrapped, opts PlanOptions) Plan {
 	w := h.Site.Wrapper
 	if w.Middleware {
-		return Plan{Handler: h, Action: ActionKept, Reason: "txscope could not read how the configured middleware opens its transaction, so it cannot migrate it"}
+		return Plan{Wrapped: h, Action: ActionKept, Reason: "txscope could not read how the configured middleware opens its transaction, so it cannot migrate it"}
 	}
-	p := PlanHandler(prog, h, opts)
+	p := Decide(prog, h, opts)
 	if p.Action != ActionPooled && p.Action != ActionNarrowed {
 		return p
 	}

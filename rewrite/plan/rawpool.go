@@ -14,7 +14,7 @@ import (
 // handle is not tenant-scoped) unless every one of them provably filters
 // on the tenant column: on a raw pool nothing else keeps tenants apart.
 // The reason names the read and is TS005's.
-func rawPoolVeto(prog *load.Program, h *analysis.Handler, p Plan) string {
+func rawPoolVeto(prog *load.Program, h *analysis.Wrapped, p Plan) string {
 	cfg := prog.Config
 	if cfg == nil || !cfg.Tenant.RLSSet || cfg.Tenant.RLS || cfg.Tenant.Column == "" || load.UsesRuntime(p.Pooled) {
 		return ""

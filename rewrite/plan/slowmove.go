@@ -43,7 +43,7 @@ const (
 // transaction guarantees nothing more than the same read before it, except
 // seeing the transaction's own earlier writes, which is checked table by
 // table.
-func planSlowMove(prog *load.Program, h *analysis.Handler, start int) (mv slowMove, applies bool, why string) {
+func planSlowMove(prog *load.Program, h *analysis.Wrapped, start int) (mv slowMove, applies bool, why string) {
 	stmts := h.Stmts
 	n := len(stmts)
 	last := -1

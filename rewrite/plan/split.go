@@ -23,7 +23,7 @@ type Split struct {
 // keep what the block guaranteed, except that the part before the slow
 // call commits even if what follows fails (the report names the split): a
 // refusal explains which guarantee a cut would break.
-func planSplits(prog *load.Program, h *analysis.Handler, start int) ([]Split, string) {
+func planSplits(prog *load.Program, h *analysis.Wrapped, start int) ([]Split, string) {
 	info := h.Site.Func.Pkg.TypesInfo
 	tx := map[types.Object]bool{h.Site.Tx: true}
 	var splits []Split
@@ -85,7 +85,7 @@ func splittable(prog *load.Program, info *types.Info, block []analysis.StmtEffec
 }
 
 // splitMoves names each split for the report.
-func splitMoves(prog *load.Program, h *analysis.Handler, splits []Split) []string {
+func splitMoves(prog *load.Program, h *analysis.Wrapped, splits []Split) []string {
 	var out []string
 	for _, sp := range splits {
 		ce, _ := slowCall(h.Stmts[sp.Slow : sp.Slow+1])

@@ -21,7 +21,7 @@ var pooledMethods = map[string]bool{
 // it that needs the concrete transaction: a helper whose parameter is the
 // driver's tx type, or a tx method the pooled handle lacks. The call that
 // needs it comes back too, for the report.
-func keepTxOnlyCalls(h *analysis.Handler, start int) (int, *ast.CallExpr) {
+func keepTxOnlyCalls(h *analysis.Wrapped, start int) (int, *ast.CallExpr) {
 	info := h.Site.Func.Pkg.TypesInfo
 	aliases := analysis.TrackAliases(info, h.Site.Callback.Body, []types.Object{h.Site.Tx})
 	for i := 0; i < start; i++ {

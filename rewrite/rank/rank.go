@@ -204,7 +204,7 @@ func rankedRoute(prog *load.Program, route Route, plans []plan.Plan) RankedRoute
 	}
 	callees := rankCallees(info, body)
 	for _, p := range plans {
-		site := p.Handler.Site
+		site := p.Wrapped.Site
 		encl, _ := site.Func.Pkg.TypesInfo.Defs[site.Func.Decl.Name].(*types.Func)
 		inside := site.Call.Pos() >= body.Pos() && site.Call.End() <= body.End()
 		if inside || (encl != nil && callees[encl]) {

@@ -94,7 +94,7 @@ func FromAnalysis(a *analysis.Analysis) *Report {
 	return r
 }
 
-func ForHandler(a *analysis.Analysis, h *analysis.Handler) HandlerReport {
+func ForHandler(a *analysis.Analysis, h *analysis.Wrapped) HandlerReport {
 	hr := HandlerReport{
 		Func:    h.Site.Name(),
 		Pkg:     h.Site.Func.Pkg.PkgPath,

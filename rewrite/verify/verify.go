@@ -196,7 +196,7 @@ func blame(prog *load.Program, plans []plan.Plan, file string, decl *ast.FuncDec
 		if p.Action != plan.ActionPooled && p.Action != plan.ActionNarrowed {
 			continue
 		}
-		d := p.Handler.Site.Func.Decl
+		d := p.Wrapped.Site.Func.Decl
 		if syntax.RealPosition(prog.Fset, d.Pos()).Filename != file {
 			continue
 		}

@@ -197,7 +197,7 @@ func newFixer(prog *load.Program, res *rewrite.Result, err error, files map[stri
 		return fx
 	}
 	for _, p := range res.Plans {
-		fx.plans[p.Handler.Site.Call.Pos()] = p
+		fx.plans[p.Wrapped.Site.Call.Pos()] = p
 	}
 	chainFiles := map[string]bool{}
 	for _, cp := range res.Chains {
