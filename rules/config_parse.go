@@ -201,50 +201,49 @@ func (d *decoder) version(v *yaml.Node) {
 
 // patterns reads a list of function patterns.
 func (d *decoder) patterns(v *yaml.Node, key string) []Pattern {
-	if v.Kind != yaml.SequenceNode {
-		d.errorf(v, key, "want a list of function names, got %s", describe(v))
-		return nil
-	}
 	var ps []Pattern
-	for i, item := range v.Content {
-		item = deref(item)
-		ikey := fmt.Sprintf("%s[%d]", key, i)
-		if item.Kind != yaml.ScalarNode || item.ShortTag() != "!!str" {
-			d.errorf(item, ikey, "want a function name, got %s", describe(item))
-			continue
-		}
+	d.strings(v, key, "a list of function names", "a function name", func(item *yaml.Node, ikey string) {
 		p, err := ParsePattern(item.Value)
 		if err != nil {
 			d.errorf(item, ikey, "%v", err)
-			continue
+			return
 		}
 		p.Pos = d.pos(item, ikey)
 		ps = append(ps, p)
-	}
+	})
 	return ps
+}
+
+// strings calls each with every item of the list v that is a string; v
+// that is not a list, or an item that is not a string, is an error saying
+// what was wanted.
+func (d *decoder) strings(v *yaml.Node, key, list, item string, each func(item *yaml.Node, ikey string)) {
+	if v.Kind != yaml.SequenceNode {
+		d.errorf(v, key, "want %s, got %s", list, describe(v))
+		return
+	}
+	for i, it := range v.Content {
+		it = deref(it)
+		ikey := fmt.Sprintf("%s[%d]", key, i)
+		if it.Kind != yaml.ScalarNode || it.ShortTag() != "!!str" {
+			d.errorf(it, ikey, "want %s, got %s", item, describe(it))
+			continue
+		}
+		each(it, ikey)
+	}
 }
 
 // paths reads a list of slash-separated paths inside the module.
 func (d *decoder) paths(v *yaml.Node, key string) []string {
-	if v.Kind != yaml.SequenceNode {
-		d.errorf(v, key, "want a list of paths relative to the module root, got %s", describe(v))
-		return nil
-	}
 	var out []string
-	for i, item := range v.Content {
-		item = deref(item)
-		ikey := fmt.Sprintf("%s[%d]", key, i)
-		if item.Kind != yaml.ScalarNode || item.ShortTag() != "!!str" {
-			d.errorf(item, ikey, "want a path, got %s", describe(item))
-			continue
-		}
+	d.strings(v, key, "a list of paths relative to the module root", "a path", func(item *yaml.Node, ikey string) {
 		clean := path.Clean(item.Value)
 		if path.IsAbs(clean) || clean == ".." || strings.HasPrefix(clean, "../") {
 			d.errorf(item, ikey, "want a path inside the module, got %q", item.Value)
-			continue
+			return
 		}
 		out = append(out, clean)
-	}
+	})
 	return out
 }
 

@@ -137,7 +137,7 @@ func (s scan) readEffect() Effect {
 func explain(toks []sqllex.Token) (Effect, *SettingUse) {
 	analyze := false
 	if len(toks) > 0 && toks[0].IsPunct("(") {
-		end := closing(toks, 0)
+		end := sqllex.Closing(toks, 0)
 		for i := 1; i < end; i++ {
 			if toks[i].Is("analyze") || toks[i].Is("analyse") {
 				analyze = i+1 >= end || !(toks[i+1].Is("false") || toks[i+1].Is("off") || toks[i+1].Text == "0")
@@ -171,19 +171,3 @@ func copyDirection(toks []sqllex.Token) string {
 	return ""
 }
 
-// closing returns the index of the ')' matching the '(' at open, or len(toks).
-func closing(toks []sqllex.Token, open int) int {
-	depth := 0
-	for i := open; i < len(toks); i++ {
-		switch {
-		case toks[i].IsPunct("("):
-			depth++
-		case toks[i].IsPunct(")"):
-			depth--
-			if depth == 0 {
-				return i
-			}
-		}
-	}
-	return len(toks)
-}

@@ -119,7 +119,7 @@ func lockClause(toks []sqllex.Token) bool {
 
 // callArgs splits the arguments of the call whose '(' is at toks[open].
 func callArgs(toks []sqllex.Token, open int) [][]sqllex.Token {
-	end := closing(toks, open)
+	end := sqllex.Closing(toks, open)
 	var args [][]sqllex.Token
 	start, depth := open+1, 0
 	for i := open + 1; i < end; i++ {

@@ -324,7 +324,7 @@ func (s *tableScan) fromList(toks []sqllex.Token, i int) {
 		var next int
 		switch {
 		case toks[i].IsPunct("("):
-			next = closing(toks, i) + 1 // a subquery: its tokens are scanned on their own
+			next = sqllex.Closing(toks, i) + 1 // a subquery: its tokens are scanned on their own
 		default:
 			name, j, ok := readName(toks, i)
 			if !ok {
@@ -334,7 +334,7 @@ func (s *tableScan) fromList(toks []sqllex.Token, i int) {
 				if !tablelessSRFs[lastPart(name)] {
 					s.any = true // a function in FROM may read any table
 				}
-				next = closing(toks, j) + 1
+				next = sqllex.Closing(toks, j) + 1
 			} else {
 				s.read(name)
 				next = j
@@ -356,7 +356,7 @@ func skipAlias(toks []sqllex.Token, i int) int {
 	if i < len(toks) && (toks[i].Kind == sqllex.Ident || toks[i].Kind == sqllex.Word && !clauseWords[toks[i].Text]) {
 		i++
 		if i < len(toks) && toks[i].IsPunct("(") {
-			i = closing(toks, i) + 1
+			i = sqllex.Closing(toks, i) + 1
 		}
 	}
 	return i
@@ -396,7 +396,7 @@ func cteNames(toks []sqllex.Token) map[string]bool {
 		}
 		j := i + 1
 		if j < len(toks) && toks[j].IsPunct("(") {
-			j = closing(toks, j) + 1
+			j = sqllex.Closing(toks, j) + 1
 		}
 		if j < len(toks) && toks[j].Is("as") {
 			names[toks[i].Text] = true
