@@ -170,4 +170,3 @@ func copyDirection(toks []sqllex.Token) string {
 	}
 	return ""
 }
-
