@@ -168,8 +168,11 @@ func decideChain(prog *load.Program, m *analysis.Middleware, opts PlanOptions) *
 	cp := &ChainPlan{Middleware: m}
 	reason := chainUnsupported(m)
 	kept, keptGenerated, movingGenerated := 0, 0, 0
+	// The handle the middleware hands over; an error fails the chain later.
+	pooled, _ := PooledTemplate(prog.Config, m.RealSite())
 	for _, h := range m.Handlers {
 		p := Decide(prog, h, opts)
+		p.Pooled = pooled
 		generated := prog.Generated[h.Site.Func.File]
 		switch {
 		case reason != "":
@@ -180,7 +183,7 @@ func decideChain(prog *load.Program, m *analysis.Middleware, opts PlanOptions) *
 		case generated && p.Action != ActionPooled:
 			p = p.Keep("the handler is in a generated file, which txscope does not edit; change its generator to open WithTenant around the writes")
 		default:
-			if why := cmp.Or(readsVeto(prog, p, m.RealSite().Wrapper), carrierEscapes(prog, h, m.Carrier, p.Body()[p.Start:])); why != "" {
+			if why := cmp.Or(readsVeto(prog, p, m.RealSite().Wrapper), rawPoolVeto(prog, h, p), carrierEscapes(prog, h, m.Carrier, p.Body()[p.Start:])); why != "" {
 				p = p.Keep("%s", why)
 			} else if wc, err := WrapperCallFor(prog, m, h); err == nil {
 				p.WrapperCall = &wc

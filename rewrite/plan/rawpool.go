@@ -20,7 +20,7 @@ func rawPoolVeto(prog *load.Program, h *analysis.Wrapped, p Plan) string {
 		return ""
 	}
 	info := h.Site.Func.Pkg.TypesInfo
-	for _, s := range h.Stmts[:p.Start] {
+	for _, s := range p.Stmts()[:p.Start] {
 		for _, ce := range s.Calls {
 			call, ok := ce.Node.(*ast.CallExpr)
 			if !ok || !ce.Effect.Has(rules.Read) || ce.Pooled {
