@@ -37,10 +37,17 @@ set_config made transaction-local).`,
 	Run: run,
 }
 
-// Codes, when not empty, limits the diagnostics to these finding codes
-// (the golangci-lint plugin's setting).
+// Options limit or direct an Analyzer made by New (the golangci-lint
+// plugin's settings).
 type Options struct {
+	// Codes, when not empty, limits the diagnostics to these finding codes.
 	Codes []string
+	// Config, when set, is the txscope.yaml to use instead of the one at
+	// the module root (relative paths are taken from the current
+	// directory). Its schema, pooled and runtime settings must be those
+	// the module root's file (or the defaults) gives: the load reads the
+	// schema and the runtime before the analysis, from the module root.
+	Config string
 }
 
 // New is an Analyzer limited by opts.
@@ -77,6 +84,11 @@ func runWith(pass *goanalysis.Pass, opts Options) (any, error) {
 	prog, err := load.Load(load.LoadOptions{Dir: dir, Patterns: patterns, Runtime: true})
 	if err != nil {
 		return nil, err
+	}
+	if opts.Config != "" {
+		if err := useConfig(prog, opts.Config); err != nil {
+			return nil, err
+		}
 	}
 	res, rerr := rewrite.Rewrite(prog, rewrite.Options{})
 	var a *analysis.Analysis
@@ -116,6 +128,40 @@ func runWith(pass *goanalysis.Pass, opts Options) (any, error) {
 		pass.Report(d)
 	}
 	return nil, nil
+}
+
+// useConfig puts the config file at path in place of the one the load
+// read. What the load already used it cannot change, so those settings
+// must agree.
+func useConfig(prog *load.Program, path string) error {
+	data, err := rules.ReadConfig(path)
+	if err != nil {
+		return fmt.Errorf("txscope: config: %w", err)
+	}
+	cfg, err := rules.Parse(path, data)
+	if err != nil {
+		return fmt.Errorf("txscope: config: %w", err)
+	}
+	old := prog.Config
+	var differ []string
+	if !slices.Equal(cfg.Schema, old.Schema) {
+		differ = append(differ, "schema")
+	}
+	if cfg.Pooled != old.Pooled {
+		differ = append(differ, "pooled")
+	}
+	if cfg.Runtime != old.Runtime {
+		differ = append(differ, "runtime")
+	}
+	if len(differ) > 0 {
+		where := "the defaults"
+		if old.Path != "" {
+			where = old.Path
+		}
+		return fmt.Errorf("txscope: config %s: %s must be as in %s (read at the module root before the analysis)", path, strings.Join(differ, ", "), where)
+	}
+	prog.Config = cfg
+	return nil
 }
 
 func fileOf(prog *load.Program, pos token.Pos) *ast.File {

@@ -2,6 +2,7 @@ package vet_test
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -113,4 +114,73 @@ func TestRuntimeCopy(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestConfigOption: Options.Config is read in place of the module root's
+// txscope.yaml (here there is none): its tenant setting changes the TS003
+// findings (every call on the transaction declared a write: nothing to
+// move out); settings the load already used must agree; a bad file is an
+// error of the pass.
+func TestConfigOption(t *testing.T) {
+	tmp := t.TempDir()
+	write := func(name, text string) string {
+		p := filepath.Join(tmp, name)
+		require.NoError(t, os.WriteFile(p, []byte(text), 0o644))
+		return p
+	}
+	diags := func(opts vet.Options) ([]analysis.Diagnostic, []string) {
+		var c collect
+		var out []analysis.Diagnostic
+		for _, r := range analysistest.Run(&c, shop(t), vet.New(opts), "./api") {
+			out = append(out, r.Diagnostics...)
+			if r.Err != nil {
+				c.errs = append(c.errs, r.Err.Error())
+			}
+		}
+		return out, c.errs
+	}
+	base, _ := diags(vet.Options{})
+	require.NotEmpty(t, base)
+
+	same, errs := diags(vet.Options{Config: write("same.yaml", "version: 1\n")})
+	require.Empty(t, errs)
+	assert.Equal(t, messages(base), messages(same))
+
+	other, errs := diags(vet.Options{Config: write("other.yaml", "version: 1\neffects: {write: [\"github.com/jackc/pgx/v5.Tx.*\"]}\n")})
+	// Both handlers' // want comments go unmatched: nothing is reported.
+	assert.Empty(t, messages(other))
+	require.Len(t, errs, 2)
+	for _, e := range errs {
+		assert.Contains(t, e, "no diagnostic was reported matching `whole-request tenant transaction")
+	}
+
+	_, errs = diags(vet.Options{Config: write("pooled.yaml", "version: 1\npooled: \"tenantpool.For({recv}.Other, {tenant})\"\n")})
+	assert.Contains(t, strings.Join(errs, "\n"), "pooled must be as in the defaults")
+
+	_, errs = diags(vet.Options{Config: write("bad.yaml", "version: 2\n")})
+	assert.Contains(t, strings.Join(errs, "\n"), "unsupported version")
+
+	_, errs = diags(vet.Options{Config: filepath.Join(tmp, "missing.yaml")})
+	assert.Contains(t, strings.Join(errs, "\n"), "no such file")
+}
+
+// TestCodesOption: only the codes asked for are reported.
+func TestCodesOption(t *testing.T) {
+	var c collect
+	n := 0
+	for _, r := range analysistest.Run(&c, shop(t), vet.New(vet.Options{Codes: []string{"TS003"}}), "./...") {
+		for _, d := range r.Diagnostics {
+			n++
+			assert.Equal(t, "TS003", d.Category)
+		}
+	}
+	assert.Equal(t, 1, n)
+}
+
+func messages(ds []analysis.Diagnostic) []string {
+	var out []string
+	for _, d := range ds {
+		out = append(out, d.Message)
+	}
+	return out
 }
