@@ -75,7 +75,11 @@ func runWith(pass *goanalysis.Pass, opts Options) (any, error) {
 	}
 	_, gomod, err := load.ModuleRoot(dir)
 	if err != nil || gomod == "" {
-		return nil, nil // outside a module: nothing txscope can load
+		// Nothing is skipped silently: a build that hides the module (a
+		// sandbox without go.mod) gets told, at the package's first file.
+		pass.Report(goanalysis.Diagnostic{Pos: pass.Files[0].Package, Category: "TS010",
+			Message: fmt.Sprintf("not analysed: %s has no go.mod above it, and txscope loads the module to analyse a package: run `txscope check` where the module is (TS010)", dir)})
+		return nil, nil
 	}
 	patterns, err := moduleImports(gomod, pass.Pkg.Path())
 	if err != nil {

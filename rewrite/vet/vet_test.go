@@ -2,6 +2,10 @@ package vet_test
 
 import (
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"go/types"
 	"os"
 	"path/filepath"
 	"strings"
@@ -183,4 +187,22 @@ func messages(ds []analysis.Diagnostic) []string {
 		out = append(out, d.Message)
 	}
 	return out
+}
+
+// TestOutsideModule checks that a package with no go.mod above it is
+// reported as not analysed rather than passed.
+func TestOutsideModule(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "p.go"), []byte("package p\n"), 0o644))
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, filepath.Join(dir, "p.go"), nil, 0)
+	require.NoError(t, err)
+	var got []analysis.Diagnostic
+	pass := &analysis.Pass{Fset: fset, Files: []*ast.File{f}, Pkg: types.NewPackage("p", "p"),
+		Report: func(d analysis.Diagnostic) { got = append(got, d) }}
+	_, err = vet.Analyzer.Run(pass)
+	require.NoError(t, err)
+	require.Len(t, got, 1)
+	assert.Equal(t, "TS010", got[0].Category)
+	assert.Contains(t, got[0].Message, "not analysed: ")
 }
