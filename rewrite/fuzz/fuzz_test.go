@@ -23,6 +23,7 @@ var (
 	dynamic     = flag.Bool("fuzzdynamic", false, "also run the dynamic property on each fuzz input (a build per input)")
 	seedStart   = flag.Uint64("seedstart", 1000, "first generator seed of TestSeeds")
 	seedBatches = flag.Int("seedbatches", 1, "how many batches of seeds TestSeeds runs")
+	slowStart   = flag.Uint64("slowseedstart", 2000, "first generator seed of TestSeeds' slow-shape batches")
 )
 
 // fuzzModule is the fuzz target's module, one per process: workers run
@@ -60,35 +61,66 @@ func FuzzRewrite(f *testing.F) {
 // seedCount is how many generator seeds TestSeeds runs in one module.
 const seedCount = 30
 
+// minMoved is how many handlers of a slow-shape batch at least get the
+// slow-call move (a narrowed plan with Order): fewer means the batch no
+// longer exercises it.
+const minMoved = 8
+
 // TestSeeds runs a deterministic set of seeds through both properties a
 // batch at once: one module, one rewrite, one build before and one after.
-// -seedstart and -seedbatches run more of them.
+// Each general batch (-seedstart) is followed by one whose callbacks all
+// have the slow-call shape (-slowseedstart), where a read, the slow call on
+// it and the writes after move. -seedbatches runs more of both.
 func TestSeeds(t *testing.T) {
 	m, err := newModule(t.TempDir())
 	require.NoError(t, err)
-	for b := range *seedBatches {
-		first := *seedStart + uint64(b*seedCount)
-		t.Run(fmt.Sprintf("seeds%d", first), func(t *testing.T) {
+	batch := func(name string, first uint64, slowRate float64) *rewrite.Result {
+		var res *rewrite.Result
+		t.Run(fmt.Sprintf("%s%d", name, first), func(t *testing.T) {
 			var progs []program
 			for i := range seedCount {
-				p, err := generate(first+uint64(i), fmt.Sprintf("h%02d", i))
+				p, err := generateWith(first+uint64(i), fmt.Sprintf("h%02d", i), slowRate)
 				require.NoError(t, err)
 				progs = append(progs, p)
 			}
-			check(t, m, progs, rewrite.Options{}, true)
+			res = check(t, m, progs, rewrite.Options{}, true)
 		})
+		return res
 	}
+	for b := range *seedBatches {
+		batch("seeds", *seedStart+uint64(b*seedCount), 0)
+		res := batch("slow", *slowStart+uint64(b*seedCount), 1)
+		if res == nil {
+			continue
+		}
+		moved, all := movedPlans(res)
+		t.Logf("slow batch %d: %d of %d handlers narrowed with the slow-call move", b, moved, all)
+		assert.GreaterOrEqual(t, moved, minMoved, "handlers of the slow batch given the slow-call move")
+	}
+}
+
+// movedPlans counts the narrowed plans that reorder the callback (the
+// slow-call move) among all.
+func movedPlans(res *rewrite.Result) (moved, all int) {
+	for _, p := range res.Plans {
+		all++
+		if p.Action == plan.ActionNarrowed && p.Order != nil {
+			moved++
+		}
+	}
+	return moved, all
 }
 
 // check runs txscope on the programs and asserts the properties; with run
 // set it also compares the runner's output before and after the rewrite.
-func check(t *testing.T, m *module, progs []program, opts rewrite.Options, run bool) {
+// It returns the rewrite's result, nil if it stopped before one.
+func check(t *testing.T, m *module, progs []program, opts rewrite.Options, run bool) *rewrite.Result {
 	require.NoError(t, m.setPrograms(progs))
-	var before string
+	var beforeBin string
 	if run {
 		var err error
-		before, err = m.run()
-		require.NoError(t, err, "the generated module must build and run")
+		beforeBin, err = m.build("before.bin")
+		require.NoError(t, err, "the generated module must build")
 	}
 	res, err := m.txscope(opts)
 	require.NoError(t, err, "txscope on the generated module")
@@ -112,14 +144,17 @@ func check(t *testing.T, m *module, progs []program, opts rewrite.Options, run b
 		assert.Fail(t, "a second run changed "+e.Rel, e.Diff())
 	}
 	if !run {
-		return
+		return res
 	}
-	after, err := m.run()
-	require.NoError(t, err, "the rewritten module must build and run")
+	afterBin, err := m.build("after.bin")
+	require.NoError(t, err, "the rewritten module must build")
+	before, after, err := m.outcomes(beforeBin, afterBin)
+	require.NoError(t, err, "the runners must run")
 	for _, d := range outcomeDiffs(before, after) {
 		p := programOf(progs, d)
 		assert.Fail(t, "the rewrite changed an outcome", "%s\n%s", d, explain(p, res, edits[handlersFile(p)]))
 	}
+	return res
 }
 
 // outcomeDiffs pairs the runner's lines before and after; at most one

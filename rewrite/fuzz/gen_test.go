@@ -20,7 +20,23 @@ type program struct {
 // callback in world's WithTenant and sends the result to one of the sinks
 // txscope knows (or another use of it).
 func generate(seed uint64, pkg string) (program, error) {
-	g := &gen{r: rand.New(rand.NewPCG(seed, seed>>32^0x9e3779b97f4a7c15))}
+	return generateWith(seed, pkg, slowShapeRate)
+}
+
+// slowShapeRate is the share of callbacks generate draws in the slow-call
+// shape (slowShape).
+const slowShapeRate = 0.3
+
+// generateWith is generate with the share of slow-shape callbacks given.
+// Whether a callback has that shape is drawn from a stream of its own, so
+// that a seed none of whose callbacks draws it generates the program it
+// generated before the shape existed.
+func generateWith(seed uint64, pkg string, slowRate float64) (program, error) {
+	g := &gen{
+		r:        rand.New(rand.NewPCG(seed, seed>>32^0x9e3779b97f4a7c15)),
+		shape:    rand.New(rand.NewPCG(seed^0x5bd1e995, seed>>16^0x27d4eb2f165667c5)),
+		slowRate: slowRate,
+	}
 	p := program{pkg: pkg}
 	var src, reg strings.Builder
 	fmt.Fprintf(&src, "// Package %s holds generated handlers (seed %d).\npackage %s\n\n", pkg, seed, pkg)
@@ -51,8 +67,10 @@ func generate(seed uint64, pkg string) (program, error) {
 // gen draws statements; n numbers fresh variables so that no name shadows
 // another one of the generator's.
 type gen struct {
-	r *rand.Rand
-	n int
+	r        *rand.Rand
+	n        int
+	shape    *rand.Rand // draws which callbacks have the slow shape
+	slowRate float64
 }
 
 func (g *gen) chance(p float64) bool { return g.r.Float64() < p }
@@ -137,6 +155,9 @@ func (g *gen) sink(outer *scope, void, total bool) string {
 func (g *gen) callback(outer *scope) string {
 	s := newScope(outer, false)
 	s.callback = true
+	if g.shape.Float64() < g.slowRate {
+		return g.slowShape(s)
+	}
 	var b strings.Builder
 	if g.chance(0.6) {
 		b.WriteString("if err := world.Session(ctx, tx, tenant); err != nil {\nreturn err\n}\n")

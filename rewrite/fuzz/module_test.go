@@ -103,19 +103,31 @@ func (m *module) setPrograms(progs []program) error {
 	return m.writeFiles(files)
 }
 
-// runner is a main package that runs every handler against every initial
-// state with a fault at each step and prints one line per run.
+// runner is a main package with two modes. "list" prints, for every
+// handler and initial state, the steps of its faultless run, one
+// "name\tstate\tstep" line each. "faults FILE" runs every handler against
+// every initial state with no fault and then with a fault at each step FILE
+// lists for it, and prints one line per run. Steps are named by what they
+// do, and the faults come from the union of the original's and the
+// rewrite's lists, so that both meet the same faults in the same
+// statements even where the rewrite reorders them (the slow-call move) or
+// runs a statement the original never reaches.
 func runner(progs []program) []byte {
 	var imports, appends strings.Builder
 	for _, p := range progs {
 		fmt.Fprintf(&imports, "\t%q\n", modulePath+"/"+p.pkg)
 		fmt.Fprintf(&appends, "\tall = append(all, %s.Handlers...)\n", p.pkg)
 	}
-	return []byte(`// Command run prints the outcome of every handler under every fault.
+	return []byte(`// Command run lists the steps of every handler or prints its outcome
+// under every fault.
 package main
 
 import (
+	"bufio"
 	"fmt"
+	"os"
+	"sort"
+	"strings"
 
 	"example.com/fz/fake"
 	"example.com/fz/world"
@@ -123,11 +135,44 @@ import (
 
 func main() {
 	var all []world.Handler
-` + appends.String() + `	for _, h := range all {
+` + appends.String() + `	if os.Args[1] == "list" {
+		for _, h := range all {
+			for state := range fake.States {
+				_, steps := fake.Run(h, state, "")
+				for _, step := range steps {
+					fmt.Printf("%s\t%d\t%s\n", h.Name, state, step)
+				}
+			}
+		}
+		return
+	}
+	f, err := os.Open(os.Args[2])
+	if err != nil {
+		panic(err)
+	}
+	faults := map[string]map[string]bool{}
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		name, step, _ := strings.Cut(sc.Text(), "\t")
+		state, step, _ := strings.Cut(step, "\t")
+		key := name + "\t" + state
+		if faults[key] == nil {
+			faults[key] = map[string]bool{}
+		}
+		faults[key][step] = true
+	}
+	for _, h := range all {
 		for state := range fake.States {
-			_, steps := fake.Run(h, state, 0)
-			for k := 0; k <= steps; k++ {
-				line, _ := fake.Run(h, state, k)
+			line, _ := fake.Run(h, state, "")
+			fmt.Println(line)
+			var steps []string
+			for step := range faults[fmt.Sprintf("%s\t%d", h.Name, state)] {
+				steps = append(steps, step)
+			}
+			sort.Strings(steps)
+			for _, step := range steps {
+				line, _ := fake.Run(h, state, step)
 				fmt.Println(line)
 			}
 		}
@@ -155,19 +200,47 @@ func (m *module) apply(edits []edit.FileEdit) error {
 	return nil
 }
 
-// run builds the runner and returns its output.
-func (m *module) run() (string, error) {
-	bin := filepath.Join(m.dir, "run.bin")
+// build builds the runner into the module's directory as name.
+func (m *module) build(name string) (string, error) {
+	bin := filepath.Join(m.dir, name)
 	build := exec.Command("go", "build", "-o", bin, "./run")
 	build.Dir = m.dir
 	if out, err := build.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("go build: %w\n%s", err, out)
 	}
+	return bin, nil
+}
+
+// exec runs a built runner and returns its output.
+func execRunner(bin string, args ...string) (string, error) {
 	var stdout, stderr bytes.Buffer
-	cmd := exec.Command(bin)
+	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
 		return "", fmt.Errorf("run: %w\n%s", err, stderr.String())
 	}
 	return stdout.String(), nil
+}
+
+// outcomes runs the original's and the rewrite's runners under the union
+// of their faults and returns both outputs.
+func (m *module) outcomes(before, after string) (string, string, error) {
+	var lists []string
+	for _, bin := range []string{before, after} {
+		out, err := execRunner(bin, "list")
+		if err != nil {
+			return "", "", err
+		}
+		lists = append(lists, out)
+	}
+	file := filepath.Join(m.dir, "faults.txt")
+	if err := os.WriteFile(file, []byte(strings.Join(lists, "")), 0o644); err != nil {
+		return "", "", err
+	}
+	b, err := execRunner(before, "faults", file)
+	if err != nil {
+		return "", "", err
+	}
+	a, err := execRunner(after, "faults", file)
+	return b, a, err
 }

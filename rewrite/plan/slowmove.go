@@ -176,6 +176,15 @@ func planSlowMove(prog *load.Program, h *analysis.Wrapped, start int) (mv slowMo
 		}
 		return mv, true, fmt.Sprintf("moving it would change the value of %s at %s", v, where)
 	}
+	// A moved exit that returns nil committed the sunk writes before it;
+	// before the transaction it commits nothing.
+	if len(sunk) > 0 {
+		for _, i := range order[start:newStart] {
+			if ret := nilReturn(stmts[i].Stmt); ret != nil {
+				return mv, true, fmt.Sprintf("the return nil at %s commits %s, which runs before it; moved before the transaction it would commit nothing", prog.Position(ret.Pos()), stmtName(stmts[sunk[0]]))
+			}
+		}
+	}
 	aliases := analysis.TrackAliases(info, h.Site.Callback.Body, []types.Object{h.Site.Tx})
 	for _, i := range order[start:newStart] {
 		if call := needsTx(info, stmts[i].Stmt, aliases.Objs); call != nil {
@@ -183,6 +192,26 @@ func planSlowMove(prog *load.Program, h *analysis.Wrapped, start int) (mv slowMo
 		}
 	}
 	return slowMove{order: order, start: newStart, line: moveLine(stmts, order[start:newStart], sunk)}, true, ""
+}
+
+// nilReturn finds a `return nil` of the callback in s (not of a function
+// literal inside it).
+func nilReturn(s ast.Stmt) *ast.ReturnStmt {
+	var found *ast.ReturnStmt
+	ast.Inspect(s, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.ReturnStmt:
+			if len(n.Results) == 1 {
+				if id, ok := n.Results[0].(*ast.Ident); ok && id.Name == "nil" && found == nil {
+					found = n
+				}
+			}
+		}
+		return found == nil
+	})
+	return found
 }
 
 // commutes explains why statement i (which stays in the write block) and

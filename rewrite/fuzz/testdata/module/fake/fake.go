@@ -1,4 +1,5 @@
-// Package fake is an in-memory transactional key-value store behind pgx's
+// Package fake is an in-memory transactional key-value store (tables kv and
+// notes, the latter under keys prefixed notes.) behind pgx's
 // interfaces. It injects a fault at a chosen step, records what was
 // committed and flags statements that run where they must not.
 package fake
@@ -15,10 +16,14 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
-// States are the initial contents a handler runs against.
+// States are the initial contents a handler runs against. Every key the
+// generator names is in both tables, so that a statement fails only where
+// a fault is injected or a DELETE went before it: a second, data-dependent
+// failure would make the error a reordered handler returns depend on which
+// of two failures it meets first.
 var States = []map[string]int{
-	{"a": 1, "b": 2, "c": 3, "d": 4},
-	{"a": 9, "b": 0, "c": 7, "d": 5},
+	{"a": 1, "b": 2, "c": 3, "d": 4, "notes.a": 0, "notes.b": 3, "notes.c": 1, "notes.d": 2},
+	{"a": 9, "b": 0, "c": 7, "d": 5, "notes.a": 4, "notes.b": 0, "notes.c": 6, "notes.d": 8},
 }
 
 const tenant = "t1"
@@ -29,16 +34,22 @@ var errAborted = errors.New("current transaction is aborted, commands ignored un
 type Store struct {
 	committed  map[string]int
 	open       *tx
-	steps      int
-	failAt     int
+	steps      []string       // the steps run, each as what#occurrence
+	seen       map[string]int // how often each step ran
+	failAt     string         // the step that fails, "" for none
 	violations []string
 }
 
-// Step counts a statement or slow call and fails the chosen one.
-func (s *Store) Step() error {
-	s.steps++
-	if s.steps == s.failAt {
-		return fmt.Errorf("fault at step %d", s.steps)
+// Step records a statement or slow call and fails the chosen one. A step
+// is named by what it does and how often that was done before, not by its
+// place in the run, so that a rewrite that reorders steps (the slow-call
+// move) meets the same fault in the same statement.
+func (s *Store) Step(what string) error {
+	s.seen[what]++
+	step := fmt.Sprintf("%s#%d", what, s.seen[what])
+	s.steps = append(s.steps, step)
+	if step == s.failAt {
+		return fmt.Errorf("fault at %s", step)
 	}
 	return nil
 }
@@ -49,7 +60,7 @@ func (s *Store) violate(format string, args ...any) {
 
 // run executes one statement, in t or (t == nil) on its own.
 func (s *Store) run(t *tx, sql string, args []any) ([]int, error) {
-	fault := s.Step()
+	fault := s.Step(fmt.Sprintf("%s %v", sql, args))
 	if t != nil && t.aborted {
 		return nil, errAborted
 	}
@@ -59,30 +70,40 @@ func (s *Store) run(t *tx, sql string, args []any) ([]int, error) {
 		}
 		return nil, fault
 	}
-	get := func(k string) int {
+	get := func(k string) (int, bool) {
 		if t != nil {
-			if v, ok := t.writes[k]; ok {
-				return v
+			if c, ok := t.writes[k]; ok {
+				return c.v, !c.gone
 			}
 		}
-		return s.committed[k]
+		v, ok := s.committed[k]
+		return v, ok
 	}
-	set := func(k string, v int) {
+	// row is the value of key k as a result: none if the row is missing.
+	row := func(k string) []int {
+		if v, ok := get(k); ok {
+			return []int{v}
+		}
+		return nil
+	}
+	set := func(k string, c cell) {
 		if t == nil {
 			s.violate("write outside a transaction: %s", sql)
-			s.committed[k] = v
+			c.apply(s.committed, k)
 			return
 		}
-		t.writes[k] = v
+		t.writes[k] = c
 	}
 	switch {
 	case strings.Contains(sql, "FOR UPDATE"):
 		if t == nil {
 			s.violate("locking read outside a transaction")
 		}
-		return []int{get(args[0].(string))}, nil
+		return row(args[0].(string)), nil
 	case strings.HasPrefix(sql, "SELECT v FROM kv WHERE"):
-		return []int{get(args[0].(string))}, nil
+		return row(args[0].(string)), nil
+	case strings.HasPrefix(sql, "SELECT v FROM notes WHERE"):
+		return row(notePrefix + args[0].(string)), nil
 	case strings.HasPrefix(sql, "SELECT v FROM kv ORDER BY"):
 		keys := map[string]bool{}
 		for k := range s.committed {
@@ -95,20 +116,55 @@ func (s *Store) run(t *tx, sql string, args []any) ([]int, error) {
 		}
 		var vals []int
 		for _, k := range sortedKeys(keys) {
-			vals = append(vals, get(k))
+			if v, ok := get(k); ok && !strings.HasPrefix(k, notePrefix) {
+				vals = append(vals, v)
+			}
 		}
 		return vals, nil
 	case strings.HasPrefix(sql, "SELECT 1 FROM sessions"):
 		return []int{1}, nil
 	case strings.HasPrefix(sql, "INSERT INTO kv"):
-		set(args[0].(string), args[1].(int))
+		set(args[0].(string), cell{v: args[1].(int)})
 		return nil, nil
-	case strings.HasPrefix(sql, "UPDATE kv SET v = v + 1"):
+	case strings.HasPrefix(sql, "INSERT INTO notes"):
+		set(notePrefix+args[0].(string), cell{v: args[1].(int)})
+		return nil, nil
+	case strings.HasPrefix(sql, "DELETE FROM kv"):
 		k := args[0].(string)
-		set(k, get(k)+1)
-		return []int{get(k)}, nil
+		if _, ok := get(k); ok {
+			set(k, cell{gone: true})
+		}
+		return nil, nil
+	case strings.HasPrefix(sql, "UPDATE kv SET v = v + 1"), strings.HasPrefix(sql, "UPDATE notes SET v = v + 1"):
+		k := args[0].(string)
+		if strings.HasPrefix(sql, "UPDATE notes") {
+			k = notePrefix + k
+		}
+		v, ok := get(k)
+		if !ok {
+			return nil, nil
+		}
+		set(k, cell{v: v + 1})
+		return []int{v + 1}, nil
 	}
 	return nil, fmt.Errorf("fake: unknown statement %q", sql)
+}
+
+// notePrefix marks the keys of the notes table in the store's one map.
+const notePrefix = "notes."
+
+// cell is a transaction's pending change of a key: a value or a deletion.
+type cell struct {
+	v    int
+	gone bool
+}
+
+func (c cell) apply(m map[string]int, k string) {
+	if c.gone {
+		delete(m, k)
+	} else {
+		m[k] = c.v
+	}
 }
 
 func sortedKeys(m map[string]bool) []string {
@@ -130,7 +186,7 @@ func (p *Pool) Begin(ctx context.Context) (pgx.Tx, error) {
 	if p.s.open != nil {
 		p.s.violate("transaction begun while another is open")
 	}
-	t := &tx{s: p.s, writes: map[string]int{}}
+	t := &tx{s: p.s, writes: map[string]cell{}}
 	p.s.open = t
 	return t, nil
 }
@@ -188,7 +244,7 @@ func (b *batch) Tx() pgx.Tx { return nil }
 type tx struct {
 	pgx.Tx
 	s       *Store
-	writes  map[string]int
+	writes  map[string]cell
 	tenant  string
 	aborted bool
 	done    bool
@@ -240,8 +296,8 @@ func (t *tx) Commit(ctx context.Context) error {
 	if t.aborted {
 		return pgx.ErrTxCommitRollback
 	}
-	for k, v := range t.writes {
-		t.s.committed[k] = v
+	for k, c := range t.writes {
+		c.apply(t.s.committed, k)
 	}
 	return nil
 }
@@ -290,11 +346,12 @@ func (r row) Scan(dest ...any) error {
 	return r.r.Scan(dest...)
 }
 
-// Run runs a handler against state with a fault at step failAt (0: none)
-// and renders what it returned, wrote and committed; it also returns how
-// many steps the run took.
-func Run(h world.Handler, state, failAt int) (string, int) {
-	s := &Store{committed: map[string]int{}, failAt: failAt}
+// Run runs a handler against state with a fault at step failAt ("": none)
+// and renders what it returned, wrote and committed; it also returns the
+// steps the run took, sorted (the faults to inject next, in an order that
+// does not depend on the order they ran in).
+func Run(h world.Handler, state int, failAt string) (string, []string) {
+	s := &Store{committed: map[string]int{}, seen: map[string]int{}, failAt: failAt}
 	for k, v := range States[state] {
 		s.committed[k] = v
 	}
@@ -313,8 +370,13 @@ func Run(h world.Handler, state, failAt int) (string, int) {
 	for _, k := range sortedKeys(keys) {
 		st = append(st, fmt.Sprintf("%s=%d", k, s.committed[k]))
 	}
-	line := fmt.Sprintf("%s state%d fault%d: result=%s out=%v committed=%v violations=%q",
-		h.Name, state, failAt, result, out.Log, st, s.violations)
+	fault := failAt
+	if fault == "" {
+		fault = "none"
+	}
+	line := fmt.Sprintf("%s state%d fault=%q: result=%s out=%v committed=%v violations=%q",
+		h.Name, state, fault, result, out.Log, st, s.violations)
+	sort.Strings(s.steps)
 	return line, s.steps
 }
 

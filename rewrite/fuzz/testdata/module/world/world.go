@@ -102,6 +102,32 @@ func Bump(ctx context.Context, q Querier, key string) (int, error) {
 	return v, err
 }
 
+// Delete removes a key.
+func Delete(ctx context.Context, q Querier, key string) error {
+	_, err := q.Exec(ctx, "DELETE FROM kv WHERE k = $1", key)
+	return err
+}
+
+// Note sets a key of the notes table, which no kv statement touches.
+func Note(ctx context.Context, q Querier, key string, v int) error {
+	_, err := q.Exec(ctx, "INSERT INTO notes (k, v) VALUES ($1, $2) ON CONFLICT (k) DO UPDATE SET v = $2", key, v)
+	return err
+}
+
+// ReadNote reads a key of the notes table.
+func ReadNote(ctx context.Context, q Querier, key string) (int, error) {
+	var v int
+	err := q.QueryRow(ctx, "SELECT v FROM notes WHERE k = $1", key).Scan(&v)
+	return v, err
+}
+
+// BumpNote increments a note and returns its new value.
+func BumpNote(ctx context.Context, q Querier, key string) (int, error) {
+	var v int
+	err := q.QueryRow(ctx, "UPDATE notes SET v = v + 1 WHERE k = $1 RETURNING v", key).Scan(&v)
+	return v, err
+}
+
 // HelperTx reads a key through the concrete transaction type.
 func HelperTx(ctx context.Context, tx pgx.Tx, key string) (int, error) {
 	var v int
@@ -109,8 +135,9 @@ func HelperTx(ctx context.Context, tx pgx.Tx, key string) (int, error) {
 	return v, err
 }
 
-// Faults decides whether the next step of a run fails.
-type Faults interface{ Step() error }
+// Faults decides whether the next step of a run, named by what it does,
+// fails.
+type Faults interface{ Step(what string) error }
 
 type faultsKey struct{}
 
@@ -124,9 +151,21 @@ func WithFaults(ctx context.Context, f Faults) context.Context {
 func Slow(ctx context.Context, n int) error {
 	time.Sleep(0)
 	if f, ok := ctx.Value(faultsKey{}).(Faults); ok {
-		return f.Step()
+		return f.Step(fmt.Sprintf("Slow(%d)", n))
 	}
 	return nil
+}
+
+// Summarize stands for an external call that returns a value computed
+// from n (a model's answer); slow like Slow.
+func Summarize(ctx context.Context, n int) (int, error) {
+	time.Sleep(0)
+	if f, ok := ctx.Value(faultsKey{}).(Faults); ok {
+		if err := f.Step(fmt.Sprintf("Summarize(%d)", n)); err != nil {
+			return 0, err
+		}
+	}
+	return 3*n + 1, nil
 }
 
 // Touch uses a transaction from a goroutine.
