@@ -180,8 +180,8 @@ func planSlowMove(prog *load.Program, h *analysis.Wrapped, start int) (mv slowMo
 	// before the transaction it commits nothing.
 	if len(sunk) > 0 {
 		for _, i := range order[start:newStart] {
-			if ret := nilReturn(stmts[i].Stmt); ret != nil {
-				return mv, true, fmt.Sprintf("the return nil at %s commits %s, which runs before it; moved before the transaction it would commit nothing", prog.Position(ret.Pos()), stmtName(stmts[sunk[0]]))
+			if ret := nilReturn(info, stmts[i].Stmt); ret != nil {
+				return mv, true, fmt.Sprintf("the return at %s may return nil, which commits %s, run before it; moved before the transaction it would commit nothing", prog.Position(ret.Pos()), stmtName(stmts[sunk[0]]))
 			}
 		}
 	}
@@ -194,24 +194,50 @@ func planSlowMove(prog *load.Program, h *analysis.Wrapped, start int) (mv slowMo
 	return slowMove{order: order, start: newStart, line: moveLine(stmts, order[start:newStart], sunk)}, true, ""
 }
 
-// nilReturn finds a `return nil` of the callback in s (not of a function
-// literal inside it).
-func nilReturn(s ast.Stmt) *ast.ReturnStmt {
+// nilReturn finds a return of the callback in s (not of a function literal
+// inside it) that may return nil: anything but an error variable the
+// enclosing if has just found non-nil, a sentinel, or a constructed error.
+func nilReturn(info *types.Info, s ast.Stmt) *ast.ReturnStmt {
 	var found *ast.ReturnStmt
-	ast.Inspect(s, func(n ast.Node) bool {
+	var guards []ast.Expr // conditions of the ifs whose body holds the walk
+	var visit func(n ast.Node) bool
+	visit = func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.FuncLit:
 			return false
+		case *ast.IfStmt:
+			if n.Init != nil {
+				ast.Inspect(n.Init, visit)
+			}
+			guards = append(guards, n.Cond)
+			ast.Inspect(n.Body, visit)
+			guards = guards[:len(guards)-1]
+			if n.Else != nil {
+				ast.Inspect(n.Else, visit)
+			}
+			return false
 		case *ast.ReturnStmt:
-			if len(n.Results) == 1 {
-				if id, ok := n.Results[0].(*ast.Ident); ok && id.Name == "nil" && found == nil {
-					found = n
-				}
+			if found == nil && len(n.Results) == 1 && !provenNonNil(info, n.Results[0], guards) {
+				found = n
 			}
 		}
 		return found == nil
-	})
+	}
+	ast.Inspect(s, visit)
 	return found
+}
+
+// provenNonNil reports whether e, returned under the conditions guards, is
+// a non-nil error.
+func provenNonNil(info *types.Info, e ast.Expr, guards []ast.Expr) bool {
+	if id, ok := ast.Unparen(e).(*ast.Ident); ok {
+		for _, cond := range guards {
+			if holdsWhenNonNil(info, cond, syntax.ObjectOf(info, id)) {
+				return true
+			}
+		}
+	}
+	return nonNilError(info, e, nil)
 }
 
 // commutes explains why statement i (which stays in the write block) and
