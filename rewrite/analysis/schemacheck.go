@@ -38,7 +38,9 @@ func schemaFindings(prog *load.Program, ws *Wrappers) []Finding {
 			"the database role %s %s: row-level security on %s does not apply to it, so every read sees every tenant's rows, in a transaction or not",
 			r.Name, why, tableList(secured))})
 	}
-	if column := tenantColumn(cfg, secured); column != "" {
+	// Only where other tables have row-level security: a database that
+	// keeps tenants apart by the column alone is not a gap (TS005's case).
+	if column := tenantColumn(cfg, secured); column != "" && len(secured) > 0 {
 		for _, name := range s.TableNames() {
 			if t := s.Tables[name]; t.HasColumn(column) && !t.RLS {
 				out = append(out, Finding{Code: "TS011", At: tablePosition(s, t.Pos), Message: fmt.Sprintf(
