@@ -83,6 +83,16 @@ func ContradictsRLS(prog *load.Program) bool {
 	return prog.Schema != nil && cfg.Tenant.RLSSet && !cfg.Tenant.RLS && len(SecuredTables(prog.Schema)) > 0
 }
 
+// TenantColumn is the tenant column reads of a table without row-level
+// security must filter on: the configured one, else the one the schema's
+// secured tables share (tenant_id); "" when neither says.
+func TenantColumn(prog *load.Program) string {
+	if prog.Schema == nil {
+		return prog.Config.Tenant.Column
+	}
+	return tenantColumn(prog.Config, SecuredTables(prog.Schema))
+}
+
 // tenantColumn is the configured tenant column, else the column every
 // secured table has when they all have tenant_id; "" when neither.
 func tenantColumn(cfg *rules.Config, secured []*schema.Table) string {
