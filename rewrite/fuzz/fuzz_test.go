@@ -53,8 +53,13 @@ func FuzzRewrite(f *testing.F) {
 		p, err := generate(seed, "h0")
 		require.NoError(t, err)
 		// A quarter of the inputs allow a slow call after a write (--split).
-		opts := rewrite.Options{PlanOptions: plan.PlanOptions{Split: seed%4 == 0}}
-		check(t, fuzzModule, []program{p}, opts, *dynamic)
+		// --split changes what commits by contract (the first block commits
+		// even when the slow call after it fails, as the report says), so
+		// the dynamic property, which asks for the original's outcomes,
+		// runs on the others only.
+		split := seed%4 == 0
+		opts := rewrite.Options{PlanOptions: plan.PlanOptions{Split: split}}
+		check(t, fuzzModule, []program{p}, opts, *dynamic && !split)
 	})
 }
 

@@ -240,11 +240,34 @@ func provenNonNil(info *types.Info, e ast.Expr, guards []ast.Expr) bool {
 	return nonNilError(info, e, nil)
 }
 
+// exits reports whether s may return from the callback (a return not in a
+// function literal inside it).
+func exits(s ast.Stmt) bool {
+	found := false
+	ast.Inspect(s, func(n ast.Node) bool {
+		switch n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.ReturnStmt:
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
 // commutes explains why statement i (which stays in the write block) and
 // statement j (after it, which moves before the transaction) cannot change
 // places; "" when they can.
 func commutes(at func(int) string, df *dataflow, i, j int) string {
 	si, sj := df.stmts[i], df.stmts[j]
+	if exits(si.Stmt) && exits(sj.Stmt) && (nilReturn(df.info, si.Stmt) != nil || nilReturn(df.info, sj.Stmt) != nil) {
+		// The first return taken decides the result, and one of them may
+		// succeed: found by the fuzzer (an early `return nil` moved ahead of
+		// a read whose error it then hid). Two error exits may swap: either
+		// way the transaction rolls back.
+		return fmt.Sprintf("%s at %s and %s at %s may both return, one of them nil, and moving it first would change which return is taken", stmtName(sj), at(j), stmtName(si), at(i))
+	}
 	switch {
 	case si.Effect.Writes():
 		if si.Effect&^(rules.Read|rules.Write) != rules.Pure {
