@@ -107,6 +107,14 @@ func (r *libRun) end(err error) string {
 	return render(r.dir, r.stdout.String(), r.stderr.String(), code)
 }
 
+// load is the command's load: recover first, then load the packages.
+func (r *libRun) load(lf *libFlags, patterns []string, runtime bool) (*load.Program, error) {
+	if err := r.recover(); err != nil {
+		return nil, err
+	}
+	return lf.load(r.dir, patterns, runtime)
+}
+
 // recover finishes or rolls back a write a crash interrupted.
 func (r *libRun) recover() error {
 	rec, err := write.Recover(r.dir)
@@ -131,10 +139,7 @@ func checkLibrary(t *testing.T, dir string, args []string) string {
 	}
 	r := &libRun{dir: dir}
 	return r.end(func() error {
-		if err := r.recover(); err != nil {
-			return err
-		}
-		prog, err := lf.load(dir, patterns, false)
+		prog, err := r.load(lf, patterns, false)
 		if err != nil {
 			return err
 		}
@@ -262,10 +267,7 @@ func initLibrary(t *testing.T, dir string, args []string) string {
 	patterns := parse(t, fs, args)
 	r := &libRun{dir: dir}
 	return r.end(func() error {
-		if err := r.recover(); err != nil {
-			return err
-		}
-		prog, err := lf.load(dir, patterns, false)
+		prog, err := r.load(lf, patterns, false)
 		if err != nil {
 			return err
 		}
@@ -316,10 +318,7 @@ func rankLibrary(t *testing.T, dir string, args []string) string {
 		if err != nil {
 			return err
 		}
-		if err := r.recover(); err != nil {
-			return err
-		}
-		prog, err := lf.load(dir, rest[1:], true)
+		prog, err := r.load(lf, rest[1:], true)
 		if err != nil {
 			return err
 		}
