@@ -79,8 +79,10 @@ func Rewrite(prog *load.Program, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if rt := prog.Runtime; rt != nil && rt.Unusable != nil && res.rewrites() {
-		return nil, &RuntimeError{rt.Unusable}
+	if rt := prog.Runtime; rt != nil && res.rewrites() {
+		if prog.RuntimePackage(); rt.Unusable != nil {
+			return nil, &RuntimeError{rt.Unusable}
+		}
 	}
 	for round := 0; ; round++ {
 		edits, failures, err := edit.Apply(prog, res.Plans, res.Chains)

@@ -21,6 +21,8 @@ type Analysis struct {
 	// Warnings are configured names that exist but are not called, and the
 	// migration statements that could not be read.
 	Warnings []*rules.Error
+	// classifier holds the summaries computed, for Facts.
+	classifier *Classifier
 }
 
 // Wrapped is one wrapper call site with its classified callback.
@@ -56,6 +58,7 @@ func Analyze(prog *load.Program) (*Analysis, error) {
 	}
 	a := &Analysis{Prog: prog, Config: cfg, Wrappers: ws, Warnings: append(warnings, prog.SchemaUnread...)}
 	c := NewClassifier(prog, cfg)
+	a.classifier = c
 	used := map[*Wrapper]bool{}
 	for _, site := range Find(prog, ws) {
 		used[site.Wrapper] = true
@@ -70,7 +73,9 @@ func Analyze(prog *load.Program) (*Analysis, error) {
 	}
 	a.addMiddlewareHandlers(c)
 	for _, w := range ws.List() {
-		a.Findings = append(a.Findings, w.Findings...)
+		if !w.imported { // reported in the wrapper's own package
+			a.Findings = append(a.Findings, w.Findings...)
+		}
 	}
 	a.Findings = append(a.Findings, scanProgram(prog, cfg)...)
 	a.Findings = append(a.Findings, unanalysed(prog, ws)...)

@@ -61,6 +61,7 @@ type Classifier struct {
 	// paramSQL binds string parameters to the constant SQL the caller
 	// passed, while a summary of that callee is being computed.
 	paramSQL map[types.Object]string
+	imported *imported
 }
 
 type summaryKey struct {
@@ -83,6 +84,7 @@ func NewClassifier(prog *load.Program, cfg *rules.Config) *Classifier {
 		cfg:       cfg,
 		slow:      append(rules.DefaultSlow(), cfg.Effects.Slow...),
 		summaries: map[summaryKey]*summary{},
+		imported:  newImported(prog),
 	}
 }
 
@@ -240,17 +242,16 @@ func (c *Classifier) method(info *types.Info, call *ast.CallExpr, fn *types.Func
 }
 
 // untouched is the effect of a call that does not get the tx: slow when a
-// slow rule says so or its body (in the loaded code) makes slow calls.
+// slow rule says so or its body (in the loaded code, or its fact) makes
+// slow calls.
 func (c *Classifier) untouched(fn *types.Func) (rules.Effect, string) {
 	for _, p := range c.slow {
 		if p.Match(fn) {
 			return rules.Slow, "slow call (" + p.Raw + ")"
 		}
 	}
-	if _, ok := c.prog.Source(fn); ok {
-		if e, why, _ := c.summarize(fn, nil, nil); e.Has(rules.Slow) {
-			return rules.Slow, why
-		}
+	if e, why, _ := c.summarize(fn, nil, nil); e.Has(rules.Slow) {
+		return rules.Slow, why
 	}
 	return rules.Pure, ""
 }

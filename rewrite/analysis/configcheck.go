@@ -14,9 +14,10 @@ import (
 // checkPatterns checks the configured names against the loaded program,
 // each reported at its line in txscope.yaml: a name that matches nothing
 // is an error (a typo would silently disable a rule), one that exists but
-// is not called is a warning.
+// is not called is a warning. A program of one package leaves it to
+// txscope check: a name of another package is not a typo.
 func checkPatterns(prog *load.Program, cfg *rules.Config) (warnings []*rules.Error, err error) {
-	if cfg.Path == "" {
+	if cfg.Path == "" || !prog.Whole() {
 		return nil, nil
 	}
 	warnings, errs := cfg.CheckPatterns(patternUse(prog))

@@ -44,14 +44,15 @@ type Wrappers struct {
 	byFunc     map[*types.Func]*Wrapper
 	// byName finds a detected wrapper from the other variant of its package
 	// (with --tests, callers outside the tests see "p", detection "p [p.test]").
-	byName map[string]*Wrapper
+	byName   map[string]*Wrapper
+	imported *imported
 }
 
 // FindWrappers resolves the wrappers. Without configured patterns it
 // detects them; detection that finds several tenant settings is ambiguous
 // and the error shows the configuration to write.
 func FindWrappers(prog *load.Program, cfg *rules.Config) (*Wrappers, error) {
-	ws := &Wrappers{prog: prog, patterns: cfg.Wrappers, middleware: cfg.Middleware, setting: cfg.Tenant.Setting, byFunc: map[*types.Func]*Wrapper{}, byName: map[string]*Wrapper{}}
+	ws := &Wrappers{prog: prog, patterns: cfg.Wrappers, middleware: cfg.Middleware, setting: cfg.Tenant.Setting, byFunc: map[*types.Func]*Wrapper{}, byName: map[string]*Wrapper{}, imported: newImported(prog)}
 	if len(cfg.Wrappers) > 0 {
 		return ws, nil
 	}
@@ -104,7 +105,11 @@ func (ws *Wrappers) Lookup(fn *types.Func) *Wrapper {
 		return w
 	}
 	var w *Wrapper
+	f := ws.imported.of(fn)
 	switch {
+	case f != nil && f.Wrapper != nil:
+		// What the analysis of its own package read from the body.
+		w = f.Wrapper.wrapper(fn)
 	case matchAny(ws.patterns, fn):
 		w = ws.configuredWrapper(fn)
 	case matchAny(ws.middleware, fn):
@@ -164,15 +169,16 @@ func (ws *Wrappers) configuredWrapper(fn *types.Func) *Wrapper {
 		w.Source = src
 		w.Isolation, w.IsolationWhy = readIsolation(ws.prog, src)
 		if cb >= 0 {
-			if cbCall := CallbackCall(src, sig.Params().At(cb)); cbCall != nil {
+			if cbCall := callbackCall(src, sig.Params().At(cb)); cbCall != nil {
 				w.RollsBack, w.Contract = readContract(src.Pkg.TypesInfo, src.Decl.Body, nil, cbCall)
+				w.Passes = callbackPasses(src.Pkg.TypesInfo, src.Decl.Body, sig, cbCall)
 			}
 		}
 	}
 	return w
 }
 
-func CallbackCall(src load.FuncSource, cbVar types.Object) *ast.CallExpr {
+func callbackCall(src load.FuncSource, cbVar types.Object) *ast.CallExpr {
 	var found *ast.CallExpr
 	ast.Inspect(src.Decl.Body, func(n ast.Node) bool {
 		if call, ok := n.(*ast.CallExpr); ok && found == nil {

@@ -103,15 +103,24 @@ func wrapperTenantObject(info *types.Info, s *Site) types.Object {
 }
 
 // layerSites are the calls of layers with a function-literal callback.
+// The layers of other packages they call, known from their facts, are
+// added to layers.
 func layerSites(prog *load.Program, layers map[*types.Func]*Layer) map[*ast.CallExpr]*Layer {
 	out := map[*ast.CallExpr]*Layer{}
-	if len(layers) == 0 {
-		return out
+	if len(layers) == 0 && prog.Whole() {
+		return out // a whole load has no layer of another package
 	}
+	im := newImported(prog)
 	prog.EachFunc(func(src load.FuncSource) {
 		info := src.Pkg.TypesInfo
 		syntax.Calls(info, src.Decl.Body, func(call *ast.CallExpr, fn *types.Func) {
-			if l := layers[fn]; l != nil && l.Param < len(call.Args) && isFuncLit(call.Args[l.Param]) {
+			l := layers[fn]
+			if f := im.of(fn); l == nil && f != nil && f.Layer != nil {
+				lf := f.Layer
+				l = &Layer{Func: fn, Site: &Site{Wrapper: lf.Wrapper.wrapper(fn)}, Param: lf.Param, TxArg: lf.TxArg, TenantArg: lf.TenantArg}
+				layers[fn] = l
+			}
+			if l != nil && l.Param < len(call.Args) && isFuncLit(call.Args[l.Param]) {
 				out[call] = l
 			}
 		})
@@ -153,8 +162,20 @@ func FindMiddleware(prog *load.Program, sites []*Site, c *Classifier) []*Middlew
 			out = append(out, m)
 		}
 	}
-	findHandlers(prog, byFunc, c)
-	return out
+	return append(out, findHandlers(prog, byFunc, c)...)
+}
+
+// Elsewhere is the middleware, or the layer it calls, when that is a
+// function of another package known from its fact: its migration changes
+// that package too, which a program of one package cannot.
+func (m *Middleware) Elsewhere() *types.Func {
+	switch {
+	case m.Src.Decl == nil:
+		return m.Func
+	case m.Via != nil && m.Via.Site.Call == nil:
+		return m.Via.Func
+	}
+	return nil
 }
 
 func FuncOf(s *Site) *types.Func {
@@ -176,7 +197,7 @@ func layerSite(prog *load.Program, call *ast.CallExpr, l *Layer) *Site {
 			return
 		}
 		w := *l.Site.Wrapper
-		w.Tenant = -1
+		w.Tenant, w.Passes = -1, nil // the layer's parameters are not the wrapper's
 		site = &Site{Wrapper: &w, Call: call, Callback: lit, Tx: sig.Params().At(l.TxArg), Func: src}
 	})
 	return site
@@ -264,11 +285,13 @@ func tenantParamOf(info *types.Info, s *Site) types.Object {
 
 // findHandlers collects every call of a middleware with a function-literal
 // handler, in any package, and classifies the handler's body from the
-// parameter that receives the tx or its carrier.
-func findHandlers(prog *load.Program, mws map[*types.Func]*Middleware, c *Classifier) {
-	if len(mws) == 0 {
-		return
+// parameter that receives the tx or its carrier. It returns the
+// middleware of other packages it found called, known from their facts.
+func findHandlers(prog *load.Program, mws map[*types.Func]*Middleware, c *Classifier) []*Middleware {
+	if len(mws) == 0 && prog.Whole() {
+		return nil // a whole load has no middleware of another package
 	}
+	var imported []*Middleware
 	prog.WalkFuncs(true, func(src load.FuncSource) {
 		info := src.Pkg.TypesInfo
 		ast.Inspect(src.Decl.Body, func(n ast.Node) bool {
@@ -281,6 +304,12 @@ func findHandlers(prog *load.Program, mws map[*types.Func]*Middleware, c *Classi
 				return true
 			}
 			m := mws[fn.Origin()]
+			if f := c.imported.of(fn); m == nil && f != nil && f.Middleware != nil {
+				mf := f.Middleware
+				m = &Middleware{Func: fn.Origin(), Site: &Site{Wrapper: mf.Wrapper.wrapper(fn.Origin())}, Param: mf.Param, Arg: mf.Arg}
+				mws[m.Func] = m
+				imported = append(imported, m)
+			}
 			if m == nil || m.Param >= len(call.Args) {
 				return true
 			}
@@ -301,6 +330,7 @@ func findHandlers(prog *load.Program, mws map[*types.Func]*Middleware, c *Classi
 			return true
 		})
 	})
+	return imported
 }
 
 // addMiddlewareHandlers finds the middleware among the analysed wrapper

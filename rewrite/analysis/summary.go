@@ -13,7 +13,9 @@ import (
 
 // summarize is the effect of calling fn with the tx in the given argument
 // positions (-1 is the receiver), read from fn's body when it is in the
-// loaded code. Summaries are memoized; a recursive cycle is unknown.
+// loaded code, else taken from the fact the analysis of fn's package
+// computed the same way (a program of one package, under go vet).
+// Summaries are memoized; a recursive cycle is unknown.
 //
 // consts holds the constant SQL passed to string parameters (by index): a
 // helper like count(ctx, q, countSQL) is classified by the text it gets.
@@ -32,6 +34,13 @@ func (c *Classifier) summarize(fn *types.Func, txArgs []int, consts map[int]stri
 	}
 	src, ok := c.prog.Source(fn)
 	if !ok {
+		// A fact is computed without the caller's constant SQL: the
+		// helper's SQL parameters are not constants there.
+		if f := c.imported.of(fn); f != nil {
+			if s, ok := f.summary(key.mask); ok {
+				return s.Effect, s.Why, s.Tables
+			}
+		}
 		if key.mask == 0 {
 			return rules.Pure, "", rules.Tables{}
 		}

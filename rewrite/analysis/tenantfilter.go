@@ -20,14 +20,18 @@ import (
 // the statement: SQL that is not a constant, a call whose body is not in
 // the loaded code, or text without the filter.
 func TenantFiltered(prog *load.Program, info *types.Info, call *ast.CallExpr, column string) (ok bool, why string) {
-	tf := &tenantFilter{prog: prog, column: column, seen: map[*types.Func]bool{}}
-	return tf.call(info, call, 0)
+	return newTenantFilter(prog, column).call(info, call, 0)
 }
 
 type tenantFilter struct {
-	prog   *load.Program
-	column string
-	seen   map[*types.Func]bool
+	prog     *load.Program
+	column   string
+	seen     map[*types.Func]bool
+	imported *imported
+}
+
+func newTenantFilter(prog *load.Program, column string) *tenantFilter {
+	return &tenantFilter{prog: prog, column: column, seen: map[*types.Func]bool{}, imported: newImported(prog)}
 }
 
 const maxFilterDepth = 6
@@ -55,6 +59,9 @@ func (tf *tenantFilter) call(info *types.Info, call *ast.CallExpr, depth int) (b
 	}
 	src, ok := tf.prog.Source(fn)
 	if !ok {
+		if f := tf.imported.of(fn); f != nil && f.Filter != nil {
+			return f.Filter.OK, f.Filter.Why // what the analysis of its package read
+		}
 		for _, a := range call.Args {
 			if carriesTx(info.TypeOf(a)) {
 				return false, fmt.Sprintf("%s at %s gets the handle, and its body is not in the loaded code", rules.FuncName(fn), tf.prog.Position(call.Pos()))
@@ -72,6 +79,12 @@ func (tf *tenantFilter) call(info *types.Info, call *ast.CallExpr, depth int) (b
 		return false, fmt.Sprintf("%s at %s calls too deep to read its SQL", rules.FuncName(fn), tf.prog.Position(call.Pos()))
 	}
 	tf.seen[fn.Origin()] = true
+	return tf.body(src, depth+1)
+}
+
+// body reports whether every statement the body runs filters on the
+// column, reading its calls at depth.
+func (tf *tenantFilter) body(src load.FuncSource, depth int) (bool, string) {
 	ok, why := true, ""
 	ast.Inspect(src.Decl.Body, func(n ast.Node) bool {
 		c, isCall := n.(*ast.CallExpr)
@@ -84,7 +97,7 @@ func (tf *tenantFilter) call(info *types.Info, call *ast.CallExpr, depth int) (b
 		if _, lit := ast.Unparen(c.Fun).(*ast.FuncLit); lit {
 			return true
 		}
-		ok, why = tf.call(src.Pkg.TypesInfo, c, depth+1)
+		ok, why = tf.call(src.Pkg.TypesInfo, c, depth)
 		return ok
 	})
 	return ok, why

@@ -42,6 +42,47 @@ type Wrapper struct {
 	// inside a wrapper's transaction and then calls its callback with a
 	// value carrying the tx (a struct such as SalesContext, or the tx).
 	Middleware bool
+	// Passes maps each argument of the wrapper's call of its callback to
+	// the wrapper parameter it is, unchanged in the body (-1 for any other
+	// value): what a parameter of the callback is worth outside the
+	// transaction, such as the caller's context.
+	Passes []int
+	// imported marks a wrapper of another package, known from its fact;
+	// unfixable is then SettingUnfixable as its own package found it.
+	imported  bool
+	unfixable string
+}
+
+// SettingUnfixable says why txscope cannot write the fix of the
+// wrapper's tenant setting (TS003, TS004), "" when it can: the SQL is an
+// argument of the statement that sets it and the tenant one of the
+// wrapper's parameters. A wrapper of another package is fixed there, by
+// that package's analysis.
+func (w *Wrapper) SettingUnfixable() string {
+	switch {
+	case w.imported:
+		return w.unfixable
+	case w.SettingCall == nil || w.SettingArg() < 0:
+		return "the statement that sets it could not be found"
+	case w.Tenant < 0:
+		return "the tenant is not one of its parameters, so it cannot be bound"
+	case w.Source.Decl == nil:
+		return "its source is not in the loaded packages"
+	}
+	return ""
+}
+
+// SettingArg is the index of the SQL among the setting call's arguments.
+func (w *Wrapper) SettingArg() int {
+	if w.SettingCall == nil {
+		return -1
+	}
+	for i, a := range w.SettingCall.Args {
+		if a == w.SettingSQL {
+			return i
+		}
+	}
+	return -1
 }
 
 // txLike reports whether t can be the transaction handle of a callback of a
@@ -156,6 +197,7 @@ func analyzeWrapper(prog *load.Program, src load.FuncSource, fn *types.Func) *Wr
 	}
 	w.Pool = poolTemplate(info, src.Decl.Body, sig, txVar)
 	w.RollsBack, w.Contract = readContract(info, src.Decl.Body, txVar, cbCall)
+	w.Passes = callbackPasses(info, src.Decl.Body, sig, cbCall)
 	w.Isolation, w.IsolationWhy = readIsolation(prog, src)
 	return w
 }
@@ -307,4 +349,56 @@ func exprTemplate(info *types.Info, sig *types.Signature, e ast.Expr) string {
 		}
 	}
 	return ""
+}
+
+// callbackPasses maps each argument of the callback call to the wrapper
+// parameter it is, when the body never changes that parameter: a
+// context.WithTimeout or a WithValue carrying the tx assigned to it would
+// not be the caller's context.
+func callbackPasses(info *types.Info, body *ast.BlockStmt, sig *types.Signature, cbCall *ast.CallExpr) []int {
+	out := make([]int, len(cbCall.Args))
+	for i, a := range cbCall.Args {
+		out[i] = -1
+		if id, ok := ast.Unparen(a).(*ast.Ident); ok {
+			param := info.Uses[id]
+			if j := syntax.ParamIndex(sig, param); j >= 0 && !changedIn(info, body, param) {
+				out[i] = j
+			}
+		}
+	}
+	return out
+}
+
+// changedIn reports whether body assigns v, increments it, ranges into it
+// or takes its address.
+func changedIn(info *types.Info, body ast.Node, v types.Object) bool {
+	found := false
+	is := func(e ast.Expr) {
+		if id := syntax.RootIdent(e); id != nil && syntax.ObjectOf(info, id) == v {
+			found = true
+		}
+	}
+	ast.Inspect(body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.AssignStmt:
+			for _, lhs := range n.Lhs {
+				is(lhs)
+			}
+		case *ast.IncDecStmt:
+			is(n.X)
+		case *ast.RangeStmt:
+			if n.Key != nil {
+				is(n.Key)
+			}
+			if n.Value != nil {
+				is(n.Value)
+			}
+		case *ast.UnaryExpr:
+			if n.Op == token.AND {
+				is(n.X)
+			}
+		}
+		return !found
+	})
+	return found
 }

@@ -5,7 +5,6 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
-	"slices"
 
 	"github.com/dave/dst"
 	"github.com/dave/dst/decorator"
@@ -182,32 +181,15 @@ func mentionsIn(info *types.Info, stmts []ast.Stmt, obj types.Object) bool {
 }
 
 // passedContext is the argument of the wrapper call that reaches the
-// callback as its parameter i, read from the wrapper's body: the wrapper
-// calls its callback with one of its own parameters, never reassigned (a
-// context.WithTimeout or a WithValue carrying the tx would not be the
-// caller's context). Nil when the body does not show that.
+// callback as its parameter i, as the wrapper's body shows it
+// (Wrapper.Passes): one of its own parameters, passed on unchanged. Nil
+// when the body does not show that.
 func passedContext(site *analysis.Site, i int) ast.Expr {
 	w := site.Wrapper
-	src := w.Source
-	if src.Decl == nil || src.Decl.Body == nil || w.Callback < 0 {
+	if i >= len(w.Passes) || w.Passes[i] < 0 || w.Passes[i] >= len(site.Call.Args) {
 		return nil
 	}
-	info := src.Pkg.TypesInfo
-	sig := w.Func.Type().(*types.Signature)
-	cbCall := analysis.CallbackCall(src, sig.Params().At(w.Callback))
-	if cbCall == nil || i >= len(cbCall.Args) {
-		return nil
-	}
-	id, ok := ast.Unparen(cbCall.Args[i]).(*ast.Ident)
-	if !ok {
-		return nil
-	}
-	param := info.Uses[id]
-	j := syntax.ParamIndex(sig, param)
-	if j < 0 || j >= len(site.Call.Args) || slices.Contains(plan.Defs(info, src.Decl.Body, plan.SrcSpanOf(src.Decl.Body)), param) {
-		return nil // not a parameter, or reassigned in the body
-	}
-	return site.Call.Args[j]
+	return site.Call.Args[w.Passes[i]]
 }
 
 // isRequestContext accepts r.Context() of a *http.Request: evaluating it

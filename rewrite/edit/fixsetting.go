@@ -18,7 +18,7 @@ import (
 func (fr *fileRewrite) fixSetting(fix plan.SettingFix) {
 	w := fix.Wrapper
 	call := fr.dec.Dst.Nodes[w.SettingCall].(*dst.CallExpr)
-	i := plan.SqlArgIndex(w)
+	i := w.SettingArg()
 	text, _ := analysis.ReadSQL(fr.info, w.SettingSQL)
 	use := rules.ClassifySQL(text.Text).Setting
 	if lit, ok := call.Args[i].(*dst.BasicLit); ok && use != nil && use.Bound && use.Func && !text.Formatted {

@@ -42,13 +42,14 @@ func (fr *fileRewrite) pooledHandleType(site *analysis.Site, tmpl string) (dst.E
 
 // runtimeResult is the result type of the runtime's constructor name.
 func runtimeResult(prog *load.Program, name string) (types.Type, error) {
-	if prog.RuntimePackage == nil {
+	rt := prog.RuntimePackage()
+	if rt == nil {
 		if prog.Runtime != nil && prog.Runtime.Unusable != nil {
 			return nil, prog.Runtime.Unusable
 		}
 		return nil, fmt.Errorf("%s is not loaded", prog.RuntimePath())
 	}
-	fn, ok := prog.RuntimePackage.Types.Scope().Lookup(name).(*types.Func)
+	fn, ok := rt.Types.Scope().Lookup(name).(*types.Func)
 	if !ok || fn.Signature().Results().Len() != 1 {
 		return nil, fmt.Errorf("%s has no constructor %s", prog.RuntimePath(), name)
 	}

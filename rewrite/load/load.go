@@ -43,9 +43,17 @@ type Program struct {
 	Config   *rules.Config
 	Packages []*packages.Package
 	// Runtime is where the pooled handle's package comes from (nil when
-	// not loaded); RuntimePackage is it, loaded, when it type-checks.
-	Runtime        *Runtime
-	RuntimePackage *packages.Package
+	// not loaded); RuntimePackage returns it, loaded, when it type-checks.
+	Runtime    *Runtime
+	runtimePkg *packages.Package
+	// loadRuntime, set for a Unit, reads the runtime's types on the first
+	// call of RuntimePackage: only a package with a rewrite needs them.
+	loadRuntime func() (*packages.Package, error)
+	runtimeOnce sync.Once
+	// Facts, set for a Unit, are what the analysis of the packages it
+	// imports left about their functions: it has no syntax for them.
+	Facts Facts
+	unit  bool
 	// Schema is what the database says about tenancy: read live, or from
 	// the migrations the config names or the module keeps by convention;
 	// nil when there is none to read.
@@ -100,15 +108,7 @@ func Load(opts LoadOptions) (*Program, error) {
 	if len(opts.Tags) > 0 {
 		cfg.BuildFlags = []string{"-tags=" + strings.Join(opts.Tags, ",")}
 	}
-	config, err := loadConfig(root)
-	if err != nil {
-		return nil, err
-	}
-	moduleDir := root
-	if gomod != "" {
-		moduleDir = filepath.Dir(gomod)
-	}
-	sch, unread, err := loadSchema(root, moduleDir, config, opts.Schema)
+	config, sch, unread, err := moduleSettings(root, gomod, "", opts.Schema)
 	if err != nil {
 		return nil, err
 	}
@@ -139,7 +139,7 @@ func Load(opts LoadOptions) (*Program, error) {
 	if len(pkgs) == 0 {
 		return nil, fmt.Errorf("load: %s", goListProblem(cfg, patterns))
 	}
-	prog := &Program{Fset: cfg.Fset, Root: root, Config: config, Schema: sch, SchemaUnread: unread, Runtime: rt, RuntimePackage: rtPkg, Packages: pkgs, Generated: map[*ast.File]bool{}, options: opts, replaced: replaced}
+	prog := &Program{Fset: cfg.Fset, Root: root, Config: config, Schema: sch, SchemaUnread: unread, Runtime: rt, runtimePkg: rtPkg, Packages: pkgs, Generated: map[*ast.File]bool{}, options: opts, replaced: replaced}
 	for _, p := range pkgs {
 		for _, f := range p.Syntax {
 			if ast.IsGenerated(f) {
@@ -162,8 +162,42 @@ func goListProblem(cfg *packages.Config, patterns []string) string {
 	return "no Go packages match " + strings.Join(patterns, " ")
 }
 
-// loadConfig reads txscope.yaml at root; without one the defaults apply and
-// wrappers are detected.
+// moduleSettings are what the module says beside its code: the config
+// (the file at configPath, relative to root, in place of root's
+// txscope.yaml when set) and the schema it leads to.
+func moduleSettings(root, gomod, configPath string, live *schema.Schema) (*rules.Config, *schema.Schema, []*rules.Error, error) {
+	config, err := loadConfig(root, configPath)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	moduleDir := root
+	if gomod != "" {
+		moduleDir = filepath.Dir(gomod)
+	}
+	sch, unread, err := loadSchema(root, moduleDir, config, live)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return config, sch, unread, nil
+}
+
+// RuntimePackage is the runtime's package with its types, nil when it is
+// not loaded (Runtime.Unusable then says why, when it could not be).
+func (p *Program) RuntimePackage() *packages.Package {
+	p.runtimeOnce.Do(func() {
+		if p.loadRuntime == nil || p.Runtime == nil || p.Runtime.Unusable != nil {
+			return
+		}
+		pkg, err := p.loadRuntime()
+		if err != nil {
+			p.Runtime.Unusable = err
+			return
+		}
+		p.runtimePkg = pkg
+	})
+	return p.runtimePkg
+}
+
 // loadSchema is the schema given (read live), else the migrations the
 // config names (relative to root), else those the module keeps by
 // convention; nil when there are none. Positions name files relative to
@@ -206,8 +240,26 @@ func loadSchema(root, moduleDir string, cfg *rules.Config, given *schema.Schema)
 	return s, nil, nil
 }
 
-func loadConfig(root string) (*rules.Config, error) {
-	cfg, err := rules.Load(root)
+// loadConfig reads txscope.yaml at root, or the file at path (relative to
+// root) when one is given; without a file the defaults apply and wrappers
+// are detected.
+func loadConfig(root, path string) (*rules.Config, error) {
+	if path == "" {
+		cfg, err := rules.Load(root)
+		if err != nil {
+			return nil, fmt.Errorf("config: %w", err)
+		}
+		return cfg, nil
+	}
+	full := path
+	if !filepath.IsAbs(full) {
+		full = filepath.Join(root, path)
+	}
+	data, err := rules.ReadConfig(full)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	cfg, err := rules.Parse(RelPos(root, full), data)
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
@@ -242,8 +294,12 @@ func ModuleRoot(dir string) (root, gomod string, err error) {
 	case mod != "":
 		return filepath.Dir(mod), mod, nil
 	}
-	return "", "", errors.New("not inside a Go module (no go.mod found)")
+	return "", "", fmt.Errorf("not inside a Go module (%w)", ErrNoModule)
 }
+
+// ErrNoModule is the error for a directory with no go.mod above it (a
+// build sandbox, for Unit): txscope reads the module's config and schema.
+var ErrNoModule = errors.New("no go.mod found")
 
 // splitRuntime takes the runtime's package out of the targets. One that
 // does not type-check in this module makes the runtime unusable, with the

@@ -56,13 +56,9 @@ func UsesRuntime(pooled string) bool {
 // go.mod is gomod, and returns the overlay that puts a copy in place for
 // loading (nothing when the module imports it, or cannot have one).
 func findRuntime(cfg *rules.Config, gomod string) (*Runtime, map[string][]byte, error) {
-	data, err := os.ReadFile(gomod)
+	mf, err := readModFile(gomod)
 	if err != nil {
-		return nil, nil, fmt.Errorf("load: %w", err)
-	}
-	mf, err := modfile.ParseLax(gomod, data, nil)
-	if err != nil || mf.Module == nil {
-		return nil, nil, fmt.Errorf("load: %s: cannot read the module path", gomod)
+		return nil, nil, err
 	}
 	if mf.Module.Mod.Path == TxscopeModule || requires(mf, TxscopeModule) {
 		return &Runtime{ImportPath: PooledPackage}, nil, nil
@@ -86,6 +82,19 @@ func findRuntime(cfg *rules.Config, gomod string) (*Runtime, map[string][]byte, 
 		overlay[filepath.Join(rt.Dir, f.Name)] = f.Body
 	}
 	return rt, overlay, nil
+}
+
+// readModFile parses go.mod, which must name its module.
+func readModFile(gomod string) (*modfile.File, error) {
+	data, err := os.ReadFile(gomod)
+	if err != nil {
+		return nil, fmt.Errorf("load: %w", err)
+	}
+	mf, err := modfile.ParseLax(gomod, data, nil)
+	if err != nil || mf.Module == nil {
+		return nil, fmt.Errorf("load: %s: cannot read the module path", gomod)
+	}
+	return mf, nil
 }
 
 func requires(mf *modfile.File, module string) bool {

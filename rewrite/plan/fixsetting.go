@@ -38,33 +38,6 @@ func SettingCodes(w *analysis.Wrapper) []string {
 	return out
 }
 
-// UnfixableWhy says what settingFixable missed.
-func UnfixableWhy(w *analysis.Wrapper) string {
-	switch {
-	case w.SettingCall == nil || SqlArgIndex(w) < 0:
-		return "the statement that sets it could not be found"
-	case w.Tenant < 0:
-		return "the tenant is not one of its parameters, so it cannot be bound"
-	default:
-		return "its source is not in the loaded packages"
-	}
-}
-
-// SettingFixable reports whether txscope can write the fix: the SQL is a
-// string literal (or a fmt.Sprintf of one) and the tenant parameter known.
-func SettingFixable(w *analysis.Wrapper) bool {
-	return w.SettingCall != nil && w.Tenant >= 0 && w.Source.Decl != nil && SqlArgIndex(w) >= 0
-}
-
-func SqlArgIndex(w *analysis.Wrapper) int {
-	for i, a := range w.SettingCall.Args {
-		if a == w.SettingSQL {
-			return i
-		}
-	}
-	return -1
-}
-
 // WrapperFixes lists the wrappers to repair: those used by a handler that is
 // rewritten, since narrowing on a leaky wrapper would keep the leak.
 func WrapperFixes(prog *load.Program, plans []Plan) []SettingFix {
@@ -72,7 +45,9 @@ func WrapperFixes(prog *load.Program, plans []Plan) []SettingFix {
 	var out []SettingFix
 	for _, p := range plans {
 		w := p.Wrapped.Site.Wrapper
-		if seen[w] || (p.Action != ActionPooled && p.Action != ActionNarrowed) || !NeedsSettingFix(w) || !SettingFixable(w) {
+		// A wrapper of another package (go vet) is fixed by that package's
+		// analysis, the edit of its own file.
+		if seen[w] || (p.Action != ActionPooled && p.Action != ActionNarrowed) || !NeedsSettingFix(w) || w.SettingUnfixable() != "" || w.Source.Decl == nil {
 			continue
 		}
 		seen[w] = true

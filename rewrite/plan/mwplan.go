@@ -144,6 +144,14 @@ type ChainPlan struct {
 // planner, then decides how the middleware itself moves and lists the
 // edits that make the move.
 func PlanChain(prog *load.Program, m *analysis.Middleware, opts PlanOptions) *ChainPlan {
+	if fn := m.Elsewhere(); fn != nil {
+		// Its body is another package's (go vet analyses one at a time).
+		cp := &ChainPlan{Middleware: m, Failed: fmt.Errorf("%s is in package %s, whose code the migration changes too: run `txscope rewrite`, which migrates the module as one", fn.Name(), fn.Pkg().Path())}
+		for _, h := range m.Handlers {
+			cp.Plans = append(cp.Plans, Plan{Wrapped: h, Action: ActionKept, Reason: fmt.Sprintf("middleware %s: %v", m.Func.Name(), cp.Failed)})
+		}
+		return cp
+	}
 	cp := decideChain(prog, m, opts)
 	if why := schemaVeto(prog); why != "" && cp.Failed == nil {
 		cp.Failed = errors.New(why)

@@ -171,8 +171,8 @@ func Inline(prog *load.Program, h *analysis.Wrapped, opts PlanOptions) Plan {
 	if why := cmp.Or(schemaVeto(prog), readsVeto(prog, p, w)); why != "" {
 		return p.Keep("%s", why)
 	}
-	if NeedsSettingFix(w) && !SettingFixable(w) {
-		return p.Keep("%s sets the tenant unsafely (%s) and txscope cannot fix it: %s", ShortName(rules.FuncName(w.Func)), strings.Join(SettingCodes(w), ", "), UnfixableWhy(w))
+	if why := w.SettingUnfixable(); NeedsSettingFix(w) && why != "" {
+		return p.Keep("%s sets the tenant unsafely (%s) and txscope cannot fix it: %s", ShortName(rules.FuncName(w.Func)), strings.Join(SettingCodes(w), ", "), why)
 	}
 	tmpl, err := PooledTemplate(prog.Config, h.Site)
 	if err != nil {

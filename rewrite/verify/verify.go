@@ -225,8 +225,8 @@ func funcKey(fd *ast.FuncDecl) string {
 func importerOf(p *load.Program) (types.Importer, map[string]*types.Package) {
 	byPath := map[string]*types.Package{}
 	roots := slices.Clip(p.Packages)
-	if p.RuntimePackage != nil {
-		roots = append(roots, p.RuntimePackage)
+	if rt := p.RuntimePackage(); rt != nil {
+		roots = append(roots, rt)
 	}
 	packages.Visit(roots, nil, func(pkg *packages.Package) {
 		if pkg.Types != nil {

@@ -2,13 +2,13 @@ package vet
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"go/ast"
 	"go/build"
 	"go/parser"
 	"go/token"
 	"go/types"
-	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -20,79 +20,109 @@ import (
 	"github.com/txscope/txscope/rewrite/edit"
 	"github.com/txscope/txscope/rewrite/load"
 	"github.com/txscope/txscope/rewrite/plan"
+	"github.com/txscope/txscope/rewrite/report"
 	"github.com/txscope/txscope/rules"
-	"golang.org/x/mod/modfile"
 	goanalysis "golang.org/x/tools/go/analysis"
 )
 
-// Analyzer reports txscope's findings with the local fixes.
-var Analyzer = &goanalysis.Analyzer{
-	Name: "txscope",
-	Doc: `report whole-request tenant transactions and tenant-scoping hazards (TS001–TS011)
+// Analyzer reports txscope's findings with the local fixes. Its flags
+// (-txscope.config, -txscope.codes under go vet and go fix) are Options.
+var Analyzer = newAnalyzer(&Options{})
 
-The findings of txscope check for the package, with a suggested fix where
-the rewrite stays in the package (a pooled or narrowed handler, a leaky
-set_config made transaction-local).`,
-	URL: "https://github.com/txscope/txscope",
-	Run: run,
-}
-
-// Options limit or direct an Analyzer made by New (the golangci-lint
-// plugin's settings).
+// Options limit or direct an Analyzer: the flags of Analyzer, the
+// settings of the golangci-lint plugin (New).
 type Options struct {
 	// Codes, when not empty, limits the diagnostics to these finding codes.
 	Codes []string
 	// Config, when set, is the txscope.yaml to use instead of the one at
-	// the module root (relative paths are taken from the current
-	// directory). Its schema, pooled and runtime settings must be those
-	// the module root's file (or the defaults) gives: the load reads the
-	// schema and the runtime before the analysis, from the module root.
+	// the module root (a relative path is taken from the module root).
 	Config string
 }
 
-// New is an Analyzer limited by opts.
+// New is an Analyzer with opts as its flags' defaults.
 func New(opts Options) *goanalysis.Analyzer {
-	a := *Analyzer
-	a.Run = func(pass *goanalysis.Pass) (any, error) { return runWith(pass, opts) }
-	return &a
+	return newAnalyzer(&opts)
 }
 
-func run(pass *goanalysis.Pass) (any, error) { return runWith(pass, Options{}) }
+func newAnalyzer(opts *Options) *goanalysis.Analyzer {
+	a := &goanalysis.Analyzer{
+		Name: "txscope",
+		Doc: `report whole-request tenant transactions and tenant-scoping hazards (TS001–TS011)
 
-func runWith(pass *goanalysis.Pass, opts Options) (any, error) {
-	files := map[string]*token.File{}
-	var dir string
-	for _, f := range pass.Files {
-		tf := pass.Fset.File(f.FileStart)
-		if tf == nil || strings.HasSuffix(tf.Name(), "_test.go") {
-			continue // txscope check leaves tests out unless --tests
-		}
-		files[tf.Name()] = tf
-		dir = filepath.Dir(tf.Name())
+The findings of txscope check for the package, with a suggested fix where
+the rewrite stays in the package (a pooled or narrowed handler, a leaky
+set_config made transaction-local).`,
+		URL: "https://github.com/txscope/txscope",
+		// What a package's functions do crosses to the packages that call
+		// them as facts: go vet analyses one package at a time.
+		FactTypes: []goanalysis.Fact{new(analysis.FuncFact)},
+		Run:       func(pass *goanalysis.Pass) (any, error) { return run(pass, *opts) },
 	}
-	if len(files) == 0 {
+	a.Flags.StringVar(&opts.Config, "config", opts.Config, "the txscope.yaml to use in place of the module root's (a relative path is taken from the module root)")
+	a.Flags.Var((*codesFlag)(&opts.Codes), "codes", "comma-separated finding codes to report, such as TS001,TS003 (default: all)")
+	return a
+}
+
+// codesFlag is a comma-separated list of finding codes.
+type codesFlag []string
+
+func (c *codesFlag) String() string { return strings.Join(*c, ",") }
+
+func (c *codesFlag) Set(v string) error {
+	codes := strings.Split(v, ",")
+	if err := CheckCodes(codes); err != nil {
+		return err
+	}
+	*c = codes
+	return nil
+}
+
+// CheckCodes fails on a code txscope does not report.
+func CheckCodes(codes []string) error {
+	for _, c := range codes {
+		if !slices.ContainsFunc(report.Codes, func(d report.CodeDoc) bool { return d.Code == c }) {
+			return fmt.Errorf("unknown finding code %q (TS001–TS%03d)", c, len(report.Codes))
+		}
+	}
+	return nil
+}
+
+// ownPackage reports whether the pass is of a package of the module being
+// checked: go vet runs the tool on every dependency too, the standard
+// library's included, for their facts, and a dependency's functions stay
+// unknown, as they are to txscope check. A driver that names no module
+// (Bazel) leaves it to the go.mod lookup.
+func ownPackage(pass *goanalysis.Pass) bool {
+	if m := pass.Module; m != nil {
+		return m.Path != "" && m.Version == ""
+	}
+	if len(pass.Files) == 0 {
+		return false
+	}
+	name := pass.Fset.File(pass.Files[0].FileStart).Name()
+	goroot := filepath.Clean(build.Default.GOROOT) + string(filepath.Separator)
+	return !strings.HasPrefix(name, goroot)
+}
+
+func run(pass *goanalysis.Pass, opts Options) (any, error) {
+	if !ownPackage(pass) {
 		return nil, nil
 	}
-	_, gomod, err := load.ModuleRoot(dir)
-	if err != nil || gomod == "" {
+	prog, err := load.Unit(load.UnitOptions{Fset: pass.Fset, Files: pass.Files, Types: pass.Pkg, Info: pass.TypesInfo, Facts: pass.ImportObjectFact, Config: opts.Config})
+	if errors.Is(err, load.ErrNoModule) {
 		// Nothing is skipped silently: a build that hides the module (a
 		// sandbox without go.mod) gets told, at the package's first file.
 		pass.Report(goanalysis.Diagnostic{Pos: pass.Files[0].Package, Category: "TS010",
-			Message: fmt.Sprintf("not analysed: %s has no go.mod above it, and txscope loads the module to analyse a package: run `txscope check` where the module is (TS010)", dir)})
+			Message: fmt.Sprintf("not analysed: %s has no go.mod above it, and txscope reads the module's txscope.yaml and schema: run `txscope check` where the module is (TS010)", filepath.Dir(pass.Fset.File(pass.Files[0].FileStart).Name()))})
 		return nil, nil
 	}
-	patterns, err := moduleImports(gomod, pass.Pkg.Path())
-	if err != nil {
+	if err != nil || prog == nil { // nil: only test files, which txscope check leaves out too
 		return nil, err
 	}
-	prog, err := load.Load(load.LoadOptions{Dir: dir, Patterns: patterns, Runtime: true})
-	if err != nil {
-		return nil, err
-	}
-	if opts.Config != "" {
-		if err := useConfig(prog, opts.Config); err != nil {
-			return nil, err
-		}
+	files := map[string]*token.File{}
+	for _, f := range prog.Packages[0].Syntax {
+		tf := pass.Fset.File(f.FileStart)
+		files[tf.Name()] = tf
 	}
 	res, rerr := rewrite.Rewrite(prog, rewrite.Options{})
 	var a *analysis.Analysis
@@ -103,6 +133,9 @@ func runWith(pass *goanalysis.Pass, opts Options) (any, error) {
 		if a, err = rewrite.Check(prog); err != nil {
 			return nil, err
 		}
+	}
+	for fn, fact := range a.Facts() {
+		pass.ExportObjectFact(fn, fact)
 	}
 	fx := newFixer(prog, res, rerr, files)
 	fx.analysis = a
@@ -116,7 +149,7 @@ func runWith(pass *goanalysis.Pass, opts Options) (any, error) {
 		if tf == nil || prog.Generated[fileOf(prog, f.Pos)] {
 			continue
 		}
-		d := goanalysis.Diagnostic{Pos: tf.Pos(p.Offset), Category: f.Code, Message: f.Message}
+		d := goanalysis.Diagnostic{Pos: f.Pos, Category: f.Code, Message: f.Message}
 		fix, why := fx.fix(f, p)
 		if why != "" {
 			d.Message += "; " + why
@@ -134,40 +167,6 @@ func runWith(pass *goanalysis.Pass, opts Options) (any, error) {
 	return nil, nil
 }
 
-// useConfig puts the config file at path in place of the one the load
-// read. What the load already used it cannot change, so those settings
-// must agree.
-func useConfig(prog *load.Program, path string) error {
-	data, err := rules.ReadConfig(path)
-	if err != nil {
-		return fmt.Errorf("txscope: config: %w", err)
-	}
-	cfg, err := rules.Parse(path, data)
-	if err != nil {
-		return fmt.Errorf("txscope: config: %w", err)
-	}
-	old := prog.Config
-	var differ []string
-	if !slices.Equal(cfg.Schema, old.Schema) {
-		differ = append(differ, "schema")
-	}
-	if cfg.Pooled != old.Pooled {
-		differ = append(differ, "pooled")
-	}
-	if cfg.Runtime != old.Runtime {
-		differ = append(differ, "runtime")
-	}
-	if len(differ) > 0 {
-		where := "the defaults"
-		if old.Path != "" {
-			where = old.Path
-		}
-		return fmt.Errorf("txscope: config %s: %s must be as in %s (read at the module root before the analysis)", path, strings.Join(differ, ", "), where)
-	}
-	prog.Config = cfg
-	return nil
-}
-
 func fileOf(prog *load.Program, pos token.Pos) *ast.File {
 	for _, pkg := range prog.Packages {
 		for _, f := range pkg.Syntax {
@@ -177,39 +176,6 @@ func fileOf(prog *load.Program, pos token.Pos) *ast.File {
 		}
 	}
 	return nil
-}
-
-// moduleImports is pkgPath and the packages of its module it imports,
-// directly or not, read from their import declarations (tests left out).
-func moduleImports(gomod, pkgPath string) ([]string, error) {
-	data, err := os.ReadFile(gomod)
-	if err != nil {
-		return nil, err
-	}
-	mf, err := modfile.ParseLax(gomod, data, nil)
-	if err != nil || mf.Module == nil {
-		return nil, fmt.Errorf("txscope: %s: cannot read the module path", gomod)
-	}
-	mod, modDir := mf.Module.Mod.Path, filepath.Dir(gomod)
-	local := func(p string) bool { return p == mod || strings.HasPrefix(p, mod+"/") }
-	out := []string{pkgPath}
-	seen := map[string]bool{pkgPath: true}
-	for i := 0; i < len(out); i++ {
-		if !local(out[i]) {
-			continue
-		}
-		bp, err := build.Default.ImportDir(filepath.Join(modDir, filepath.FromSlash(strings.TrimPrefix(strings.TrimPrefix(out[i], mod), "/"))), 0)
-		if err != nil {
-			continue
-		}
-		for _, imp := range bp.Imports {
-			if local(imp) && !seen[imp] {
-				seen[imp] = true
-				out = append(out, imp)
-			}
-		}
-	}
-	return out, nil
 }
 
 // fixer turns the rewrite's edits of the pass's files into one
@@ -251,7 +217,9 @@ func newFixer(prog *load.Program, res *rewrite.Result, err error, files map[stri
 	}
 	chainFiles := map[string]bool{}
 	for _, cp := range res.Chains {
-		fx.chained[cp.Middleware.RealSite().Call.Pos()] = true
+		if call := cp.Middleware.RealSite().Call; call != nil { // nil: in another package
+			fx.chained[call.Pos()] = true
+		}
 		for _, h := range cp.Middleware.Handlers {
 			fx.chained[h.Site.Call.Pos()] = true
 		}
@@ -337,7 +305,7 @@ func (fx *fixer) settingFix(f analysis.Finding) (*goanalysis.SuggestedFix, strin
 			continue
 		}
 		lit, ok := w.SettingSQL.(*ast.BasicLit)
-		if !ok || lit.Kind != token.STRING || !plan.SettingFixable(w) {
+		if !ok || lit.Kind != token.STRING || w.SettingUnfixable() != "" {
 			break
 		}
 		s, err := strconv.Unquote(lit.Value)

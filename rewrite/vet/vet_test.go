@@ -121,10 +121,10 @@ func TestRuntimeCopy(t *testing.T) {
 }
 
 // TestConfigOption: Options.Config is read in place of the module root's
-// txscope.yaml (here there is none): its tenant setting changes the TS003
-// findings (every call on the transaction declared a write: nothing to
-// move out); settings the load already used must agree; a bad file is an
-// error of the pass.
+// txscope.yaml (here there is none), whole: its effect rules change the
+// TS001 findings (every call on the transaction declared a write: nothing
+// to move out), its pooled handle is the one the fix writes; a relative
+// path is taken from the module root; a bad file is an error of the pass.
 func TestConfigOption(t *testing.T) {
 	tmp := t.TempDir()
 	write := func(name, text string) string {
@@ -132,10 +132,10 @@ func TestConfigOption(t *testing.T) {
 		require.NoError(t, os.WriteFile(p, []byte(text), 0o644))
 		return p
 	}
-	diags := func(opts vet.Options) ([]analysis.Diagnostic, []string) {
+	diags := func(opts vet.Options, patterns ...string) ([]analysis.Diagnostic, []string) {
 		var c collect
 		var out []analysis.Diagnostic
-		for _, r := range analysistest.Run(&c, shop(t), vet.New(opts), "./api") {
+		for _, r := range analysistest.Run(&c, shop(t), vet.New(opts), append([]string{"./api"}, patterns...)...) {
 			out = append(out, r.Diagnostics...)
 			if r.Err != nil {
 				c.errs = append(c.errs, r.Err.Error())
@@ -153,19 +153,68 @@ func TestConfigOption(t *testing.T) {
 	other, errs := diags(vet.Options{Config: write("other.yaml", "version: 1\neffects: {write: [\"github.com/jackc/pgx/v5.Tx.*\"]}\n")})
 	// Both handlers' // want comments go unmatched: nothing is reported.
 	assert.Empty(t, messages(other))
-	require.Len(t, errs, 2)
+	var unmatched []string
 	for _, e := range errs {
-		assert.Contains(t, e, "no diagnostic was reported matching `whole-request tenant transaction")
+		if strings.Contains(e, "no diagnostic was reported matching `whole-request tenant transaction") {
+			unmatched = append(unmatched, e)
+		}
 	}
+	assert.Len(t, unmatched, 2, "%v", errs)
 
-	_, errs = diags(vet.Options{Config: write("pooled.yaml", "version: 1\npooled: \"tenantpool.For({recv}.Other, {tenant})\"\n")})
-	assert.Contains(t, strings.Join(errs, "\n"), "pooled must be as in the defaults")
+	// The pooled handle, which the load of the module root's file used
+	// to fix before the option was read.
+	forSetting := write("pooled.yaml", "version: 1\npooled: \"tenantpool.ForSetting({recv}.Pool, \\\"app.current_tenant_id\\\", {tenant})\"\n")
+	pooled, errs := diags(vet.Options{Config: forSetting})
+	require.Empty(t, errs)
+	assert.Equal(t, messages(base), messages(pooled))
+	assert.Contains(t, fixText(pooled), "tenantpool.ForSetting(s.db.Pool, \"app.current_tenant_id\", tenantID)")
+	assert.NotContains(t, fixText(base), "ForSetting")
 
-	_, errs = diags(vet.Options{Config: write("bad.yaml", "version: 2\n")})
+	rel, err := filepath.Rel(shop(t), forSetting)
+	require.NoError(t, err)
+	relative, errs := diags(vet.Options{Config: rel})
+	require.Empty(t, errs)
+	assert.Equal(t, fixText(pooled), fixText(relative))
+
+	// The first package analysed fails, the others for want of its facts.
+	_, errs = diags(vet.Options{Config: write("bad.yaml", "version: 2\n")}, "./db")
 	assert.Contains(t, strings.Join(errs, "\n"), "unsupported version")
 
-	_, errs = diags(vet.Options{Config: filepath.Join(tmp, "missing.yaml")})
+	_, errs = diags(vet.Options{Config: filepath.Join(tmp, "missing.yaml")}, "./db")
 	assert.Contains(t, strings.Join(errs, "\n"), "no such file")
+}
+
+// TestFlags: the Analyzer's flags, which go vet and go fix pass as
+// -txscope.config and -txscope.codes, are the same options; an unknown
+// code is refused when the flag is parsed.
+func TestFlags(t *testing.T) {
+	a := vet.New(vet.Options{})
+	require.NotNil(t, a.Flags.Lookup("config"))
+	require.NoError(t, a.Flags.Set("codes", "TS003"))
+	var c collect
+	n := 0
+	for _, r := range analysistest.Run(&c, shop(t), a, "./...") {
+		for _, d := range r.Diagnostics {
+			n++
+			assert.Equal(t, "TS003", d.Category)
+		}
+	}
+	assert.Equal(t, 1, n)
+	err := a.Flags.Set("codes", "TS001,TS999")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `unknown finding code "TS999"`)
+}
+
+func fixText(ds []analysis.Diagnostic) string {
+	var b strings.Builder
+	for _, d := range ds {
+		for _, f := range d.SuggestedFixes {
+			for _, e := range f.TextEdits {
+				b.Write(e.NewText)
+			}
+		}
+	}
+	return b.String()
 }
 
 // TestCodesOption: only the codes asked for are reported.

@@ -11,8 +11,8 @@
 //	      txscope:
 //	        type: module
 //	        settings:
-//	          config: txscope.yaml   # the txscope.yaml to use (default: the module root's)
-//	          codes: [TS001, TS003]  # the finding codes to report (default: all)
+//	          config: ci/txscope.yaml   # the txscope.yaml to use, from the module root (default: the root's)
+//	          codes: [TS001, TS003]     # the finding codes to report (default: all)
 //
 // The analyzer is vet.New's: the findings of `txscope check` for each
 // package, with the fixes local to the package (`golangci-lint run --fix`
@@ -22,10 +22,8 @@ package golangci
 
 import (
 	"fmt"
-	"slices"
 
 	"github.com/golangci/plugin-module-register/register"
-	"github.com/txscope/txscope/rewrite/report"
 	"github.com/txscope/txscope/rewrite/vet"
 	"golang.org/x/tools/go/analysis"
 )
@@ -37,7 +35,7 @@ func init() {
 // Settings are the plugin's settings in .golangci.yml.
 type Settings struct {
 	// Config is the txscope.yaml to use instead of the module root's
-	// (relative to the directory golangci-lint runs in).
+	// (a relative path is taken from the module root).
 	Config string `json:"config"`
 	// Codes, when not empty, are the finding codes reported (TS001…).
 	Codes []string `json:"codes"`
@@ -55,10 +53,8 @@ func New(settings any) (register.LinterPlugin, error) {
 	if err != nil {
 		return nil, fmt.Errorf("txscope: %w", err)
 	}
-	for _, c := range s.Codes {
-		if !slices.ContainsFunc(report.Codes, func(d report.CodeDoc) bool { return d.Code == c }) {
-			return nil, fmt.Errorf("txscope: settings: codes: unknown finding code %q (TS001–TS%03d)", c, len(report.Codes))
-		}
+	if err := vet.CheckCodes(s.Codes); err != nil {
+		return nil, fmt.Errorf("txscope: settings: codes: %w", err)
 	}
 	return &Plugin{Settings: s}, nil
 }

@@ -22,7 +22,7 @@ type DB struct {
 }
 
 // WithTenant runs fn in a transaction scoped to tenantID for row-level security.
-func (d *DB) WithTenant(ctx context.Context, tenantID string, fn func(tx pgx.Tx) error) error {
+func (d *DB) WithTenant(ctx context.Context, tenantID string, fn func(tx pgx.Tx) error) error { // want WithTenant:"wrapper app.current_tenant_id"
 	tx, err := d.Pool.Begin(ctx)
 	if err != nil {
 		return err
