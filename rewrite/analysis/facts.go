@@ -287,9 +287,9 @@ func txPositions(fn *types.Func) []int {
 	return out
 }
 
-// mayHoldTx matches an interface a transaction may be passed as (any, a
-// querier), not a context or an error, which no tx implements.
+// mayHoldTx matches the empty interface, which a tx may be passed as (a
+// querier interface carries one by its methods).
 func mayHoldTx(t types.Type) bool {
-	_, ok := types.Unalias(t).Underlying().(*types.Interface)
-	return ok && !IsContext(t) && types.TypeString(t, nil) != "error"
+	iface, ok := types.Unalias(t).Underlying().(*types.Interface)
+	return ok && iface.Empty()
 }
