@@ -246,9 +246,11 @@ const runRewrite = "run `txscope rewrite`"
 // fix is the fix of finding f at p, or why there is none (to add to the
 // message; "" when a fix is not expected).
 func (fx *fixer) fix(f analysis.Finding, p token.Position) (*goanalysis.SuggestedFix, string) {
-	switch f.Code {
-	case "TS001", "TS003":
-	default:
+	setting := f.Code == "TS003" || f.Code == "TS004"
+	// A slow call or a pooled query inside a handler the rewrite changes
+	// (a write-only one has no TS001) is what that change moves.
+	moved := f.Code == "TS002" || f.Code == "TS006"
+	if f.Code != "TS001" && !setting && !moved {
 		return nil, ""
 	}
 	if fx.chained[f.Pos] {
@@ -267,15 +269,18 @@ func (fx *fixer) fix(f analysis.Finding, p token.Position) (*goanalysis.Suggeste
 	}
 	ff := fx.byFile[p.Filename]
 	if ff == nil || !ff.ok {
-		if f.Code == "TS003" && ff == nil {
+		if setting && ff == nil {
 			return fx.settingFix(f)
 		}
 		return nil, "" // the rewrite failed (txscope rewrite says why) or its edit is not per declaration
 	}
 	for i := range ff.decls {
 		d := &ff.decls[i]
-		if d.taken || p.Offset < d.start || p.Offset >= d.end {
+		if p.Offset < d.start || p.Offset >= d.end {
 			continue
+		}
+		if d.taken {
+			return nil, "" // the fix of another finding in the declaration makes this one's change too
 		}
 		d.taken = true
 		edits := []goanalysis.TextEdit{d.edit}
@@ -283,22 +288,46 @@ func (fx *fixer) fix(f analysis.Finding, p token.Position) (*goanalysis.Suggeste
 			edits = append([]goanalysis.TextEdit{*ff.shared}, edits...)
 			ff.shared = nil
 		}
-		msg := "make the tenant setting transaction-local"
-		if f.Code == "TS001" {
+		msg := settingFixMessage[f.Code]
+		switch {
+		case f.Code == "TS001":
 			msg = fmt.Sprintf("txscope rewrite: %s", pl.Action)
+		case moved:
+			msg = "txscope rewrite: " + fx.actionIn(d)
 		}
 		return &goanalysis.SuggestedFix{Message: msg, TextEdits: edits}, ""
 	}
-	if f.Code == "TS003" {
+	if setting {
 		return fx.settingFix(f)
 	}
 	return nil, ""
 }
 
-// settingFix is the TS003 fix when no handler of the package is rewritten
-// (the wrapper's own package): set_config's is_local flag made true in the
-// SQL literal, as txscope rewrite writes it. A setting in any other shape
-// is left to txscope rewrite.
+// actionIn is what the rewrite does to the handlers in a changed
+// declaration.
+func (fx *fixer) actionIn(d *declEdit) string {
+	var actions []string
+	for pos, p := range fx.plans {
+		off := fx.prog.Fset.PositionFor(pos, false).Offset
+		if off >= d.start && off < d.end && (p.Action == plan.ActionPooled || p.Action == plan.ActionNarrowed) && !slices.Contains(actions, string(p.Action)) {
+			actions = append(actions, string(p.Action))
+		}
+	}
+	sort.Strings(actions)
+	return strings.Join(actions, ", ")
+}
+
+var settingFixMessage = map[string]string{
+	"TS003": "make the tenant setting transaction-local",
+	"TS004": "bind the tenant id as a parameter",
+}
+
+// settingFix is the fix of a tenant-setting finding when no handler of the
+// package is rewritten (the wrapper's own package): for TS003,
+// set_config's is_local flag made true in the SQL literal, as txscope
+// rewrite writes it. A setting in any other shape, and TS004 (its bind
+// parameter goes with a change of the wrapper's call), is left to txscope
+// rewrite.
 func (fx *fixer) settingFix(f analysis.Finding) (*goanalysis.SuggestedFix, string) {
 	for _, w := range fx.analysis.Wrappers.List() {
 		if !slices.ContainsFunc(w.Findings, func(wf analysis.Finding) bool { return wf.Code == f.Code && wf.Pos == f.Pos }) {
@@ -322,7 +351,7 @@ func (fx *fixer) settingFix(f analysis.Finding) (*goanalysis.SuggestedFix, strin
 		if tf == nil {
 			break
 		}
-		return &goanalysis.SuggestedFix{Message: "make the tenant setting transaction-local",
+		return &goanalysis.SuggestedFix{Message: settingFixMessage["TS003"],
 			TextEdits: []goanalysis.TextEdit{{Pos: tf.Pos(p.Offset), End: tf.Pos(p.Offset + len(lit.Value)), NewText: []byte(strconv.Quote(fixed))}}}, ""
 	}
 	return nil, "txscope cannot write this fix alone: " + runRewrite
