@@ -1,12 +1,16 @@
 package golangci_test
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/golangci/plugin-module-register/register"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/txscope/txscope/rewrite/vet/golangci"
+	"golang.org/x/tools/go/analysis"
+	"golang.org/x/tools/go/analysis/analysistest"
 )
 
 // TestRegistered: importing the package registers "txscope", as the custom
@@ -51,3 +55,40 @@ func TestSettingsErrors(t *testing.T) {
 		assert.Error(t, err, name)
 	}
 }
+
+// TestSettingsApply: the analyzer the plugin builds applies both settings,
+// as golangci-lint runs it: codes limits what is reported, config is read
+// in place of the module root's txscope.yaml (a relative path from the
+// module root).
+func TestSettingsApply(t *testing.T) {
+	dir, err := filepath.Abs("../testdata/shop")
+	require.NoError(t, err)
+	run := func(settings map[string]any, patterns ...string) []analysis.Diagnostic {
+		p, err := golangci.New(settings)
+		require.NoError(t, err)
+		as, err := p.BuildAnalyzers()
+		require.NoError(t, err)
+		var c collect
+		var out []analysis.Diagnostic
+		for _, r := range analysistest.Run(&c, dir, as[0], patterns...) {
+			out = append(out, r.Diagnostics...)
+		}
+		return out
+	}
+	var codes []string
+	for _, d := range run(map[string]any{"codes": []any{"TS003"}}, "./...") {
+		codes = append(codes, d.Category)
+	}
+	assert.Equal(t, []string{"TS003"}, codes)
+
+	cfg := filepath.Join(t.TempDir(), "txscope.yaml")
+	require.NoError(t, os.WriteFile(cfg, []byte("version: 1\neffects: {write: [\"github.com/jackc/pgx/v5.Tx.*\"]}\n"), 0o644))
+	rel, err := filepath.Rel(dir, cfg)
+	require.NoError(t, err)
+	require.NotEmpty(t, run(nil, "./api"))
+	assert.Empty(t, run(map[string]any{"config": rel}, "./api"), "every call on the tx a write: nothing to move out")
+}
+
+type collect struct{}
+
+func (collect) Errorf(string, ...any) {} // the testdata's // want comments are vet_test's
