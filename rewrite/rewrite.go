@@ -85,7 +85,8 @@ func Rewrite(prog *load.Program, opts Options) (*Result, error) {
 		}
 	}
 	for round := 0; ; round++ {
-		edits, failures, err := edit.Apply(prog, res.Plans, res.Chains)
+		fixes := plan.WrapperFixes(prog, res.Plans, res.Analysis.Wrappers.List())
+		edits, failures, err := edit.Apply(prog, res.Plans, res.Chains, fixes)
 		if err != nil {
 			return nil, err
 		}

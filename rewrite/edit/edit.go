@@ -55,10 +55,10 @@ func (f Failure) Describe(prog *load.Program) string {
 	return fmt.Sprintf("%s: %v", pos, f.Err)
 }
 
-// Apply renders the pooled and narrowed plans (and the wrapper fixes) into
-// new file contents, in memory. A plan whose edit cannot be made comes
+// Apply renders the pooled and narrowed plans (and the wrapper fixes,
+// plan.WrapperFixes) into new file contents, in memory. A plan whose edit cannot be made comes
 // back as a failure; the other plans still apply.
-func Apply(prog *load.Program, plans []plan.Plan, chains []*plan.ChainPlan) ([]FileEdit, []Failure, error) {
+func Apply(prog *load.Program, plans []plan.Plan, chains []*plan.ChainPlan, fixes []plan.SettingFix) ([]FileEdit, []Failure, error) {
 	byFile := map[*ast.File][]int{}
 	var files []*ast.File
 	ops := map[*ast.File][]plan.ChainOp{}
@@ -84,7 +84,7 @@ func Apply(prog *load.Program, plans []plan.Plan, chains []*plan.ChainPlan) ([]F
 		}
 		byFile[f] = append(byFile[f], i)
 	}
-	for _, fix := range plan.WrapperFixes(prog, plans) {
+	for _, fix := range fixes {
 		if byFile[fix.File] == nil {
 			files = append(files, fix.File)
 			byFile[fix.File] = []int{}
@@ -93,7 +93,7 @@ func Apply(prog *load.Program, plans []plan.Plan, chains []*plan.ChainPlan) ([]F
 	var edits []FileEdit
 	var failures []Failure
 	for _, f := range files {
-		edit, failed, err := applyFile(prog, f, plans, byFile[f], ops[f])
+		edit, failed, err := applyFile(prog, f, plans, byFile[f], ops[f], fixes)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -106,7 +106,7 @@ func Apply(prog *load.Program, plans []plan.Plan, chains []*plan.ChainPlan) ([]F
 	return edits, failures, nil
 }
 
-func applyFile(prog *load.Program, f *ast.File, plans []plan.Plan, indexes []int, ops []plan.ChainOp) (*FileEdit, []Failure, error) {
+func applyFile(prog *load.Program, f *ast.File, plans []plan.Plan, indexes []int, ops []plan.ChainOp, fixes []plan.SettingFix) (*FileEdit, []Failure, error) {
 	name, err := prog.TargetFile(f)
 	if err != nil {
 		return nil, nil, err
@@ -134,7 +134,7 @@ func applyFile(prog *load.Program, f *ast.File, plans []plan.Plan, indexes []int
 		}
 		edited[plans[i].Wrapped.Site.Func.Decl] = true
 	}
-	for _, fix := range plan.WrapperFixes(prog, plans) {
+	for _, fix := range fixes {
 		if fix.File == f {
 			fr.fixSetting(fix)
 			edited[fix.Wrapper.Source.Decl] = true

@@ -39,19 +39,29 @@ func SettingCodes(w *analysis.Wrapper) []string {
 }
 
 // WrapperFixes lists the wrappers to repair: those used by a handler that is
-// rewritten, since narrowing on a leaky wrapper would keep the leak.
-func WrapperFixes(prog *load.Program, plans []Plan) []SettingFix {
+// rewritten, since narrowing on a leaky wrapper would keep the leak. In a
+// program of one package (go vet), also every other leaky wrapper it
+// declares that txscope can fix: its handlers may be in the packages that
+// import it, whose fixes count on this one. A wrapper of another package
+// is fixed by that package's analysis, the edit of its own file.
+func WrapperFixes(prog *load.Program, plans []Plan, wrappers []*analysis.Wrapper) []SettingFix {
 	seen := map[*analysis.Wrapper]bool{}
 	var out []SettingFix
-	for _, p := range plans {
-		w := p.Wrapped.Site.Wrapper
-		// A wrapper of another package (go vet) is fixed by that package's
-		// analysis, the edit of its own file.
-		if seen[w] || (p.Action != ActionPooled && p.Action != ActionNarrowed) || !NeedsSettingFix(w) || w.SettingUnfixable() != "" || w.Source.Decl == nil {
-			continue
+	add := func(w *analysis.Wrapper) {
+		if !seen[w] && NeedsSettingFix(w) && w.SettingUnfixable() == "" && w.Source.Decl != nil {
+			seen[w] = true
+			out = append(out, SettingFix{Wrapper: w, File: w.Source.File})
 		}
-		seen[w] = true
-		out = append(out, SettingFix{Wrapper: w, File: w.Source.File})
+	}
+	for _, p := range plans {
+		if p.Action == ActionPooled || p.Action == ActionNarrowed {
+			add(p.Wrapped.Site.Wrapper)
+		}
+	}
+	if !prog.Whole() {
+		for _, w := range wrappers {
+			add(w)
+		}
 	}
 	return out
 }

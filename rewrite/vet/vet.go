@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/txscope/txscope/rewrite"
@@ -21,7 +20,6 @@ import (
 	"github.com/txscope/txscope/rewrite/load"
 	"github.com/txscope/txscope/rewrite/plan"
 	"github.com/txscope/txscope/rewrite/report"
-	"github.com/txscope/txscope/rules"
 	goanalysis "golang.org/x/tools/go/analysis"
 )
 
@@ -270,7 +268,7 @@ func (fx *fixer) fix(f analysis.Finding, p token.Position) (*goanalysis.Suggeste
 	ff := fx.byFile[p.Filename]
 	if ff == nil || !ff.ok {
 		if setting && ff == nil {
-			return fx.settingFix(f)
+			return nil, fx.noSettingFix(f)
 		}
 		return nil, "" // the rewrite failed (txscope rewrite says why) or its edit is not per declaration
 	}
@@ -298,7 +296,7 @@ func (fx *fixer) fix(f analysis.Finding, p token.Position) (*goanalysis.Suggeste
 		return &goanalysis.SuggestedFix{Message: msg, TextEdits: edits}, ""
 	}
 	if setting {
-		return fx.settingFix(f)
+		return nil, fx.noSettingFix(f)
 	}
 	return nil, ""
 }
@@ -322,39 +320,20 @@ var settingFixMessage = map[string]string{
 	"TS004": "bind the tenant id as a parameter",
 }
 
-// settingFix is the fix of a tenant-setting finding when no handler of the
-// package is rewritten (the wrapper's own package): for TS003,
-// set_config's is_local flag made true in the SQL literal, as txscope
-// rewrite writes it. A setting in any other shape, and TS004 (its bind
-// parameter goes with a change of the wrapper's call), is left to txscope
-// rewrite.
-func (fx *fixer) settingFix(f analysis.Finding) (*goanalysis.SuggestedFix, string) {
-	for _, w := range fx.analysis.Wrappers.List() {
-		if !slices.ContainsFunc(w.Findings, func(wf analysis.Finding) bool { return wf.Code == f.Code && wf.Pos == f.Pos }) {
-			continue
-		}
-		lit, ok := w.SettingSQL.(*ast.BasicLit)
-		if !ok || lit.Kind != token.STRING || w.SettingUnfixable() != "" {
-			break
-		}
-		s, err := strconv.Unquote(lit.Value)
-		use := rules.ClassifySQL(s).Setting
-		if err != nil || use == nil || !use.Bound || !use.Func {
-			break
-		}
-		fixed := plan.LocalFlag.ReplaceAllString(s, "${1}true${2}")
-		if fixed == s {
-			break
-		}
-		p := fx.prog.Fset.PositionFor(lit.Pos(), false)
-		tf := fx.files[p.Filename]
-		if tf == nil {
-			break
-		}
-		return &goanalysis.SuggestedFix{Message: settingFixMessage["TS003"],
-			TextEdits: []goanalysis.TextEdit{{Pos: tf.Pos(p.Offset), End: tf.Pos(p.Offset + len(lit.Value)), NewText: []byte(strconv.Quote(fixed))}}}, ""
+// noSettingFix says why a tenant-setting finding has no fix: the rewrite
+// failed, or txscope cannot fix its wrapper.
+func (fx *fixer) noSettingFix(f analysis.Finding) string {
+	if fx.err != nil {
+		return "no fix: " + fx.err.Error()
 	}
-	return nil, "txscope cannot write this fix alone: " + runRewrite
+	for _, w := range fx.analysis.Wrappers.List() {
+		if slices.ContainsFunc(w.Findings, func(wf analysis.Finding) bool { return wf.Code == f.Code && wf.Pos == f.Pos }) {
+			if why := w.SettingUnfixable(); why != "" {
+				return "txscope cannot fix it: " + why
+			}
+		}
+	}
+	return ""
 }
 
 // splitEdit cuts a file's edit into one edit per changed top-level
