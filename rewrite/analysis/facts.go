@@ -55,12 +55,11 @@ type WrapperFact struct {
 	IsolationWhy     string
 	Middleware       bool
 	Passes           []int
-	Findings         []FactFinding // its TS003/TS004, reported in its own package
-	Unfixable        string        // SettingUnfixable in its own package
+	// Codes are its findings' (TS003, TS004), which its own package
+	// reports: a handler may be narrowed only once they are fixed.
+	Codes     []string
+	Unfixable string // SettingUnfixable in its own package
 }
-
-// FactFinding is a finding of a wrapper without its position.
-type FactFinding struct{ Code, Message string }
 
 // MiddlewareFact is a Middleware as its handlers in other packages see it.
 type MiddlewareFact struct {
@@ -163,8 +162,8 @@ func (wf *WrapperFact) wrapper(fn *types.Func) *Wrapper {
 	w := &Wrapper{Func: fn, Callback: wf.Callback, Tenant: wf.Tenant, Setting: wf.Setting, Pool: wf.Pool,
 		RollsBack: wf.RollsBack, Contract: wf.Contract, Isolation: wf.Isolation, IsolationWhy: wf.IsolationWhy,
 		Middleware: wf.Middleware, Passes: wf.Passes, imported: true, unfixable: wf.Unfixable}
-	for _, f := range wf.Findings {
-		w.Findings = append(w.Findings, Finding{Code: f.Code, Message: f.Message})
+	for _, c := range wf.Codes {
+		w.Findings = append(w.Findings, Finding{Code: c})
 	}
 	return w
 }
@@ -174,7 +173,7 @@ func wrapperFact(w *Wrapper) *WrapperFact {
 		RollsBack: w.RollsBack, Contract: w.Contract, Isolation: w.Isolation, IsolationWhy: w.IsolationWhy,
 		Middleware: w.Middleware, Passes: w.Passes, Unfixable: w.SettingUnfixable()}
 	for _, f := range w.Findings {
-		wf.Findings = append(wf.Findings, FactFinding{Code: f.Code, Message: f.Message})
+		wf.Codes = append(wf.Codes, f.Code)
 	}
 	return wf
 }
@@ -185,9 +184,9 @@ func wrapperFact(w *Wrapper) *WrapperFact {
 const maxFactPositions = 4
 
 // Facts are the facts of the functions the program declares, for the
-// packages that import it: a function gets one when a call of it from
-// there would otherwise be judged wrongly (a summary other than what no
-// fact means, a wrapper, a middleware or a layer).
+// packages that import it: a function gets one when it has something to
+// tell (a summary for a way of passing it the tx, a call without it that
+// is not pure, a wrapper, a middleware, a layer, a filter).
 func (a *Analysis) Facts() map[*types.Func]*FuncFact {
 	out := map[*types.Func]*FuncFact{}
 	middleware := map[*types.Func]*Middleware{}
@@ -287,8 +286,8 @@ func txPositions(fn *types.Func) []int {
 	return out
 }
 
-// mayHoldTx matches the empty interface, which a tx may be passed as (a
-// querier interface carries one by its methods).
+// mayHoldTx matches the empty interface, which a tx may be passed as; an
+// interface with methods holds one when carriesTx says so (a querier).
 func mayHoldTx(t types.Type) bool {
 	iface, ok := types.Unalias(t).Underlying().(*types.Interface)
 	return ok && iface.Empty()
