@@ -44,9 +44,9 @@
 // handler behind a middleware (the migration changes the middleware and
 // all its handlers, across packages too, as one: run `txscope rewrite`) or
 // when the rewrite would write txscope's runtime into the module (it does
-// not require txscope). A leaky set_config in a wrapper whose package has
-// no rewritten handler gets the literal's is_local flag set to true, as
-// the rewrite writes it; a handler of another package is fixed on the
-// understanding that the wrapper's package gets that fix (go fix applies
-// every package's).
+// not require txscope). A leaky wrapper is fixed in its own package's
+// pass, rewritten handler or not (plan.WrapperFixes of a program of one
+// package): its handlers in other packages are fixed on the understanding
+// that it is (go fix applies every package's fixes), and kept when it
+// cannot be.
 package vet
