@@ -12,6 +12,7 @@ package bundle
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	_ "embed"
 	"encoding/hex"
@@ -43,7 +44,13 @@ const (
 	Core Driver = "core"         // needed by every driver
 	PGX  Driver = "pgx"          // github.com/jackc/pgx/v5
 	SQL  Driver = "database/sql" // the standard library's database/sql
+	// Recheck is not a driver but the part only --recheck write blocks
+	// use (ErrConflict): a copy gets it when its edits name it.
+	Recheck Driver = "recheck"
 )
+
+// parts are the files that import no driver but are not core.
+var parts = map[string]Driver{"conflict.go": Recheck}
 
 // File is one file of the runtime.
 type File struct {
@@ -75,13 +82,13 @@ func parseArchive(data []byte) ([]File, error) {
 }
 
 // parseFile reads a file's driver from its imports (pgx, else
-// database/sql, else core) and the names it declares.
+// database/sql, else its part or core) and the names it declares.
 func parseFile(name string, body []byte) (File, error) {
 	f, err := parser.ParseFile(token.NewFileSet(), name, body, parser.SkipObjectResolution)
 	if err != nil {
 		return File{}, err
 	}
-	file := File{Name: name, Driver: Core, Body: body}
+	file := File{Name: name, Driver: cmp.Or(parts[name], Core), Body: body}
 	for _, imp := range f.Imports {
 		path, _ := strconv.Unquote(imp.Path.Value)
 		switch {
