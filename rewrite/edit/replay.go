@@ -48,6 +48,12 @@ func (fr *fileRewrite) replays(site *analysis.Site, p plan.Plan) ([][]dst.Stmt, 
 		if len(rp.Compare) > 0 {
 			var changed []string
 			for _, v := range rp.Compare {
+				if rp.Deep[v] {
+					fr.imports["reflect"] = true
+					fr.names["reflect"] = "reflect"
+					changed = append(changed, "!reflect.DeepEqual("+rp.Fresh[v]+", "+v.Name()+")")
+					continue
+				}
 				changed = append(changed, rp.Fresh[v]+" != "+v.Name())
 			}
 			s, err := parseStmt("if " + strings.Join(changed, " || ") + " {\nreturn " + conflict + "\n}")

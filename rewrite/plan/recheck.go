@@ -26,7 +26,10 @@ type Replay struct {
 	Fresh map[types.Object]string
 	// Compare are the variables the statements before the transaction
 	// consumed: a new value differing from the old one is a conflict.
+	// Deep are those == cannot compare (slices, maps, pointers):
+	// reflect.DeepEqual compares what they hold.
 	Compare []types.Object
+	Deep    map[types.Object]bool
 	// Refresh are the variables only the write block uses: they take the
 	// new value.
 	Refresh []types.Object
@@ -57,7 +60,10 @@ func planReplays(h *analysis.Wrapped, df *dataflow, sides []side, start int, at 
 		if s.Effect.Has(rules.Slow) {
 			return nil, fmt.Sprintf("the read at %s is the slow call's statement, which a replay would call again", at(r))
 		}
-		rp := Replay{Stmts: []int{r}, Fresh: map[types.Object]string{}}
+		if s.SessionCheck() {
+			continue // hoisted as ever: a session check needs no transaction
+		}
+		rp := Replay{Stmts: []int{r}, Fresh: map[types.Object]string{}, Deep: map[types.Object]bool{}}
 		// The checks of the read's error replay with it.
 		for k := r + 1; k < len(stmts) && sides[k] == out && df.errorGuard(k) && slices.Equal(df.needs(k), []int{r}); k++ {
 			rp.Stmts = append(rp.Stmts, k)
@@ -87,10 +93,11 @@ func planReplays(h *analysis.Wrapped, df *dataflow, sides []side, start int, at 
 				continue
 			case !used:
 				continue
-			case consumed && !comparable(v.Type()):
-				return nil, fmt.Sprintf("%s, read at %s, is a %s, whose old and new values cannot be compared", v.Name(), at(r), v.Type())
+			case consumed && !deepComparable(v.Type(), map[types.Type]bool{}):
+				return nil, fmt.Sprintf("%s, read at %s, holds functions or channels, whose old and new values cannot be compared", v.Name(), at(r))
 			case consumed:
 				rp.Compare = append(rp.Compare, v)
+				rp.Deep[v] = !comparable(v.Type())
 			default:
 				rp.Refresh = append(rp.Refresh, v)
 			}
@@ -125,6 +132,37 @@ func checksError(df *dataflow, replay []int) bool {
 		}
 	}
 	return true
+}
+
+// deepComparable reports whether reflect.DeepEqual tells two values of t
+// apart by what they hold: not when they hold functions (equal only when
+// nil) or channels (compared by identity).
+func deepComparable(t types.Type, seen map[types.Type]bool) bool {
+	if seen[t] {
+		return true
+	}
+	seen[t] = true
+	switch u := t.Underlying().(type) {
+	case *types.Signature, *types.Chan:
+		return false
+	case *types.Basic:
+		return u.Kind() != types.UnsafePointer
+	case *types.Pointer:
+		return deepComparable(u.Elem(), seen)
+	case *types.Slice:
+		return deepComparable(u.Elem(), seen)
+	case *types.Array:
+		return deepComparable(u.Elem(), seen)
+	case *types.Map:
+		return deepComparable(u.Key(), seen) && deepComparable(u.Elem(), seen)
+	case *types.Struct:
+		for f := range u.Fields() {
+			if !deepComparable(f.Type(), seen) {
+				return false
+			}
+		}
+	}
+	return true // interfaces: by the value they hold
 }
 
 // lockOnly reports whether an effect takes a lock (and may read) but

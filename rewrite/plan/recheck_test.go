@@ -35,3 +35,33 @@ func TestComparable(t *testing.T) {
 		})
 	}
 }
+
+// TestDeepComparable lists the types whose old and new values
+// reflect.DeepEqual tells apart by content, when == cannot.
+func TestDeepComparable(t *testing.T) {
+	str := types.Typ[types.String]
+	field := func(name string, t types.Type) *types.Var { return types.NewField(0, nil, name, t, false) }
+	fn := types.NewSignatureType(nil, nil, nil, nil, nil, false)
+	list := types.NewNamed(types.NewTypeName(0, nil, "List", nil), nil, nil)
+	list.SetUnderlying(types.NewStruct([]*types.Var{field("Next", types.NewPointer(list)), field("V", str)}, nil))
+	tests := []struct {
+		name string
+		typ  types.Type
+		want bool
+	}{
+		{"slice", types.NewSlice(str), true},
+		{"map", types.NewMap(str, types.NewSlice(str)), true},
+		{"pointer", types.NewPointer(str), true},
+		{"struct with a slice", types.NewStruct([]*types.Var{field("Roles", types.NewSlice(str))}, nil), true},
+		{"recursive type", list, true},
+		{"interface", types.NewInterfaceType(nil, nil), true},
+		{"func: equal only when nil", fn, false},
+		{"struct with a func", types.NewStruct([]*types.Var{field("F", fn)}, nil), false},
+		{"channel: identity", types.NewChan(types.SendRecv, str), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, deepComparable(tt.typ, map[types.Type]bool{}))
+		})
+	}
+}

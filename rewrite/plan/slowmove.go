@@ -96,6 +96,13 @@ func planSlowMove(prog *load.Program, h *analysis.Wrapped, start int, recheck bo
 			sides[i] = in
 		}
 	}
+	// A check before the slow call that may leave the callback must still
+	// run before it: it leaves with it, and what it reads with it.
+	for k := start; k < last; k++ {
+		if stmts[k].Effect == rules.Pure && sides[k] == undecided && branches(stmts[k].Stmt) && !df.errorGuard(k) {
+			sides[k] = out
+		}
+	}
 	// What the moved statements need moves with them.
 	for changed := true; changed; {
 		changed = false
