@@ -65,7 +65,7 @@ func planReplays(h *analysis.Wrapped, df *dataflow, sides []side, start int, at 
 		}
 		rp := Replay{Stmts: []int{r}, Fresh: map[types.Object]string{}, Deep: map[types.Object]bool{}}
 		// The checks of the read's error replay with it.
-		for k := r + 1; k < len(stmts) && sides[k] == out && df.errorGuard(k) && slices.Equal(df.needs(k), []int{r}); k++ {
+		for k := r + 1; k < len(stmts) && sides[k] == out && stmts[k].Effect == rules.Pure && df.errorGuard(k) && slices.Contains(df.needs(k), r); k++ {
 			rp.Stmts = append(rp.Stmts, k)
 			replayed[k] = true
 		}
