@@ -39,7 +39,7 @@ func (fr *fileRewrite) rewriteSite(p plan.Plan) error {
 		lit.Body.List = plan.Reorder(lit.Body.List, p.Order)
 	}
 	moved := body[:p.Start]
-	replays, err := fr.replays(site, p)
+	replays, err := fr.replays(site, p, nil, "")
 	if err != nil {
 		return err
 	}
@@ -73,9 +73,7 @@ func (fr *fileRewrite) rewriteSite(p plan.Plan) error {
 	lit := fr.dec.Dst.Nodes[site.Callback].(*dst.FuncLit)
 	dstMoved := append([]dst.Stmt{}, lit.Body.List[:p.Start]...)
 	lit.Body.List = lit.Body.List[p.Start:]
-	for k := len(replays) - 1; k >= 0; k-- {
-		lit.Body.List = slices.Insert(lit.Body.List, p.Replays[k].At-p.Start, replays[k]...)
-	}
+	lit.Body.List = insertReplays(lit.Body.List, p, replays)
 	if len(lit.Body.List) > 0 {
 		lit.Body.List[0].Decorations().Before = dst.NewLine
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/dave/dst"
+	"github.com/dave/dst/dstutil"
 	"github.com/txscope/txscope/rewrite/analysis"
 	"github.com/txscope/txscope/rewrite/plan"
 )
@@ -15,11 +16,11 @@ import (
 // replayComment heads the replays of a --recheck write block.
 const replayComment = "// Read again in the transaction what was read before it: a change since is a conflict."
 
-// replays are the write block's copies of the plan's replayed reads, each
-// with the position in the block it runs at. They are made from the
-// statements as written, before the moved ones are renamed onto the pooled
-// handle.
-func (fr *fileRewrite) replays(site *analysis.Site, p plan.Plan) ([][]dst.Stmt, error) {
+// replays are the write block's copies of the plan's replayed reads, one
+// list per replay. They are made from the statements as written, before
+// the moved ones are renamed onto the pooled handle; carriers (behind a
+// middleware: the handle in its context) become tx in the copies.
+func (fr *fileRewrite) replays(site *analysis.Site, p plan.Plan, carriers map[dst.Node]bool, tx string) ([][]dst.Stmt, error) {
 	conflict := fr.conflictExpr(p.Conflict)
 	out := make([][]dst.Stmt, len(p.Replays))
 	for k, rp := range p.Replays {
@@ -43,7 +44,7 @@ func (fr *fileRewrite) replays(site *analysis.Site, p plan.Plan) ([][]dst.Stmt, 
 			}
 		}
 		for _, i := range rp.Stmts {
-			stmts = append(stmts, fr.cloneRenamed(site.Callback.Body.List[i], fresh))
+			stmts = append(stmts, fr.cloneRenamed(site.Callback.Body.List[i], fresh, carriers, tx))
 		}
 		if len(rp.Compare) > 0 {
 			var changed []string
@@ -105,8 +106,9 @@ func (fr *fileRewrite) declares(s ast.Stmt, v types.Object) bool {
 }
 
 // cloneRenamed is a copy of s's dst statement, with the variables declared
-// at the positions in fresh renamed and its comments left behind.
-func (fr *fileRewrite) cloneRenamed(s ast.Stmt, fresh map[token.Pos]string) dst.Stmt {
+// at the positions in fresh renamed, the carriers replaced by tx and its
+// comments left behind.
+func (fr *fileRewrite) cloneRenamed(s ast.Stmt, fresh map[token.Pos]string, carriers map[dst.Node]bool, tx string) dst.Stmt {
 	rename := map[dst.Node]string{}
 	ast.Inspect(s, func(n ast.Node) bool {
 		if id, ok := n.(*ast.Ident); ok {
@@ -131,6 +133,7 @@ func (fr *fileRewrite) cloneRenamed(s ast.Stmt, fresh map[token.Pos]string) dst.
 		return true
 	})
 	k := 0
+	cloned := map[dst.Node]bool{} // the copies of the carriers
 	dst.Inspect(clone, func(n dst.Node) bool {
 		if n == nil {
 			return true
@@ -140,10 +143,30 @@ func (fr *fileRewrite) cloneRenamed(s ast.Stmt, fresh map[token.Pos]string) dst.
 				id.Name = name
 			}
 		}
+		if carriers[origNodes[k]] {
+			cloned[n] = true
+		}
 		k++
 		return true
 	})
+	clone = dstutil.Apply(clone, func(c *dstutil.Cursor) bool {
+		if cloned[c.Node()] {
+			c.Replace(dst.NewIdent(tx))
+			return false
+		}
+		return true
+	}, nil).(dst.Stmt)
 	clone.Decorations().Start.Clear()
 	clone.Decorations().End.Clear()
 	return clone
+}
+
+// insertReplays puts the replays into the write block (the callback's
+// statements from p.Start on, in p.Order), each before the statement it
+// runs before.
+func insertReplays(block []dst.Stmt, p plan.Plan, replays [][]dst.Stmt) []dst.Stmt {
+	for k := len(replays) - 1; k >= 0; k-- {
+		block = slices.Insert(block, p.Replays[k].At-p.Start, replays[k]...)
+	}
+	return block
 }

@@ -43,9 +43,6 @@ type Replay struct {
 // the database runs again in the write block. why is set when one cannot.
 func planReplays(h *analysis.Wrapped, df *dataflow, sides []side, start int, at func(int) string) ([]Replay, string) {
 	info, stmts := df.info, df.stmts
-	if h.Behind != nil {
-		return nil, "--recheck does not reach handlers behind a middleware yet"
-	}
 	if res := h.Site.Callback.Type.Results; res == nil || len(res.List) != 1 || len(res.List[0].Names) > 1 || !isError(info.TypeOf(res.List[0].Type)) {
 		return nil, "--recheck needs a callback that returns only an error"
 	}
