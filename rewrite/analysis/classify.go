@@ -187,7 +187,7 @@ func (c *Classifier) call(info *types.Info, call *ast.CallExpr, h handles) CallE
 	case onTx:
 		ce.Effect, ce.Why, ce.Tables = c.method(info, call, fn, append([]int{-1}, txArgs...))
 	case len(txArgs) > 0:
-		ce.Effect, ce.Why, ce.Tables = c.summarize(fn, txArgs, constArgs(info, call, c.paramSQL))
+		ce.Effect, ce.Why, ce.Tables = c.summarize(fn, txArgs, c.constArgs(info, call))
 	default:
 		ce.Effect, ce.Why = c.untouched(fn)
 		ce.Pooled = recv != nil && isPooledHandle(info.TypeOf(recv)) && isQueryMethod(fn)
@@ -215,7 +215,7 @@ func obtainedFromTx(info *types.Info, recv ast.Expr, aliases map[types.Object]bo
 func (c *Classifier) method(info *types.Info, call *ast.CallExpr, fn *types.Func, txArgs []int) (rules.Effect, string, rules.Tables) {
 	rule, ok := rules.TxMethod(fn)
 	if !ok {
-		return c.summarize(fn, txArgs, constArgs(info, call, c.paramSQL))
+		return c.summarize(fn, txArgs, c.constArgs(info, call))
 	}
 	if rule.SQLArg < 0 || rule.SQLArg >= len(call.Args) {
 		if isGormClauses(fn) {
@@ -224,7 +224,7 @@ func (c *Classifier) method(info *types.Info, call *ast.CallExpr, fn *types.Func
 		}
 		return rule.Effect, "driver method", rules.TablesFor(rule.Effect)
 	}
-	text, ok := ReadSQL(info, call.Args[rule.SQLArg])
+	text, ok := ReadSQL(info, c.prog, call.Args[rule.SQLArg])
 	if id := syntax.IdentOf(call.Args[rule.SQLArg]); !ok && id != nil {
 		text.Text, ok = c.paramSQL[info.Uses[id]]
 	}

@@ -19,7 +19,23 @@ import (
 // migrators) take the effect of their preset, and are unknown without one.
 // Each statement carries its expected effect as a trailing comment.
 func TestDerivedEffects(t *testing.T) {
-	pkgs, err := packages.Load(&packages.Config{Mode: packages.LoadAllSyntax, Dir: "testdata/derived"}, ".")
+	assert.Greater(t, assertEffects(t, "testdata/derived"), 30)
+}
+
+// TestLocalSQLEffects classifies the bodies of testdata/localsql: SQL text
+// held in a local variable, or a concatenation of constants in one, is
+// read when the variable has one value only (declared with it, outside a
+// loop, never assigned again nor its address taken), and is unknown else.
+func TestLocalSQLEffects(t *testing.T) {
+	assert.GreaterOrEqual(t, assertEffects(t, "testdata/localsql"), 15)
+}
+
+// assertEffects classifies the bodies of the functions of the package in
+// dir, each with its first parameter (the tx) as the seed, and checks each
+// statement's effect against the comment after it. It returns how many it
+// checked.
+func assertEffects(t *testing.T, dir string) int {
+	pkgs, err := packages.Load(&packages.Config{Mode: packages.LoadAllSyntax, Dir: dir}, ".")
 	require.NoError(t, err)
 	require.Len(t, pkgs, 1)
 	pkg := pkgs[0]
@@ -48,5 +64,5 @@ func TestDerivedEffects(t *testing.T) {
 			}
 		}
 	}
-	assert.Greater(t, checked, 30)
+	return checked
 }

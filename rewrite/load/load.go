@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"go/ast"
 	"go/token"
+	"go/types"
 	"maps"
 	"os"
 	"os/exec"
@@ -58,6 +59,7 @@ type Program struct {
 	Generated map[*ast.File]bool
 	options   LoadOptions
 	idx       *index
+	locals    map[*types.Var]ast.Expr // LocalValue's, built on first use
 	// unloaded are the module's .go files outside the loaded build (UnloadedFiles).
 	unloaded     []UnloadedFile
 	unloadedOnce sync.Once
