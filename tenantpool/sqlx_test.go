@@ -510,8 +510,11 @@ func TestSqlxHandleErrorsAreTheTransactions(t *testing.T) {
 		},
 		{
 			name: "deadline during the statement",
+			// The handle's BEGIN and set_config come before the statement:
+			// enough time for them on a loaded machine, so the deadline
+			// falls in the statement for the handle as for the tx.
 			ctx: func() (context.Context, context.CancelFunc) {
-				return context.WithTimeout(context.Background(), 100*time.Millisecond)
+				return context.WithTimeout(context.Background(), 500*time.Millisecond)
 			},
 			sql:     "select pg_sleep(5)",
 			ctxOnly: true,
