@@ -228,7 +228,7 @@ func (e explainer) evidence(h *analysis.Wrapped, ce analysis.CallEffect) string 
 			}
 			switch {
 			case preset && why == "SQL text" && rule.SQLArg >= 0 && rule.SQLArg < len(call.Args):
-				if text, ok := analysis.ReadSQL(info, call.Args[rule.SQLArg]); ok {
+				if text, ok := analysis.ReadSQL(info, e.prog, call.Args[rule.SQLArg]); ok {
 					why = fmt.Sprintf("SQL text %q (%s)", text.Text, kind)
 				}
 			case preset && (why == "driver method" || strings.HasPrefix(why, "SQL text is not")):

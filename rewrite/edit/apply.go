@@ -67,7 +67,10 @@ func (fr *fileRewrite) rewriteSite(p plan.Plan) error {
 	head := append(*hoisted, params...) // the pooled handle, when a moved statement needs it
 	if usesTx {
 		head = append(head, qDecl)
-		fr.imports[fr.prog.RuntimePath()] = true
+		// Only the runtime packages the handle's expression names are added.
+		for path := range fr.prog.RuntimeImports() {
+			fr.imports[path] = true
+		}
 	}
 	sh := plan.ShapeOf(fr.info, site, moved, pooled)
 	lit := fr.dec.Dst.Nodes[site.Callback].(*dst.FuncLit)
