@@ -82,24 +82,10 @@ var sqlxCalls = []struct {
 		return err
 	}},
 	{name: "Query", call: func(_ context.Context, q sqlxTx, query string) error {
-		rows, err := q.Query(query)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-		}
-		return rows.Err()
+		return drain(q.Query(query))
 	}},
 	{name: "QueryContext", withCtx: true, call: func(ctx context.Context, q sqlxTx, query string) error {
-		rows, err := q.QueryContext(ctx, query)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-		}
-		return rows.Err()
+		return drain(q.QueryContext(ctx, query))
 	}},
 	{name: "QueryRow", call: func(_ context.Context, q sqlxTx, query string) error {
 		var v any
@@ -818,4 +804,15 @@ func TestSqlxHandleMapperAndUnsafe(t *testing.T) {
 		_, err = sqlx.NamedExec(j, "insert into events (name) values (:name)", tagged{ItemName: "default mapper"})
 		assert.ErrorContains(t, err, "could not find name name")
 	})
+}
+
+// drain reads rows to the end.
+func drain(rows *sql.Rows, err error) error {
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+	}
+	return rows.Err()
 }
