@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"go/ast"
 	"go/token"
-	"path/filepath"
 	"regexp"
 	"strings"
 
@@ -172,13 +171,14 @@ func (r *Result) runtimeReport() string {
 	}
 	var added, updated []string
 	for _, e := range r.Edits {
-		if !rt.Holds(e.Path) {
+		name, ok := rt.FileName(e.Path)
+		if !ok {
 			continue
 		}
 		if e.Create {
-			added = append(added, filepath.Base(e.Path))
+			added = append(added, name)
 		} else {
-			updated = append(updated, filepath.Base(e.Path))
+			updated = append(updated, name)
 		}
 	}
 	dir := r.Analysis.Prog.Rel(rt.Dir)

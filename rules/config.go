@@ -26,9 +26,13 @@ type Config struct {
 	Middleware []Pattern // middleware that runs handlers inside the transaction
 	Pooled     string    // template of the pooled handle; placeholders {recv} {tenant} {argN}
 	Querier    string    // "importpath.Name" of the project's querier interface, or ""
-	Effects    Effects
-	Tenant     Tenant
-	Runtime    Runtime
+	// Conflict is "importpath.Name" of the error a --recheck write block
+	// returns when what the slow call consumed changed; "" is the runtime's
+	// ErrConflict.
+	Conflict string
+	Effects  Effects
+	Tenant   Tenant
+	Runtime  Runtime
 	// Schema are the SQL files or migration directories that define the
 	// database's tables and policies, slash-separated and relative to the
 	// module root; none means they are looked for by convention.

@@ -31,6 +31,9 @@ func (c *Config) Marshal() []byte {
 	if c.Querier != "" {
 		fmt.Fprintf(&b, "querier:    %s\n", strconv.Quote(c.Querier))
 	}
+	if c.Conflict != "" {
+		fmt.Fprintf(&b, "conflict:   %s\n", strconv.Quote(c.Conflict))
+	}
 	b.WriteString("effects:\n")
 	writeList(&b, "  ", "read:  ", c.Effects.Read)
 	writeList(&b, "  ", "write: ", c.Effects.Write)

@@ -75,7 +75,7 @@ type decoder struct {
 }
 
 var (
-	topKeys     = []string{"version", "wrappers", "sessions", "middleware", "pooled", "querier", "effects", "tenant", "runtime", "schema", "isolation"}
+	topKeys     = []string{"version", "wrappers", "sessions", "middleware", "pooled", "querier", "conflict", "effects", "tenant", "runtime", "schema", "isolation"}
 	effectKeys  = []string{"read", "write", "slow"}
 	tenantKeys  = []string{"setting", "column", "rls"}
 	runtimeKeys = []string{"dir"}
@@ -96,7 +96,9 @@ func (d *decoder) root(n *yaml.Node) {
 		case "pooled":
 			d.pooled(v)
 		case "querier":
-			d.querier(v)
+			c.Querier = d.qualifiedName(v, key, "a type name")
+		case "conflict":
+			c.Conflict = d.qualifiedName(v, key, "an error variable")
 		case "effects":
 			d.fields(v, key, effectKeys, d.effect)
 		case "tenant":
@@ -287,17 +289,18 @@ func (d *decoder) isolation(v *yaml.Node) {
 	d.cfg.Isolation = level
 }
 
-func (d *decoder) querier(v *yaml.Node) {
-	s, ok := d.str(v, "querier", "a type name")
+// qualifiedName reads a package-level name, "importpath.Name".
+func (d *decoder) qualifiedName(v *yaml.Node, key, what string) string {
+	s, ok := d.str(v, key, what)
 	if !ok || s == "" {
-		return
+		return ""
 	}
 	p, err := ParsePattern(s)
 	if err != nil || p.Recv != "" || p.IsGlob() {
-		d.errorf(v, "querier", "bad type name %q (want importpath.Name)", s)
-		return
+		d.errorf(v, key, "bad name %q (want importpath.Name)", s)
+		return ""
 	}
-	d.cfg.Querier = s
+	return s
 }
 
 // str reads a string scalar; what names the expected value in errors.

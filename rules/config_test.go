@@ -96,7 +96,7 @@ func TestParseTenantZeroValues(t *testing.T) {
 }
 
 func TestParseErrors(t *testing.T) {
-	const keys = "(want version, wrappers, sessions, middleware, pooled, querier, effects, tenant, runtime, schema or isolation)"
+	const keys = "(want version, wrappers, sessions, middleware, pooled, querier, conflict, effects, tenant, runtime, schema or isolation)"
 	const forms = "want importpath.Func, importpath.T.Method or importpath.(*T).Method"
 	tests := []struct {
 		name string
@@ -151,7 +151,8 @@ func TestParseErrors(t *testing.T) {
 		{"runtime testdata", "runtime: {dir: internal/testdata/rt}", `txscope.yaml:1:16: runtime.dir: "internal/testdata/rt" is a directory the go command ignores for packages (testdata)`},
 		{"runtime key", "runtime: {path: x}", "txscope.yaml:1:11: runtime.path: unknown key (want dir)"},
 		{"pooled list", "pooled: [a]", "txscope.yaml:1:9: pooled: want a template, got a list"},
-		{"bad querier", `querier: "example.com/db.(*Q).Run"`, `txscope.yaml:1:10: querier: bad type name "example.com/db.(*Q).Run" (want importpath.Name)`},
+		{"bad querier", `querier: "example.com/db.(*Q).Run"`, `txscope.yaml:1:10: querier: bad name "example.com/db.(*Q).Run" (want importpath.Name)`},
+		{"bad conflict", `conflict: "example.com/errs.*"`, `txscope.yaml:1:11: conflict: bad name "example.com/errs.*" (want importpath.Name)`},
 		{"root list", "- a\n- b\n", "txscope.yaml:1:1: want a mapping, got a list"},
 		{"syntax", "version: 1\nwrappers: [\n", "txscope.yaml:2:1: invalid YAML: did not find expected node content"},
 		{"tab", "\tversion: 1", "txscope.yaml:1:1: invalid YAML: found character that cannot start any token"},

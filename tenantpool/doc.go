@@ -6,7 +6,8 @@
 // policy sees no tenant (no rows, or an error), or, behind PgBouncer in
 // transaction mode, the tenant that another client left on that server
 // connection with set_config(…, false) or SET. A handle from For (pgx) or
-// ForDB (database/sql) closes both holes:
+// ForDB (database/sql), or from the package tenantpool/sqlxpool (sqlx,
+// built on ForDB's), closes both holes:
 //
 //	q := tenantpool.For(s.db.Pool, tenantID)
 //	c, err := store.GetCustomer(ctx, q, tenantID, id)

@@ -6,7 +6,9 @@ import (
 	"go/parser"
 	"go/token"
 	"go/types"
+	"maps"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,44 +18,73 @@ import (
 )
 
 // TestDriverFilesStandAlone type-checks the core files (no driver import)
-// with the pgx files alone and with the database/sql files alone: txscope
-// copies only the driver files a module uses.
+// with the pgx files alone and with the database/sql files alone, and
+// sqlxpool on the package those make: txscope copies only the driver files
+// a module uses, and sqlxpool's beside database/sql's.
 func TestDriverFilesStandAlone(t *testing.T) {
-	paths, err := filepath.Glob("*.go")
-	require.NoError(t, err)
 	fset := token.NewFileSet()
 	byDriver := map[string][]*ast.File{}
+	for _, f := range parseDir(t, fset, ".") {
+		driver := fileDriver(f)
+		byDriver[driver] = append(byDriver[driver], f)
+	}
+	sqlx := parseDir(t, fset, "sqlxpool")
+	require.NotEmpty(t, byDriver["core"])
+	require.NotEmpty(t, sqlx)
+	imports := exportData(t, byDriver, sqlx)
+	check := func(path string, files []*ast.File, imports types.Importer) *types.Package {
+		conf := types.Config{Importer: imports}
+		pkg, err := conf.Check(path, fset, files, nil)
+		require.NoError(t, err)
+		return pkg
+	}
+	for _, driver := range []string{"pgx", "database/sql"} {
+		t.Run(driver, func(t *testing.T) {
+			require.NotEmpty(t, byDriver[driver])
+			pkg := check(runtimePath, append(append([]*ast.File{}, byDriver["core"]...), byDriver[driver]...), imports)
+			if driver != "database/sql" {
+				return
+			}
+			t.Run("sqlxpool", func(t *testing.T) {
+				check(runtimePath+"/sqlxpool", sqlx, importerFunc(func(path string) (*types.Package, error) {
+					if path == runtimePath {
+						return pkg, nil
+					}
+					return imports.Import(path)
+				}))
+			})
+		})
+	}
+}
+
+const runtimePath = "github.com/txscope/txscope/tenantpool"
+
+// parseDir parses the non-test .go files of dir.
+func parseDir(t *testing.T, fset *token.FileSet, dir string) []*ast.File {
+	paths, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	require.NoError(t, err)
+	var files []*ast.File
 	for _, path := range paths {
 		if strings.HasSuffix(path, "_test.go") {
 			continue
 		}
 		f, err := parser.ParseFile(fset, path, nil, parser.SkipObjectResolution)
 		require.NoError(t, err)
-		driver := fileDriver(f)
-		byDriver[driver] = append(byDriver[driver], f)
+		files = append(files, f)
 	}
-	require.NotEmpty(t, byDriver["core"])
-	imports := exportData(t, byDriver)
-	for _, driver := range []string{"pgx", "database/sql"} {
-		t.Run(driver, func(t *testing.T) {
-			require.NotEmpty(t, byDriver[driver])
-			files := append(append([]*ast.File{}, byDriver["core"]...), byDriver[driver]...)
-			conf := types.Config{Importer: imports}
-			_, err := conf.Check("tenantpool", fset, files, nil)
-			require.NoError(t, err)
-		})
-	}
+	return files
 }
 
-// exportData loads the types of every package the files import, from
-// export data, as an importer.
-func exportData(t *testing.T, byDriver map[string][]*ast.File) types.Importer {
+// exportData loads the types of every package the files import but the
+// runtime itself, from export data, as an importer.
+func exportData(t *testing.T, byDriver map[string][]*ast.File, more []*ast.File) types.Importer {
 	var paths []string
-	for _, files := range byDriver {
+	for _, files := range append(slices.Collect(maps.Values(byDriver)), more) {
 		for _, f := range files {
 			for _, imp := range f.Imports {
-				path, _ := strconv.Unquote(imp.Path.Value)
-				paths = append(paths, path)
+				if path, _ := strconv.Unquote(imp.Path.Value); path != runtimePath {
+					paths = append(paths, path)
+				}
 			}
 		}
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/txscope/txscope/fixtures/pgtest"
 	"github.com/txscope/txscope/tenantpool"
+	"github.com/txscope/txscope/tenantpool/sqlxpool"
 )
 
 const (
@@ -41,6 +42,7 @@ func TestIsolationThroughPgBouncer(t *testing.T) {
 		{name: "pgx exec", reader: pgxReader("exec")},
 		{name: "pgx simple_protocol", reader: pgxReader("simple_protocol")},
 		{name: "database/sql exec", reader: sqlReader("exec")},
+		{name: "sqlx exec", reader: sqlxReader("exec")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -78,6 +80,16 @@ func sqlReader(mode string) func(t *testing.T, f *fixture, url string) readFunc 
 		db.SetMaxOpenConns(isolationWorkers)
 		return func(ctx context.Context, tenant string) (map[string]int, error) {
 			return countByTenantSQL(ctx, tenantpool.ForDB(db, tenant))
+		}
+	}
+}
+
+func sqlxReader(mode string) func(t *testing.T, f *fixture, url string) readFunc {
+	return func(t *testing.T, f *fixture, url string) readFunc {
+		db := f.sqlxDB(t, url+"&default_query_exec_mode="+mode)
+		db.SetMaxOpenConns(isolationWorkers)
+		return func(ctx context.Context, tenant string) (map[string]int, error) {
+			return countByTenantSqlx(ctx, sqlxpool.For(db, tenant))
 		}
 	}
 }

@@ -10,27 +10,37 @@ import (
 	"sync"
 )
 
-// buffered is a result read inside a transaction that has ended, or the
-// error that ended it. database/sql makes *sql.Rows and *sql.Row only from
-// a driver, so a result is handed back through replayDB, an in-memory
-// driver that returns the buffered values.
-type buffered struct {
+// Buffered is a result read inside a transaction that has ended, or the
+// error that ended it (SQLHandle.ReadContext). database/sql makes *sql.Rows
+// and *sql.Row only from a driver, so a result is handed back through
+// ReplayDB, an in-memory driver that returns the buffered values.
+type Buffered struct {
 	columns []*sql.ColumnType
 	rows    [][]any
 	err     error
 }
 
-// replayDB serves buffered results. Its queries take the *buffered as their
-// only argument.
+// Err is the error that ended the call, or nil.
+func (b *Buffered) Err() error { return b.err }
+
+// ReplayDB is an in-memory *sql.DB that serves buffered results: a query
+// whose only argument is a *Buffered returns its rows, as the driver
+// described them, or the error that ended its call; any other statement
+// fails. The SQL text is not read. It is one *sql.DB for the process.
+func ReplayDB() *sql.DB { return replayDB() }
+
 var replayDB = sync.OnceValue(func() *sql.DB { return sql.OpenDB(replayConnector{}) })
 
-// sqlRows hands the result back as *sql.Rows.
-func (b *buffered) sqlRows() (*sql.Rows, error) {
+// sqlRows hands the result back as *sql.Rows, or its error.
+func (b *Buffered) sqlRows() (*sql.Rows, error) {
+	if b.err != nil {
+		return nil, b.err
+	}
 	return replayDB().QueryContext(context.Background(), "", b)
 }
 
 // sqlRow hands the result (or its error) back as *sql.Row.
-func (b *buffered) sqlRow() *sql.Row {
+func (b *Buffered) sqlRow() *sql.Row {
 	return replayDB().QueryRowContext(context.Background(), "", b)
 }
 
@@ -43,7 +53,7 @@ type replayDriver struct{}
 
 func (replayDriver) Open(string) (driver.Conn, error) { return replayConn{}, nil }
 
-// errReplayOnly reports a use of replayDB other than replaying a result.
+// errReplayOnly reports a use of ReplayDB other than replaying a result.
 var errReplayOnly = errors.New("tenantpool: the replay driver only replays buffered results")
 
 type replayConn struct{}
@@ -52,14 +62,14 @@ func (replayConn) Prepare(string) (driver.Stmt, error) { return nil, errReplayOn
 func (replayConn) Close() error                        { return nil }
 func (replayConn) Begin() (driver.Tx, error)           { return nil, errReplayOnly }
 
-// CheckNamedValue lets the *buffered argument through unconverted.
+// CheckNamedValue lets the *Buffered argument through unconverted.
 func (replayConn) CheckNamedValue(*driver.NamedValue) error { return nil }
 
 func (replayConn) QueryContext(_ context.Context, _ string, args []driver.NamedValue) (driver.Rows, error) {
 	if len(args) != 1 {
 		return nil, errReplayOnly
 	}
-	b, ok := args[0].Value.(*buffered)
+	b, ok := args[0].Value.(*Buffered)
 	if !ok {
 		return nil, errReplayOnly
 	}
@@ -72,7 +82,7 @@ func (replayConn) QueryContext(_ context.Context, _ string, args []driver.NamedV
 // replayRows return the buffered rows and describe the columns as the
 // original driver did.
 type replayRows struct {
-	b    *buffered
+	b    *Buffered
 	next int
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/jmoiron/sqlx"
 	"github.com/stretchr/testify/require"
 
 	"github.com/txscope/txscope/fixtures/pgtest"
@@ -127,6 +128,12 @@ func (f *fixture) sqlDB(t testing.TB, url string) *sql.DB {
 	return db
 }
 
+// sqlxDB opens an sqlx pool on url through pgx's stdlib driver.
+func (f *fixture) sqlxDB(t testing.TB, url string) *sqlx.DB {
+	t.Helper()
+	return sqlx.NewDb(f.sqlDB(t, url), "pgx")
+}
+
 // countSQL counts the visible rows by tenant.
 const countSQL = "select tenant_id, count(*) from items group by tenant_id"
 
@@ -154,6 +161,31 @@ func countByTenantSQL(ctx context.Context, q interface {
 	}
 	defer rows.Close()
 	return collectCounts(rows.Next, rows.Scan, rows.Err)
+}
+
+// tenantCount is a row of countSQL.
+type tenantCount struct {
+	Tenant string `db:"tenant_id"`
+	N      int    `db:"count"`
+}
+
+// countByTenantSqlx is countByTenant for sqlx, through Select.
+func countByTenantSqlx(ctx context.Context, q interface {
+	SelectContext(ctx context.Context, dest any, query string, args ...any) error
+}) (map[string]int, error) {
+	var rows []tenantCount
+	if err := q.SelectContext(ctx, &rows, countSQL); err != nil {
+		return nil, err
+	}
+	return tallyCounts(rows), nil
+}
+
+func tallyCounts(rows []tenantCount) map[string]int {
+	counts := map[string]int{}
+	for _, r := range rows {
+		counts[r.Tenant] = r.N
+	}
+	return counts
 }
 
 func collectCounts(next func() bool, scan func(...any) error, errf func() error) (map[string]int, error) {

@@ -48,39 +48,36 @@ func (h *SQLHandle) ExecContext(ctx context.Context, query string, args ...any) 
 // QueryContext runs query with the tenant set, reads all its rows and
 // commits. The rows it returns hold no connection.
 func (h *SQLHandle) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	res, err := h.read(ctx, query, args, -1)
-	if err != nil {
-		return nil, err
-	}
-	return res.sqlRows()
+	return h.ReadContext(ctx, -1, query, args...).sqlRows()
 }
 
 // QueryRowContext runs query with the tenant set, reads its first row and
 // commits. Scan returns sql.ErrNoRows when there is no row.
 func (h *SQLHandle) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	res, err := h.read(ctx, query, args, 1)
-	if err != nil {
-		res = &buffered{err: err}
-	}
-	return res.sqlRow()
+	return h.ReadContext(ctx, 1, query, args...).sqlRow()
 }
 
-// read runs query in a short transaction and keeps up to max rows (all if
-// max < 0).
-func (h *SQLHandle) read(ctx context.Context, query string, args []any, max int) (*buffered, error) {
+// ReadContext runs query with the tenant set, reads up to max of its rows
+// (all when max < 0) and commits. The result, or the error that ended the
+// call, holds no connection. QueryContext and QueryRowContext hand it back
+// as database/sql's rows; a package whose row types can only be made from
+// a *sql.DB (sqlx's) replays it through ReplayDB.
+func (h *SQLHandle) ReadContext(ctx context.Context, max int, query string, args ...any) *Buffered {
 	if err := h.refuse(query, args); err != nil {
-		return nil, err
+		return &Buffered{err: err}
 	}
-	var res *buffered
+	res := &Buffered{}
 	err := h.inTx(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, query, args...)
 		if err != nil {
 			return err
 		}
-		res, err = readRows(rows, max)
-		return err
+		return res.read(rows, max)
 	})
-	return res, err
+	if err != nil {
+		return &Buffered{err: err}
+	}
+	return res
 }
 
 // refuse is why query must not be sent: a tenant id that cannot be
@@ -114,16 +111,16 @@ func (h *SQLHandle) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	return tx.Commit()
 }
 
-// readRows reads up to max rows (all if max < 0) as the driver gave them,
+// read keeps up to max of rows (all if max < 0) as the driver gave them,
 // and closes rows.
-func readRows(rows *sql.Rows, max int) (*buffered, error) {
+func (b *Buffered) read(rows *sql.Rows, max int) error {
 	defer rows.Close()
 	columns, err := rows.ColumnTypes()
 	if err != nil {
-		return nil, err
+		return err
 	}
-	res := &buffered{columns: columns}
-	for (max < 0 || len(res.rows) < max) && rows.Next() {
+	b.columns = columns
+	for (max < 0 || len(b.rows) < max) && rows.Next() {
 		// Scanning into *any keeps each driver value as it is, so that
 		// replaying it converts exactly as the driver's own rows would.
 		values := make([]any, len(columns))
@@ -132,12 +129,12 @@ func readRows(rows *sql.Rows, max int) (*buffered, error) {
 			dest[i] = &values[i]
 		}
 		if err := rows.Scan(dest...); err != nil {
-			return nil, err
+			return err
 		}
-		res.rows = append(res.rows, values)
+		b.rows = append(b.rows, values)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, err
+		return err
 	}
-	return res, rows.Close()
+	return rows.Close()
 }

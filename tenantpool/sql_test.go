@@ -6,10 +6,12 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/txscope/txscope/tenantpool"
+	"github.com/txscope/txscope/tenantpool/sqlxpool"
 )
 
 // sqlQuerier is the database/sql interface that code written against
@@ -101,6 +103,7 @@ func TestTenantIDTypes(t *testing.T) {
 	f := newFixture(t)
 	pool := f.pool(t, f.db.AppURL, 2)
 	db := f.sqlDB(t, f.db.AppURL)
+	xdb := sqlx.NewDb(db, "pgx")
 	tests := []struct {
 		name string
 		give any
@@ -119,6 +122,9 @@ func TestTenantIDTypes(t *testing.T) {
 			got, err = countByTenantSQL(ctx, tenantpool.ForDB(db, tt.give))
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, got, "database/sql")
+			got, err = countByTenantSqlx(ctx, sqlxpool.For(xdb, tt.give))
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got, "sqlx")
 		})
 	}
 }

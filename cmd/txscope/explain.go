@@ -21,7 +21,8 @@ import (
 
 type explainOptions struct {
 	loadFlags
-	split bool
+	split   bool
+	recheck bool
 }
 
 func newExplainCmd() *cobra.Command {
@@ -52,6 +53,7 @@ Exit status: 0, or 2 on error (FUNC matches no wrapped function).`,
 	}
 	o.register(cmd)
 	cmd.Flags().BoolVar(&o.split, "split", false, "plan as rewrite --split does")
+	cmd.Flags().BoolVar(&o.recheck, "recheck", false, "plan as rewrite --recheck does")
 	return cmd
 }
 
@@ -99,7 +101,7 @@ func (o *explainOptions) run(cmd *cobra.Command, name string, patterns []string)
 // plans runs the rewrite (in memory) for its verified plans; when the
 // rewrite as a whole fails, the plans are the planner's, unverified.
 func (o *explainOptions) plans(prog *load.Program) (*analysis.Analysis, map[*analysis.Wrapped]plan.Plan, error) {
-	opts := plan.PlanOptions{Split: o.split}
+	opts := plan.PlanOptions{Split: o.split, Recheck: o.recheck}
 	out := map[*analysis.Wrapped]plan.Plan{}
 	res, err := rewrite.Rewrite(prog, rewrite.Options{PlanOptions: opts, Version: version()})
 	if err == nil {
@@ -226,7 +228,7 @@ func (e explainer) evidence(h *analysis.Wrapped, ce analysis.CallEffect) string 
 			}
 			switch {
 			case preset && why == "SQL text" && rule.SQLArg >= 0 && rule.SQLArg < len(call.Args):
-				if text, ok := analysis.ReadSQL(info, call.Args[rule.SQLArg]); ok {
+				if text, ok := analysis.ReadSQL(info, e.prog, call.Args[rule.SQLArg]); ok {
 					why = fmt.Sprintf("SQL text %q (%s)", text.Text, kind)
 				}
 			case preset && (why == "driver method" || strings.HasPrefix(why, "SQL text is not")):

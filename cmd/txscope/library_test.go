@@ -188,6 +188,7 @@ func rewriteLibrary(t *testing.T, dir string, args []string) string {
 	fs.BoolVar(&dryRun, "n", false, "")
 	exitCode := fs.Bool("exit-code", false, "")
 	split := fs.Bool("split", false, "")
+	recheck := fs.Bool("recheck", false, "")
 	only := fs.String("only", "", "")
 	jsonOut := fs.Bool("json", false, "")
 	allowDirty := fs.Bool("allow-dirty", false, "")
@@ -198,7 +199,7 @@ func rewriteLibrary(t *testing.T, dir string, args []string) string {
 	require.Contains(t, []string{"auto", "never"}, *color, "rewrite: the library route has no --color %s", *color)
 	r := &libRun{dir: dir}
 	return r.end(func() error {
-		opts := rewrite.Options{PlanOptions: plan.PlanOptions{Split: *split}, Version: version()}
+		opts := rewrite.Options{PlanOptions: plan.PlanOptions{Split: *split, Recheck: *recheck}, Version: version()}
 		if *only != "" {
 			re, err := regexp.Compile(*only)
 			if err != nil {

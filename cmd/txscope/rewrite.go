@@ -21,6 +21,7 @@ type rewriteOptions struct {
 	dryRun     bool
 	exitCode   bool
 	split      bool
+	recheck    bool
 	only       string
 	json       bool
 	allowDirty bool
@@ -58,6 +59,7 @@ gitignored files are written and named in the report.`,
 	f.BoolVarP(&o.dryRun, "dry-run", "n", false, "print the diff; write nothing")
 	f.BoolVar(&o.exitCode, "exit-code", false, "with --dry-run, exit 1 when there is a diff")
 	f.BoolVar(&o.split, "split", false, "split a write block at a slow call (the first part commits before it)")
+	f.BoolVar(&o.recheck, "recheck", false, "move a read and a slow call out even past a lock or a stricter isolation level: the write block re-reads the rows and fails with a conflict error when they changed")
 	f.StringVar(&o.only, "only", "", "rewrite only functions whose name matches `REGEXP`, e.g. '(*Server).Show'")
 	f.BoolVar(&o.json, "json", false, "print the report as JSON on stdout")
 	f.BoolVar(&o.allowDirty, "allow-dirty", false, "write files that have uncommitted git changes")
@@ -66,7 +68,7 @@ gitignored files are written and named in the report.`,
 }
 
 func (o *rewriteOptions) run(cmd *cobra.Command, args []string) error {
-	opts := rewrite.Options{PlanOptions: plan.PlanOptions{Split: o.split}, Version: version()}
+	opts := rewrite.Options{PlanOptions: plan.PlanOptions{Split: o.split, Recheck: o.recheck}, Version: version()}
 	if o.only != "" {
 		re, err := regexp.Compile(o.only)
 		if err != nil {

@@ -1,13 +1,16 @@
 package analysis
 
 import (
+	"fmt"
 	"go/ast"
 	"go/token"
 	"go/types"
+	"slices"
 
 	"github.com/txscope/txscope/rewrite/internal/syntax"
 	"github.com/txscope/txscope/rewrite/load"
 	"github.com/txscope/txscope/rules"
+	"golang.org/x/tools/go/packages"
 	"golang.org/x/tools/go/types/typeutil"
 )
 
@@ -62,6 +65,17 @@ type Classifier struct {
 	// passed, while a summary of that callee is being computed.
 	paramSQL map[types.Object]string
 	imported *imported
+	// viaInterface memoizes slowViaInterface by interface method; an entry
+	// being computed reads as not slow, so a cycle through it ends.
+	viaInterface map[*types.Func]slowness
+	// types are the named types the loaded packages declare (implements).
+	types []types.Type
+}
+
+// slowness is whether a call is slow, and why.
+type slowness struct {
+	slow bool
+	why  string
 }
 
 type summaryKey struct {
@@ -80,11 +94,12 @@ type summary struct {
 // NewClassifier prepares effect rules from the configuration.
 func NewClassifier(prog *load.Program, cfg *rules.Config) *Classifier {
 	return &Classifier{
-		prog:      prog,
-		cfg:       cfg,
-		slow:      append(rules.DefaultSlow(), cfg.Effects.Slow...),
-		summaries: map[summaryKey]*summary{},
-		imported:  newImported(prog),
+		prog:         prog,
+		cfg:          cfg,
+		slow:         append(rules.DefaultSlow(), cfg.Effects.Slow...),
+		summaries:    map[summaryKey]*summary{},
+		imported:     newImported(prog),
+		viaInterface: map[*types.Func]slowness{},
 	}
 }
 
@@ -189,7 +204,7 @@ func (c *Classifier) call(info *types.Info, call *ast.CallExpr, h handles) CallE
 	case onTx:
 		ce.Effect, ce.Why, ce.Tables = c.method(info, call, fn, append([]int{-1}, txArgs...))
 	case len(txArgs) > 0:
-		ce.Effect, ce.Why, ce.Tables = c.summarize(fn, txArgs, constArgs(info, call, c.paramSQL))
+		ce.Effect, ce.Why, ce.Tables = c.summarize(fn, txArgs, c.constArgs(info, call))
 	default:
 		ce.Effect, ce.Why = c.untouched(fn)
 		ce.Pooled = recv != nil && isPooledHandle(info.TypeOf(recv)) && isQueryMethod(fn)
@@ -217,7 +232,7 @@ func obtainedFromTx(info *types.Info, recv ast.Expr, aliases map[types.Object]bo
 func (c *Classifier) method(info *types.Info, call *ast.CallExpr, fn *types.Func, txArgs []int) (rules.Effect, string, rules.Tables) {
 	rule, ok := rules.TxMethod(fn)
 	if !ok {
-		return c.summarize(fn, txArgs, constArgs(info, call, c.paramSQL))
+		return c.summarize(fn, txArgs, c.constArgs(info, call))
 	}
 	if rule.SQLArg < 0 || rule.SQLArg >= len(call.Args) {
 		if isGormClauses(fn) {
@@ -226,7 +241,7 @@ func (c *Classifier) method(info *types.Info, call *ast.CallExpr, fn *types.Func
 		}
 		return rule.Effect, "driver method", rules.TablesFor(rule.Effect)
 	}
-	text, ok := ReadSQL(info, call.Args[rule.SQLArg])
+	text, ok := ReadSQL(info, c.prog, call.Args[rule.SQLArg])
 	if id := syntax.IdentOf(call.Args[rule.SQLArg]); !ok && id != nil {
 		text.Text, ok = c.paramSQL[info.Uses[id]]
 	}
@@ -242,8 +257,8 @@ func (c *Classifier) method(info *types.Info, call *ast.CallExpr, fn *types.Func
 }
 
 // untouched is the effect of a call that does not get the tx: slow when a
-// slow rule says so or its body (in the loaded code, or its fact) makes
-// slow calls.
+// slow rule says so, its body (in the loaded code, or its fact) makes slow
+// calls, or, for a method of an interface, every implementation is slow.
 func (c *Classifier) untouched(fn *types.Func) (rules.Effect, string) {
 	for _, p := range c.slow {
 		if p.Match(fn) {
@@ -253,7 +268,74 @@ func (c *Classifier) untouched(fn *types.Func) (rules.Effect, string) {
 	if e, why, _ := c.summarize(fn, nil, nil); e.Has(rules.Slow) {
 		return rules.Slow, why
 	}
+	if s := c.slowViaInterface(fn); s.slow {
+		return rules.Slow, s.why
+	}
 	return rules.Pure, ""
+}
+
+// slowViaInterface is whether a call of the interface method fn is slow
+// because every type of the loaded code that implements the interface
+// makes it slow (a slow rule on the implementation, or its body). Only an
+// interface declared in the loaded code counts: the implementations of
+// another module's are not all in view. A rule on the interface method
+// itself is matched by untouched. An implementation that calls through the
+// interface again (a decorator) is not slow by that call: the cycle ends.
+func (c *Classifier) slowViaInterface(fn *types.Func) slowness {
+	recv := fn.Signature().Recv()
+	if recv == nil || fn.Pkg() == nil || !types.IsInterface(recv.Type()) || !c.declaresLoaded(fn.Pkg()) {
+		return slowness{}
+	}
+	if s, ok := c.viaInterface[fn]; ok {
+		return s
+	}
+	c.viaInterface[fn] = slowness{}
+	iface := recv.Type().Underlying().(*types.Interface)
+	var s slowness
+	for _, t := range c.loadedTypes() {
+		if !types.Implements(t, iface) {
+			continue
+		}
+		m, _ := types.NewMethodSet(t).Lookup(fn.Pkg(), fn.Name()).Obj().(*types.Func)
+		e, why := c.untouched(m)
+		if !e.Has(rules.Slow) {
+			s = slowness{}
+			break
+		}
+		if !s.slow {
+			s = slowness{slow: true, why: fmt.Sprintf("every implementation of %s in the module is slow: %s, %s", rules.FuncName(fn), rules.FuncName(m), why)}
+		}
+	}
+	c.viaInterface[fn] = s
+	return s
+}
+
+// declaresLoaded reports whether pkg is one of the loaded packages.
+func (c *Classifier) declaresLoaded(pkg *types.Package) bool {
+	return slices.ContainsFunc(c.prog.Packages, func(p *packages.Package) bool { return p.Types == pkg })
+}
+
+// loadedTypes are the named non-interface types the loaded packages
+// declare at package level, each as *T, whose method set has T's methods
+// too: every type that may implement an interface of the loaded code.
+func (c *Classifier) loadedTypes() []types.Type {
+	if c.types != nil {
+		return c.types
+	}
+	c.types = []types.Type{}
+	for _, p := range c.prog.Packages {
+		scope := p.Types.Scope()
+		for _, name := range scope.Names() {
+			tn, ok := scope.Lookup(name).(*types.TypeName)
+			if !ok || tn.IsAlias() {
+				continue
+			}
+			if n, ok := tn.Type().(*types.Named); ok && !types.IsInterface(n) && n.TypeParams().Len() == 0 {
+				c.types = append(c.types, types.NewPointer(n))
+			}
+		}
+	}
+	return c.types
 }
 
 // configured applies the effects rules of txscope.yaml; sessions are reads.

@@ -21,8 +21,11 @@ func checkPatterns(prog *load.Program, cfg *rules.Config) (warnings []*rules.Err
 		return nil, nil
 	}
 	warnings, errs := cfg.CheckPatterns(patternUse(prog))
-	if cfg.Querier != "" && !typeExists(prog, cfg.Querier) {
+	if cfg.Querier != "" && !declared(prog, cfg.Querier, isTypeName) {
 		errs = append(errs, &rules.Error{Pos: cfg.Pos("querier"), Msg: fmt.Sprintf("%q names no type in the loaded packages or their imports", cfg.Querier)})
+	}
+	if cfg.Conflict != "" && !declared(prog, cfg.Conflict, isErrorVar) {
+		errs = append(errs, &rules.Error{Pos: cfg.Pos("conflict"), Msg: fmt.Sprintf("%q names no error variable in the loaded packages or their imports", cfg.Conflict)})
 	}
 	return warnings, rules.JoinErrors(errs)
 }
@@ -132,17 +135,32 @@ func inMainModules(prog *load.Program, path string) bool {
 	return false
 }
 
-// typeExists reports whether "importpath.Name" is a type declared in one of
-// the loaded packages or in a package they import.
-func typeExists(prog *load.Program, name string) bool {
+// declared reports whether "importpath.Name" is declared, as is accepts,
+// in one of the loaded packages or in a package they import.
+func declared(prog *load.Program, name string, is func(types.Object) bool) bool {
+	obj := LookupName(prog, name)
+	return obj != nil && is(obj)
+}
+
+// LookupName is the package-level object "importpath.Name" in one of the
+// loaded packages or in a package they import, nil if there is none.
+func LookupName(prog *load.Program, name string) types.Object {
 	p, err := rules.ParsePattern(name)
 	if err != nil {
-		return false
+		return nil
 	}
-	pkg := importedPackage(prog, p.Pkg)
-	if pkg == nil {
-		return false
+	if pkg := importedPackage(prog, p.Pkg); pkg != nil {
+		return pkg.Scope().Lookup(p.Name)
 	}
-	_, ok := pkg.Scope().Lookup(p.Name).(*types.TypeName)
+	return nil
+}
+
+func isTypeName(obj types.Object) bool {
+	_, ok := obj.(*types.TypeName)
 	return ok
+}
+
+func isErrorVar(obj types.Object) bool {
+	v, ok := obj.(*types.Var)
+	return ok && types.Implements(v.Type(), types.Universe.Lookup("error").Type().Underlying().(*types.Interface))
 }

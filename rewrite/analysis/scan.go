@@ -98,7 +98,7 @@ func setsTenant(info *types.Info, n ast.Node) bool {
 	found := false
 	ast.Inspect(n, func(n ast.Node) bool {
 		if lit, ok := n.(*ast.BasicLit); ok {
-			if text, ok := ReadSQL(info, lit); ok && mentionsSetting(text.Text) {
+			if text, ok := ReadSQL(info, nil, lit); ok && mentionsSetting(text.Text) {
 				if s := rules.ClassifySQL(text.Text).Setting; s != nil && strings.Contains(s.Name, ".") {
 					found = true
 				}

@@ -7,6 +7,7 @@ import (
 	"go/types"
 	"strings"
 
+	"github.com/txscope/txscope/rewrite/load"
 	"golang.org/x/tools/go/types/typeutil"
 )
 
@@ -20,20 +21,29 @@ type sqlString struct {
 	Values []ast.Expr
 }
 
-// ReadSQL resolves e through go/constant. fmt.Sprintf formats and string
-// concatenations keep their constant parts, with a placeholder for each
-// formatted value, so the classifier still sees the statement's shape.
-func ReadSQL(info *types.Info, e ast.Expr) (sqlString, bool) {
+// ReadSQL resolves e through go/constant and, with locals, through local
+// variables given one value only (load.Program.LocalValue: q := base + "
+// WHERE id = $1"). fmt.Sprintf formats and string concatenations keep
+// their constant parts, with a placeholder for each formatted value, so
+// the classifier still sees the statement's shape. With no locals (nil)
+// only constants are read: for code that edits the text where it is.
+func ReadSQL(info *types.Info, locals *load.Program, e ast.Expr) (sqlString, bool) {
 	if tv, ok := info.Types[e]; ok && tv.Value != nil && tv.Value.Kind() == constant.String {
 		return sqlString{Text: constant.StringVal(tv.Value)}, true
 	}
 	switch e := ast.Unparen(e).(type) {
+	case *ast.Ident:
+		if v, ok := info.Uses[e].(*types.Var); ok && locals != nil {
+			if value, ok := locals.LocalValue(v); ok {
+				return ReadSQL(info, locals, value)
+			}
+		}
 	case *ast.BinaryExpr:
 		if e.Op != token.ADD {
 			return sqlString{}, false
 		}
-		left, okL := readSQLOrValue(info, e.X)
-		right, okR := readSQLOrValue(info, e.Y)
+		left, okL := readSQLOrValue(info, locals, e.X)
+		right, okR := readSQLOrValue(info, locals, e.Y)
 		if !okL && !okR {
 			return sqlString{}, false
 		}
@@ -43,7 +53,7 @@ func ReadSQL(info *types.Info, e ast.Expr) (sqlString, bool) {
 		if fn == nil || fn.Pkg() == nil || fn.Pkg().Path() != "fmt" || fn.Name() != "Sprintf" || len(e.Args) == 0 {
 			return sqlString{}, false
 		}
-		format, ok := ReadSQL(info, e.Args[0])
+		format, ok := ReadSQL(info, locals, e.Args[0])
 		if !ok {
 			return sqlString{}, false
 		}
@@ -53,20 +63,21 @@ func ReadSQL(info *types.Info, e ast.Expr) (sqlString, bool) {
 }
 
 // readSQLOrValue is readSQL, or a placeholder standing for a runtime value.
-func readSQLOrValue(info *types.Info, e ast.Expr) (sqlString, bool) {
-	if s, ok := ReadSQL(info, e); ok {
+func readSQLOrValue(info *types.Info, locals *load.Program, e ast.Expr) (sqlString, bool) {
+	if s, ok := ReadSQL(info, locals, e); ok {
 		return s, true
 	}
 	return sqlString{Text: "x", Formatted: true, Values: []ast.Expr{e}}, false
 }
 
-// sqlArg returns the first argument of call that reads as SQL text.
+// sqlArg returns the first argument of call that reads as constant SQL
+// text.
 func sqlArg(info *types.Info, call *ast.CallExpr) (sqlString, ast.Expr, bool) {
 	for _, a := range call.Args {
 		if !isStringType(info.TypeOf(a)) {
 			continue
 		}
-		if s, ok := ReadSQL(info, a); ok {
+		if s, ok := ReadSQL(info, nil, a); ok {
 			return s, a, true
 		}
 	}

@@ -108,18 +108,19 @@ func constKey(consts map[int]string) string {
 	return b.String()
 }
 
-// constArgs are the call's arguments that are constant SQL-like strings.
-func constArgs(info *types.Info, call *ast.CallExpr, paramSQL map[types.Object]string) map[int]string {
+// constArgs are the call's arguments that are constant SQL-like strings
+// (held in a local variable too), or the SQL a parameter passed on carries.
+func (c *Classifier) constArgs(info *types.Info, call *ast.CallExpr) map[int]string {
 	var out map[int]string
 	for i, a := range call.Args {
 		if !isStringType(info.TypeOf(a)) {
 			continue
 		}
 		text, ok := "", false
-		if s, isConst := ReadSQL(info, a); isConst && !s.Formatted {
+		if s, isConst := ReadSQL(info, c.prog, a); isConst && !s.Formatted {
 			text, ok = s.Text, true
 		} else if id := syntax.IdentOf(a); id != nil {
-			text, ok = paramSQL[info.Uses[id]]
+			text, ok = c.paramSQL[info.Uses[id]]
 		}
 		if ok {
 			if out == nil {

@@ -48,7 +48,7 @@ func (tf *tenantFilter) call(info *types.Info, call *ast.CallExpr, depth int) (b
 			}
 			return true, ""
 		}
-		text, ok := ReadSQL(info, call.Args[rule.SQLArg])
+		text, ok := ReadSQL(info, tf.prog, call.Args[rule.SQLArg])
 		if !ok {
 			return false, fmt.Sprintf("the SQL of %s at %s is not a constant", fn.Name(), tf.prog.Position(call.Pos()))
 		}

@@ -15,18 +15,26 @@ import (
 var update = flag.Bool("update", false, "rewrite tenantpool.txtar from ../../tenantpool")
 
 // TestArchiveMatchesRuntime keeps the embedded copy equal to the runtime
-// package it is made from: every non-test .go file of tenantpool/.
+// package it is made from: every non-test .go file of tenantpool/ and of
+// its sub-package sqlxpool/.
 func TestArchiveMatchesRuntime(t *testing.T) {
-	names, err := filepath.Glob("../../tenantpool/*.go")
-	require.NoError(t, err)
-	ar := &txtar.Archive{Comment: []byte("The source of txscope's runtime package tenantpool, embedded in the binary.\nGenerated: go test ./rewrite/bundle -update\n")}
+	const root = "../../tenantpool"
+	var names []string
+	for _, dir := range []string{root, root + "/sqlxpool"} {
+		found, err := filepath.Glob(dir + "/*.go")
+		require.NoError(t, err)
+		names = append(names, found...)
+	}
+	ar := &txtar.Archive{Comment: []byte("The source of txscope's runtime package tenantpool and its sub-packages, embedded in the binary.\nGenerated: go test ./rewrite/bundle -update\n")}
 	for _, name := range names {
 		if strings.HasSuffix(name, "_test.go") {
 			continue
 		}
 		data, err := os.ReadFile(name)
 		require.NoError(t, err)
-		ar.Files = append(ar.Files, txtar.File{Name: filepath.Base(name), Data: data})
+		rel, err := filepath.Rel(root, name)
+		require.NoError(t, err)
+		ar.Files = append(ar.Files, txtar.File{Name: filepath.ToSlash(rel), Data: data})
 	}
 	want := txtar.Format(ar)
 	if *update {
@@ -43,15 +51,49 @@ func TestDrivers(t *testing.T) {
 	}
 	assert.Equal(t, Core, byName["tenant.go"])
 	assert.Equal(t, Core, byName["doc.go"])
+	assert.Equal(t, Core, byName["guard.go"])
 	assert.Equal(t, PGX, byName["pgx.go"])
 	assert.Equal(t, SQL, byName["sql.go"])
-	assert.Equal(t, PGX, DriverOf("For"))
-	assert.Equal(t, PGX, DriverOf("Handle"))
-	assert.Equal(t, SQL, DriverOf("ForDB"))
-	assert.Equal(t, SQL, DriverOf("SQLHandle"))
-	assert.Equal(t, Driver(""), DriverOf("DefaultSetting"))
+	assert.Equal(t, SQL, byName["replay.go"])
+	assert.Equal(t, SQLX, byName["sqlxpool/sqlxpool.go"])
+	assert.Equal(t, PGX, DriverOf("", "For"))
+	assert.Equal(t, PGX, DriverOf("", "Handle"))
+	assert.Equal(t, SQL, DriverOf("", "ForDB"))
+	assert.Equal(t, SQL, DriverOf("", "SQLHandle"))
+	assert.Equal(t, SQL, DriverOf("", "ReplayDB"))
+	assert.Equal(t, SQLX, DriverOf("sqlxpool", "For"))
+	assert.Equal(t, SQLX, DriverOf("sqlxpool", "Handle"))
+	assert.Equal(t, Driver(""), DriverOf("", "DefaultSetting"))
+	assert.Equal(t, Driver(""), DriverOf("", "ErrRefused"))
+	assert.Equal(t, map[string]Driver{"sqlxpool": SQLX}, SubPackages())
+	assert.True(t, IsPackage("tenantpool"))
+	assert.True(t, IsPackage("sqlxpool"))
+	assert.False(t, IsPackage("sqlx"))
 	for _, f := range ForDrivers(SQL) {
-		assert.NotEqual(t, PGX, f.Driver, f.Name)
+		assert.Contains(t, []Driver{Core, SQL}, f.Driver, f.Name)
+	}
+	// sqlx's handle runs its statements through database/sql's.
+	var names []string
+	for _, f := range ForDrivers(SQLX) {
+		assert.Contains(t, []Driver{Core, SQL, SQLX}, f.Driver, f.Name)
+		names = append(names, f.Name)
+	}
+	assert.Subset(t, names, []string{"doc.go", "guard.go", "tenant.go", "replay.go", "sql.go", "sqlxpool/sqlxpool.go"})
+	assert.Equal(t, Recheck, DriverOf("", "ErrConflict"))
+	assert.Len(t, ForDrivers(PGX, SQLX, Recheck), len(Files()))
+}
+
+// TestSource checks that a sub-package's copy imports the copy of the
+// runtime, and that the runtime's own files are copied as they are.
+func TestSource(t *testing.T) {
+	for _, f := range Files() {
+		src := string(f.Source("example.com/app/internal/tenantpool"))
+		if f.Dir() == "" {
+			assert.Equal(t, string(f.Body), src, f.Name)
+			continue
+		}
+		assert.Contains(t, src, "\t\"example.com/app/internal/tenantpool\"\n", f.Name)
+		assert.NotContains(t, src, ImportPath, f.Name)
 	}
 }
 

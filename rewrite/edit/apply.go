@@ -38,6 +38,10 @@ func (fr *fileRewrite) rewriteSite(p plan.Plan) error {
 		lit.Body.List = plan.Reorder(lit.Body.List, p.Order)
 	}
 	moved := body[:p.Start]
+	replays, err := fr.replays(site, p, nil, "")
+	if err != nil {
+		return err
+	}
 	pooled := p.Action == plan.ActionPooled
 	tmpl := p.Pooled
 	qName := plan.FreshName(fr.info, site, "q")
@@ -62,12 +66,16 @@ func (fr *fileRewrite) rewriteSite(p plan.Plan) error {
 	head := append(*hoisted, params...) // the pooled handle, when a moved statement needs it
 	if usesTx {
 		head = append(head, qDecl)
-		fr.imports[fr.prog.RuntimePath()] = true
+		// Only the runtime packages the handle's expression names are added.
+		for path := range fr.prog.RuntimeImports() {
+			fr.imports[path] = true
+		}
 	}
 	sh := plan.ShapeOf(fr.info, site, moved, pooled)
 	lit := fr.dec.Dst.Nodes[site.Callback].(*dst.FuncLit)
 	dstMoved := append([]dst.Stmt{}, lit.Body.List[:p.Start]...)
 	lit.Body.List = lit.Body.List[p.Start:]
+	lit.Body.List = insertReplays(lit.Body.List, p, replays)
 	if len(lit.Body.List) > 0 {
 		lit.Body.List[0].Decorations().Before = dst.NewLine
 	}

@@ -12,7 +12,6 @@ import (
 
 	"github.com/dave/dst"
 	"github.com/dave/dst/decorator"
-	"github.com/txscope/txscope/rewrite/bundle"
 	"github.com/txscope/txscope/rewrite/internal/importfix"
 	"github.com/txscope/txscope/rewrite/internal/syntax"
 	"github.com/txscope/txscope/rewrite/internal/textdiff"
@@ -120,7 +119,7 @@ func applyFile(prog *load.Program, f *ast.File, plans []plan.Plan, indexes []int
 	if err != nil {
 		return nil, nil, fmt.Errorf("apply: %s: %w", prog.Rel(name), err)
 	}
-	names := map[string]string{prog.RuntimePath(): bundle.Package}
+	names := prog.RuntimeImports()
 	for path, imp := range pkg.Imports {
 		names[path] = imp.Name
 	}

@@ -19,7 +19,7 @@ func (fr *fileRewrite) fixSetting(fix plan.SettingFix) {
 	w := fix.Wrapper
 	call := fr.dec.Dst.Nodes[w.SettingCall].(*dst.CallExpr)
 	i := w.SettingArg()
-	text, _ := analysis.ReadSQL(fr.info, w.SettingSQL)
+	text, _ := analysis.ReadSQL(fr.info, nil, w.SettingSQL)
 	use := rules.ClassifySQL(text.Text).Setting
 	if lit, ok := call.Args[i].(*dst.BasicLit); ok && use != nil && use.Bound && use.Func && !text.Formatted {
 		if s, err := strconv.Unquote(lit.Value); err == nil {

@@ -29,7 +29,7 @@ func (fr *fileRewrite) chainOp(op plan.ChainOp) error {
 			renameCall(fr, op.Call, op.To)
 		}
 		if h := op.Plan.Wrapped; op.Plan.Start < len(h.Site.Callback.Body.List) {
-			return fr.wrapBlock(cp.Middleware, h, op.Plan.Start, op.Plan.Order, op.Plan.WrapperCall)
+			return fr.wrapBlock(cp.Middleware, h, *op.Plan)
 		}
 	case plan.OpPoolMiddleware:
 		return fr.poolMiddleware(cp.Middleware, op.To, cp.Pooled)
@@ -53,9 +53,10 @@ func renameCall(fr *fileRewrite, call *ast.CallExpr, name string) {
 // wrapBlock puts the handler's statements from start on into their own
 // WithTenant call, with carrier reads (sc.DB) replaced by the tx.
 //
-// order, when not nil, is the slow-call move's order of the handler's
-// statements (plan.Plan.Order), which start counts in.
-func (fr *fileRewrite) wrapBlock(m *analysis.Middleware, h *analysis.Wrapped, start int, order []int, wc *plan.WrapperCall) error {
+// The plan's Order, when not nil, is the slow-call move's order of the
+// handler's statements, which its Start counts in.
+func (fr *fileRewrite) wrapBlock(m *analysis.Middleware, h *analysis.Wrapped, p plan.Plan) error {
+	start, order, wc := p.Start, p.Order, p.WrapperCall
 	ret, err := parseStmt(wc.Src)
 	if err != nil {
 		return fmt.Errorf("wrapper call %q: %w", wc.Src, err)
@@ -64,8 +65,9 @@ func (fr *fileRewrite) wrapBlock(m *analysis.Middleware, h *analysis.Wrapped, st
 		fr.imports[path] = true
 		fr.names[path] = name
 	}
+	// The carriers of the block, and of the reads it replays.
 	carriers := map[dst.Node]bool{}
-	for _, s := range plan.Reorder(h.Site.Callback.Body.List, order)[start:] {
+	for _, s := range h.Site.Callback.Body.List {
 		ast.Inspect(s, func(n ast.Node) bool {
 			switch n := n.(type) {
 			case *ast.CallExpr: // sc.Tx(): an accessor of the carrier
@@ -83,6 +85,10 @@ func (fr *fileRewrite) wrapBlock(m *analysis.Middleware, h *analysis.Wrapped, st
 			return true
 		})
 	}
+	replays, err := fr.replays(h.Site, p, carriers, wc.Tx)
+	if err != nil {
+		return err
+	}
 	lit := fr.dec.Dst.Nodes[h.Site.Callback].(*dst.FuncLit)
 	lit.Body.List = plan.Reorder(lit.Body.List, order)
 	block := append([]dst.Stmt{}, lit.Body.List[start:]...)
@@ -97,11 +103,12 @@ func (fr *fileRewrite) wrapBlock(m *analysis.Middleware, h *analysis.Wrapped, st
 	}
 	inner := ret.(*dst.ReturnStmt).Results[0].(*dst.CallExpr)
 	innerLit := inner.Args[len(inner.Args)-1].(*dst.FuncLit)
-	innerLit.Body.List = block
 	block[0].Decorations().Before = dst.NewLine
 	ret.Decorations().Before = dst.NewLine
 	ret.Decorations().Start.Replace(block[0].Decorations().Start...)
 	block[0].Decorations().Start.Clear()
+	// The replays' comment stays with them.
+	innerLit.Body.List = insertReplays(block, p, replays)
 	lit.Body.List = append(lit.Body.List[:start:start], ret)
 	return nil
 }

@@ -22,8 +22,8 @@ func (fr *fileRewrite) pooledHandleType(site *analysis.Site, tmpl string) (dst.E
 		return nil, fmt.Errorf("pooled template: %w", err)
 	}
 	var t types.Type
-	if pkg, name, ok := parsed.Callee(); ok && pkg == bundle.Package {
-		if t, err = runtimeResult(fr.prog, name); err != nil {
+	if pkg, name, ok := parsed.Callee(); ok && bundle.IsPackage(pkg) {
+		if t, err = runtimeResult(fr.prog, pkg, name); err != nil {
 			return nil, err
 		}
 	} else {
@@ -40,18 +40,19 @@ func (fr *fileRewrite) pooledHandleType(site *analysis.Site, tmpl string) (dst.E
 	return parseType(types.TypeString(t, fr.qualifier))
 }
 
-// runtimeResult is the result type of the runtime's constructor name.
-func runtimeResult(prog *load.Program, name string) (types.Type, error) {
-	rt := prog.RuntimePackage()
-	if rt == nil {
-		if prog.Runtime != nil && prog.Runtime.Unusable != nil {
-			return nil, prog.Runtime.Unusable
-		}
+// runtimeResult is the result type of the constructor name of the
+// runtime's package pkg (tenantpool, or a sub-package: sqlxpool).
+func runtimeResult(prog *load.Program, pkg, name string) (types.Type, error) {
+	if prog.RuntimePackage() == nil && prog.Runtime == nil { // loaded, for a Unit, on first use
 		return nil, fmt.Errorf("%s is not loaded", prog.RuntimePath())
 	}
-	fn, ok := rt.Types.Scope().Lookup(name).(*types.Func)
+	p, err := prog.Runtime.PackageFor(pkg)
+	if err != nil {
+		return nil, err
+	}
+	fn, ok := p.Types.Scope().Lookup(name).(*types.Func)
 	if !ok || fn.Signature().Results().Len() != 1 {
-		return nil, fmt.Errorf("%s has no constructor %s", prog.RuntimePath(), name)
+		return nil, fmt.Errorf("%s has no constructor %s", p.PkgPath, name)
 	}
 	return fn.Signature().Results().At(0).Type(), nil
 }

@@ -2,6 +2,7 @@ package edit
 
 import (
 	"bytes"
+	"cmp"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -36,52 +37,60 @@ func RuntimeEdits(prog *load.Program, edits []FileEdit, version string) ([]FileE
 	}
 	var out []FileEdit
 	for _, f := range bundle.ForDrivers(drivers...) {
+		src := f.Source(rt.ImportPath)
 		old, exists := rt.OnDisk[f.Name]
-		if _, body := bundle.Inspect(old); exists && bytes.Equal(body, f.Body) {
+		if _, body := bundle.Inspect(old); exists && bytes.Equal(body, src) {
 			continue
 		}
-		path := filepath.Join(rt.Dir, f.Name)
-		out = append(out, FileEdit{Path: path, Rel: prog.Rel(path), Old: old, New: bundle.Stamp(version, f.Body), Create: !exists})
+		path := filepath.Join(rt.Dir, filepath.FromSlash(f.Name))
+		out = append(out, FileEdit{Path: path, Rel: prog.Rel(path), Old: old, New: bundle.Stamp(version, src), Create: !exists})
 	}
 	return out, nil
 }
 
 // runtimeDrivers are the drivers whose runtime names the edited files use,
-// and whether any edited file imports the runtime at all.
+// and whether any edited file imports the runtime (or a sub-package of it)
+// at all.
 func runtimeDrivers(rt *load.Runtime, edits []FileEdit) (drivers []bundle.Driver, used bool) {
+	dirs := []string{""}
+	for dir := range bundle.SubPackages() {
+		dirs = append(dirs, dir)
+	}
 	for _, e := range edits {
 		f, err := parser.ParseFile(token.NewFileSet(), e.Path, e.New, parser.SkipObjectResolution)
 		if err != nil {
 			continue // Verify reports it
 		}
-		name := importName(f, rt.ImportPath)
-		if name == "" {
-			continue
-		}
-		used = true
-		ast.Inspect(f, func(n ast.Node) bool {
-			if sel, ok := n.(*ast.SelectorExpr); ok {
-				if id, ok := sel.X.(*ast.Ident); ok && id.Name == name {
-					if d := bundle.DriverOf(sel.Sel.Name); d != "" {
-						drivers = append(drivers, d)
+		for _, dir := range dirs {
+			name := importName(f, rt.PackagePath(dir), cmp.Or(dir, bundle.Package))
+			if name == "" {
+				continue
+			}
+			used = true
+			ast.Inspect(f, func(n ast.Node) bool {
+				if sel, ok := n.(*ast.SelectorExpr); ok {
+					if id, ok := sel.X.(*ast.Ident); ok && id.Name == name {
+						if d := bundle.DriverOf(dir, sel.Sel.Name); d != "" {
+							drivers = append(drivers, d)
+						}
 					}
 				}
-			}
-			return true
-		})
+				return true
+			})
+		}
 	}
 	return drivers, used
 }
 
 // importName is the name f refers to the package at path by, "" when f does
-// not import it.
-func importName(f *ast.File, path string) string {
+// not import it; pkg is the package's own name.
+func importName(f *ast.File, path, pkg string) string {
 	for _, imp := range f.Imports {
 		if p, _ := strconv.Unquote(imp.Path.Value); p == path {
 			if imp.Name != nil {
 				return imp.Name.Name
 			}
-			return bundle.Package
+			return pkg
 		}
 	}
 	return ""

@@ -79,7 +79,7 @@ const minMoved = 8
 func TestSeeds(t *testing.T) {
 	m, err := newModule(t.TempDir())
 	require.NoError(t, err)
-	batch := func(name string, first uint64, slowRate float64) *rewrite.Result {
+	batch := func(name string, first uint64, slowRate float64, opts rewrite.Options) *rewrite.Result {
 		var res *rewrite.Result
 		t.Run(fmt.Sprintf("%s%d", name, first), func(t *testing.T) {
 			var progs []program
@@ -88,21 +88,38 @@ func TestSeeds(t *testing.T) {
 				require.NoError(t, err)
 				progs = append(progs, p)
 			}
-			res = check(t, m, progs, rewrite.Options{}, true)
+			res = check(t, m, progs, opts, true)
 		})
 		return res
 	}
 	for b := range *seedBatches {
-		batch("seeds", *seedStart+uint64(b*seedCount), 0)
-		res := batch("slow", *slowStart+uint64(b*seedCount), 1)
-		if res == nil {
-			continue
+		batch("seeds", *seedStart+uint64(b*seedCount), 0, rewrite.Options{})
+		slow := *slowStart + uint64(b*seedCount)
+		if res := batch("slow", slow, 1, rewrite.Options{}); res != nil {
+			moved, all := movedPlans(res)
+			t.Logf("slow batch %d: %d of %d handlers narrowed with the slow-call move", b, moved, all)
+			assert.GreaterOrEqual(t, moved, minMoved, "handlers of the slow batch given the slow-call move")
 		}
-		moved, all := movedPlans(res)
-		t.Logf("slow batch %d: %d of %d handlers narrowed with the slow-call move", b, moved, all)
-		assert.GreaterOrEqual(t, moved, minMoved, "handlers of the slow batch given the slow-call move")
+		// The same programs with --recheck: what the move alone would
+		// weaken (a FOR UPDATE read, a read of an earlier note) moves with
+		// replays, and with nothing changing under it a replay always
+		// agrees, so the outcomes are the original's.
+		if res := batch("recheck", slow, 1, rewrite.Options{PlanOptions: plan.PlanOptions{Recheck: true}}); res != nil {
+			replayed := 0
+			for _, p := range res.Plans {
+				if len(p.Replays) > 0 {
+					replayed++
+				}
+			}
+			t.Logf("recheck batch %d: %d handlers with replays", b, replayed)
+			assert.GreaterOrEqual(t, replayed, minReplayed, "handlers of the recheck batch given replays")
+		}
 	}
 }
+
+// minReplayed is how many handlers of a recheck batch at least get
+// replays: fewer means the batch no longer exercises them.
+const minReplayed = 1
 
 // movedPlans counts the narrowed plans that reorder the callback (the
 // slow-call move) among all.
@@ -153,7 +170,7 @@ func check(t *testing.T, m *module, progs []program, opts rewrite.Options, run b
 	}
 	afterBin, err := m.build("after.bin")
 	require.NoError(t, err, "the rewritten module must build")
-	before, after, err := m.outcomes(beforeBin, afterBin)
+	before, after, err := m.outcomes(beforeBin, afterBin, opts.Recheck)
 	require.NoError(t, err, "the runners must run")
 	for _, d := range outcomeDiffs(before, after) {
 		p := programOf(progs, d)

@@ -212,9 +212,32 @@ func (m *module) build(name string) (string, error) {
 }
 
 // exec runs a built runner and returns its output.
-func execRunner(bin string, args ...string) (string, error) {
+// sameSteps are the lines of the step list a whose statement ("what", by
+// handler and state) runs as often in list b.
+func sameSteps(a, b string) string {
+	counts := func(list string) map[string]int {
+		n := map[string]int{}
+		for _, line := range strings.Split(list, "\n") {
+			if i := strings.LastIndexByte(line, '#'); i >= 0 {
+				n[line[:i]]++
+			}
+		}
+		return n
+	}
+	ca, cb := counts(a), counts(b)
+	var out strings.Builder
+	for _, line := range strings.SplitAfter(a, "\n") {
+		if i := strings.LastIndexByte(line, '#'); i >= 0 && ca[line[:i]] == cb[line[:i]] {
+			out.WriteString(line)
+		}
+	}
+	return out.String()
+}
+
+func execRunner(bin string, env []string, args ...string) (string, error) {
 	var stdout, stderr bytes.Buffer
 	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
 		return "", fmt.Errorf("run: %w\n%s", err, stderr.String())
@@ -223,24 +246,34 @@ func execRunner(bin string, args ...string) (string, error) {
 }
 
 // outcomes runs the original's and the rewrite's runners under the union
-// of their faults and returns both outputs.
-func (m *module) outcomes(before, after string) (string, string, error) {
+// of their faults and returns both outputs. A --recheck rewrite (recheck)
+// runs its replayed reads a second time, which shifts the numbering of
+// their steps ("what#n"): both then run under the faults of the steps the
+// two lists number alike (a failed replay fails the handler and commits
+// nothing, as any failed statement does); and its replayed FOR UPDATE
+// reads also run before the transaction, which the fake then allows.
+func (m *module) outcomes(before, after string, recheck bool) (string, string, error) {
 	var lists []string
 	for _, bin := range []string{before, after} {
-		out, err := execRunner(bin, "list")
+		out, err := execRunner(bin, nil, "list")
 		if err != nil {
 			return "", "", err
 		}
 		lists = append(lists, out)
 	}
+	var env []string
+	if recheck {
+		lists = []string{sameSteps(lists[0], lists[1])}
+		env = []string{"FAKE_LOCKS_BEFORE_TX=1"}
+	}
 	file := filepath.Join(m.dir, "faults.txt")
 	if err := os.WriteFile(file, []byte(strings.Join(lists, "")), 0o644); err != nil {
 		return "", "", err
 	}
-	b, err := execRunner(before, "faults", file)
+	b, err := execRunner(before, nil, "faults", file)
 	if err != nil {
 		return "", "", err
 	}
-	a, err := execRunner(after, "faults", file)
+	a, err := execRunner(after, env, "faults", file)
 	return b, a, err
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"go/ast"
 	"go/token"
+	"go/types"
 	"maps"
 	"os"
 	"os/exec"
@@ -42,10 +43,9 @@ type Program struct {
 	Root     string // module (or workspace) root directory, absolute
 	Config   *rules.Config
 	Packages []*packages.Package
-	// Runtime is where the pooled handle's package comes from (nil when
-	// not loaded); RuntimePackage returns it, loaded, when it type-checks.
-	Runtime    *Runtime
-	runtimePkg *packages.Package
+	// Runtime is where the pooled handle's packages come from (nil when
+	// not loaded); RuntimePackage loads them for a Unit.
+	Runtime *Runtime
 	// loadRuntime, set for a Unit, reads the runtime's types on the first
 	// call of RuntimePackage: only a package with a rewrite needs them.
 	loadRuntime func() (*packages.Package, error)
@@ -67,6 +67,7 @@ type Program struct {
 	Generated map[*ast.File]bool
 	options   LoadOptions
 	idx       *index
+	locals    map[*types.Var]ast.Expr // LocalValue's, built on first use
 	// unloaded are the module's .go files outside the loaded build (UnloadedFiles).
 	unloaded     []UnloadedFile
 	unloadedOnce sync.Once
@@ -122,15 +123,17 @@ func Load(opts LoadOptions) (*Program, error) {
 		if rt.Unusable == nil {
 			cfg.Overlay = mergeOverlay(opts.Overlay, overlay)
 			loadPatterns = append(slices.Clip(patterns), rt.ImportPath)
+			for _, dir := range rt.Subs {
+				loadPatterns = append(loadPatterns, rt.PackagePath(dir))
+			}
 		}
 	}
 	pkgs, err := packages.Load(cfg, loadPatterns...)
 	if err != nil {
 		return nil, fmt.Errorf("load: %w", err)
 	}
-	var rtPkg *packages.Package
 	if rt != nil {
-		pkgs, rtPkg = splitRuntime(pkgs, rt)
+		pkgs = splitRuntime(pkgs, rt)
 	}
 	pkgs, replaced := targets(pkgs)
 	if err := firstError(root, pkgs); err != nil {
@@ -139,7 +142,7 @@ func Load(opts LoadOptions) (*Program, error) {
 	if len(pkgs) == 0 {
 		return nil, fmt.Errorf("load: %s", goListProblem(cfg, patterns))
 	}
-	prog := &Program{Fset: cfg.Fset, Root: root, Config: config, Schema: sch, SchemaUnread: unread, Runtime: rt, runtimePkg: rtPkg, Packages: pkgs, Generated: map[*ast.File]bool{}, options: opts, replaced: replaced}
+	prog := &Program{Fset: cfg.Fset, Root: root, Config: config, Schema: sch, SchemaUnread: unread, Runtime: rt, Packages: pkgs, Generated: map[*ast.File]bool{}, options: opts, replaced: replaced}
 	for _, p := range pkgs {
 		for _, f := range p.Syntax {
 			if ast.IsGenerated(f) {
@@ -181,11 +184,15 @@ func moduleSettings(root, gomod, configPath string, live *schema.Schema) (*rules
 	return config, sch, unread, nil
 }
 
-// RuntimePackage is the runtime's package with its types, nil when it is
-// not loaded (Runtime.Unusable then says why, when it could not be).
+// RuntimePackage is the runtime's own package with its types, nil when it
+// is not loaded (Runtime.Unusable then says why, when it could not be). A
+// Unit loads it here, on first use.
 func (p *Program) RuntimePackage() *packages.Package {
+	if p.Runtime == nil {
+		return nil
+	}
 	p.runtimeOnce.Do(func() {
-		if p.loadRuntime == nil || p.Runtime == nil || p.Runtime.Unusable != nil {
+		if p.loadRuntime == nil || p.Runtime.Unusable != nil {
 			return
 		}
 		pkg, err := p.loadRuntime()
@@ -193,9 +200,9 @@ func (p *Program) RuntimePackage() *packages.Package {
 			p.Runtime.Unusable = err
 			return
 		}
-		p.runtimePkg = pkg
+		p.Runtime.Packages = map[string]*packages.Package{"": pkg}
 	})
-	return p.runtimePkg
+	return p.Runtime.Packages[""]
 }
 
 // loadSchema is the schema given (read live), else the migrations the
@@ -301,28 +308,47 @@ func ModuleRoot(dir string) (root, gomod string, err error) {
 // build sandbox, for Unit): txscope reads the module's config and schema.
 var ErrNoModule = errors.New("no go.mod found")
 
-// splitRuntime takes the runtime's package out of the targets. One that
-// does not type-check in this module makes the runtime unusable, with the
-// reason, rather than failing the load: only plans that need it fail.
-func splitRuntime(pkgs []*packages.Package, rt *Runtime) (targets []*packages.Package, runtime *packages.Package) {
+// splitRuntime takes the runtime's packages out of the targets, into
+// rt.Packages. A runtime package that does not type-check in this module
+// makes the runtime unusable (a sub-package: itself), with the reason,
+// rather than failing the load: only plans that need it fail.
+func splitRuntime(pkgs []*packages.Package, rt *Runtime) (targets []*packages.Package) {
+	dirs := map[string]string{rt.ImportPath: ""}
+	for _, dir := range rt.Subs {
+		dirs[rt.PackagePath(dir)] = dir
+	}
+	rt.Packages = map[string]*packages.Package{}
 	for _, p := range pkgs {
-		if p.PkgPath == rt.ImportPath && p.ForTest == "" {
-			runtime = p
+		if dir, ok := dirs[p.PkgPath]; ok && p.ForTest == "" {
+			rt.Packages[dir] = p
 		} else {
 			targets = append(targets, p)
 		}
 	}
-	switch {
-	case runtime == nil:
-		rt.Unusable = fmt.Errorf("%s was not loaded", rt.ImportPath)
-	case len(runtime.Errors) > 0:
-		rt.Unusable = fmt.Errorf("%s does not build in this module: %s", rt.ImportPath, runtime.Errors[0].Msg)
-		if !rt.Vendored() {
-			rt.Unusable = fmt.Errorf("%w; run: go get %s", rt.Unusable, rt.ImportPath)
+	for path, dir := range dirs {
+		var why error
+		switch p := rt.Packages[dir]; {
+		case p == nil:
+			why = fmt.Errorf("%s was not loaded", path)
+		case len(p.Errors) > 0:
+			why = fmt.Errorf("%s does not build in this module: %s", path, p.Errors[0].Msg)
+			if !rt.Vendored() {
+				why = fmt.Errorf("%w; run: go get %s", why, path)
+			}
+		default:
+			continue
 		}
-		runtime = nil
+		delete(rt.Packages, dir)
+		if dir == "" {
+			rt.Unusable = why
+			continue
+		}
+		if rt.Broken == nil {
+			rt.Broken = map[string]error{}
+		}
+		rt.Broken[dir] = why
 	}
-	return targets, runtime
+	return targets
 }
 
 // mergeOverlay is the caller's overlay with the runtime's copy added.

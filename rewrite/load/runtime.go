@@ -3,8 +3,9 @@ package load
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"os"
-	"path"
+	pathpkg "path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/txscope/txscope/rewrite/bundle"
 	"github.com/txscope/txscope/rules"
 	"golang.org/x/mod/modfile"
+	"golang.org/x/tools/go/packages"
 )
 
 // RuntimePath is the import path of the runtime's package for this program.
@@ -22,9 +24,20 @@ func (p *Program) RuntimePath() string {
 	return p.Runtime.ImportPath
 }
 
+// RuntimeImports are the import paths of the runtime's package and its
+// sub-packages for this program, with their package names.
+func (p *Program) RuntimeImports() map[string]string {
+	root := p.RuntimePath()
+	out := map[string]string{root: bundle.Package}
+	for dir := range bundle.SubPackages() {
+		out[root+"/"+dir] = pathpkg.Base(dir)
+	}
+	return out
+}
+
 // PooledPackage is the runtime package the default pooled handle comes from
 // when the module requires txscope's module.
-const PooledPackage = "github.com/txscope/txscope/tenantpool"
+const PooledPackage = bundle.ImportPath
 
 const TxscopeModule = "github.com/txscope/txscope"
 
@@ -34,22 +47,118 @@ const TxscopeModule = "github.com/txscope/txscope"
 type Runtime struct {
 	ImportPath string
 	Dir        string // absolute directory of the copy; "" when imported
-	// onDisk are the files of an existing copy, by base name.
+	// OnDisk are the files of an existing copy, by their name in the
+	// bundle (a slash path in Dir).
 	OnDisk map[string][]byte
-	// unusable says why the runtime cannot be used in this module: a copy
+	// Subs are the sub-package directories loaded beside the runtime's
+	// package: those of the drivers the module requires (sqlxpool for sqlx).
+	Subs []string
+	// Packages are the runtime's packages as loaded, by directory ("" for
+	// the runtime's own), those that type-check only.
+	Packages map[string]*packages.Package
+	// Unusable says why the runtime cannot be used in this module: a copy
 	// edited by hand, a foreign package in its directory, or a load error.
 	Unusable error
+	// Broken says why a sub-package cannot be used in this module (it did
+	// not load or type-check), by directory; only the plans that need it
+	// fail.
+	Broken map[string]error
+}
+
+// PackagePath is the import path of the runtime's package in directory dir
+// ("" for the runtime's own).
+func (rt *Runtime) PackagePath(dir string) string {
+	if dir == "" {
+		return rt.ImportPath
+	}
+	return rt.ImportPath + "/" + dir
+}
+
+// PackageFor is the loaded runtime package whose name is name (the runtime's
+// or a sub-package's), or why there is none.
+func (rt *Runtime) PackageFor(name string) (*packages.Package, error) {
+	dir := name
+	if name == bundle.Package {
+		dir = ""
+	}
+	switch {
+	case rt.Unusable != nil:
+		return nil, rt.Unusable
+	case rt.Broken[dir] != nil:
+		return nil, rt.Broken[dir]
+	case rt.Packages[dir] == nil:
+		return nil, fmt.Errorf("%s is not loaded", rt.PackagePath(dir))
+	}
+	return rt.Packages[dir], nil
 }
 
 // Vendored reports whether the runtime is a copy inside the module.
 func (rt *Runtime) Vendored() bool { return rt.Dir != "" }
 
 // Holds reports whether path is a file of the runtime's copy.
-func (rt *Runtime) Holds(path string) bool { return rt.Vendored() && filepath.Dir(path) == rt.Dir }
+func (rt *Runtime) Holds(path string) bool {
+	_, ok := rt.FileName(path)
+	return ok
+}
+
+// FileName is the bundle's name of path (bundle.File.Name), when path is in
+// the copy's directory or in one of its sub-packages'.
+func (rt *Runtime) FileName(path string) (string, bool) {
+	if !rt.Vendored() {
+		return "", false
+	}
+	rel, err := filepath.Rel(rt.Dir, path)
+	if err != nil {
+		return "", false
+	}
+	rel = filepath.ToSlash(rel)
+	dir := bundle.DirOf(rel)
+	_, sub := bundle.SubPackages()[dir]
+	return rel, !strings.HasPrefix(rel, "../") && (dir == "" || sub)
+}
 
 // UsesRuntime reports whether a pooled template calls into the runtime.
 func UsesRuntime(pooled string) bool {
-	return pooled == "" || strings.Contains(pooled, bundle.Package+".")
+	if pooled == "" || strings.Contains(pooled, bundle.Package+".") {
+		return true
+	}
+	for dir := range bundle.SubPackages() {
+		if strings.Contains(pooled, dir+".") {
+			return true
+		}
+	}
+	return false
+}
+
+// driverModules are the modules a module requires to use each driver's
+// files of the runtime (database/sql's are the standard library's).
+var driverModules = map[bundle.Driver]string{
+	bundle.PGX:  "github.com/jackc/pgx/v5",
+	bundle.SQLX: "github.com/jmoiron/sqlx",
+}
+
+// drivers are the runtime's drivers the module can use: database/sql, and
+// each other one whose module it requires.
+func drivers(mf *modfile.File) []bundle.Driver {
+	out := []bundle.Driver{bundle.SQL}
+	for _, d := range slices.Sorted(maps.Keys(driverModules)) {
+		if requires(mf, driverModules[d]) {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// subs are the sub-packages of the given drivers.
+func subs(drivers []bundle.Driver) []string {
+	var out []string
+	for dir, d := range bundle.SubPackages() {
+		if slices.Contains(drivers, d) {
+			out = append(out, dir)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // findRuntime decides where the runtime comes from for the module whose
@@ -60,26 +169,24 @@ func findRuntime(cfg *rules.Config, gomod string) (*Runtime, map[string][]byte, 
 	if err != nil {
 		return nil, nil, err
 	}
+	usable := drivers(mf)
 	if mf.Module.Mod.Path == TxscopeModule || requires(mf, TxscopeModule) {
-		return &Runtime{ImportPath: PooledPackage}, nil, nil
+		return &Runtime{ImportPath: PooledPackage, Subs: subs(usable)}, nil, nil
 	}
 	rel := cfg.RuntimeDir()
 	rt := &Runtime{
-		ImportPath: path.Join(mf.Module.Mod.Path, rel),
+		ImportPath: pathpkg.Join(mf.Module.Mod.Path, rel),
 		Dir:        filepath.Join(filepath.Dir(gomod), filepath.FromSlash(rel)),
 		OnDisk:     map[string][]byte{},
+		Subs:       subs(usable),
 	}
 	if rt.Unusable = rt.readCopy(rel, filepath.Dir(gomod)); rt.Unusable != nil {
 		rt.OnDisk = nil
 		return rt, nil, nil
 	}
-	drivers := []bundle.Driver{bundle.SQL}
-	if requires(mf, "github.com/jackc/pgx/v5") {
-		drivers = append(drivers, bundle.PGX)
-	}
 	overlay := map[string][]byte{}
-	for _, f := range bundle.ForDrivers(drivers...) {
-		overlay[filepath.Join(rt.Dir, f.Name)] = f.Body
+	for _, f := range bundle.ForDrivers(usable...) {
+		overlay[filepath.Join(rt.Dir, filepath.FromSlash(f.Name))] = f.Source(rt.ImportPath)
 	}
 	return rt, overlay, nil
 }
@@ -101,22 +208,35 @@ func requires(mf *modfile.File, module string) bool {
 	return slices.ContainsFunc(mf.Require, func(r *modfile.Require) bool { return r.Mod.Path == module })
 }
 
-// readCopy reads the .go files already in the runtime's directory: each
-// must be txscope's, unedited, for a newer copy to replace it. A directory
-// that is a link leading out of the module is refused: nothing is written
-// outside it.
+// readCopy reads the .go files already in the runtime's directory and in
+// its sub-packages': each must be txscope's, unedited, for a newer copy to
+// replace it. A directory that is a link leading out of the module is
+// refused: nothing is written outside it.
 func (rt *Runtime) readCopy(rel, moduleDir string) error {
-	real, err := filepath.EvalSymlinks(rt.Dir)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
+	root, rootErr := filepath.EvalSymlinks(moduleDir)
+	for _, dir := range append([]string{""}, slices.Sorted(maps.Keys(bundle.SubPackages()))...) {
+		real, err := filepath.EvalSymlinks(filepath.Join(rt.Dir, filepath.FromSlash(dir)))
+		switch {
+		case errors.Is(err, os.ErrNotExist) && dir == "":
+			return nil // no copy yet
+		case errors.Is(err, os.ErrNotExist):
+			continue
+		case err != nil:
+			return err
+		case rootErr != nil || !within([]string{root}, real):
+			return fmt.Errorf("%s leads outside the module (to %s), so txscope will not write its runtime there (set runtime.dir in %s)", pathpkg.Join(rel, dir), real, rules.ConfigFile)
+		}
+		if err := rt.readDir(rel, dir); err != nil {
+			return err
+		}
 	}
-	if err != nil {
-		return err
-	}
-	if root, err := filepath.EvalSymlinks(moduleDir); err != nil || !within([]string{root}, real) {
-		return fmt.Errorf("%s leads outside the module (to %s), so txscope will not write its runtime there (set runtime.dir in %s)", rel, real, rules.ConfigFile)
-	}
-	entries, err := os.ReadDir(rt.Dir)
+	return nil
+}
+
+// readDir reads the .go files of the copy's package directory dir ("" for
+// the runtime's own).
+func (rt *Runtime) readDir(rel, dir string) error {
+	entries, err := os.ReadDir(filepath.Join(rt.Dir, filepath.FromSlash(dir)))
 	if err != nil {
 		return err
 	}
@@ -124,18 +244,19 @@ func (rt *Runtime) readCopy(rel, moduleDir string) error {
 		if e.IsDir() || !strings.HasSuffix(e.Name(), ".go") {
 			continue
 		}
-		data, err := os.ReadFile(filepath.Join(rt.Dir, e.Name()))
+		name := pathpkg.Join(dir, e.Name())
+		data, err := os.ReadFile(filepath.Join(rt.Dir, filepath.FromSlash(name)))
 		if err != nil {
 			return err
 		}
-		file := path.Join(rel, e.Name())
+		file := pathpkg.Join(rel, name)
 		switch c, _ := bundle.Inspect(data); c {
 		case bundle.Foreign:
 			return fmt.Errorf("%s was not written by txscope, so its runtime cannot go to %s (set runtime.dir in %s)", file, rel, rules.ConfigFile)
 		case bundle.Edited:
 			return fmt.Errorf("%s was edited after txscope wrote it, so txscope will not replace it (undo the edit, or delete the file to get a fresh copy)", file)
 		}
-		rt.OnDisk[e.Name()] = data
+		rt.OnDisk[name] = data
 	}
 	return nil
 }

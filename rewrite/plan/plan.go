@@ -39,6 +39,11 @@ type Plan struct {
 	// slow-call move puts the statements that leave the transaction first
 	// and sinks the writes before them into the write block (Start on).
 	Order []int
+	// Replays are the reads --recheck runs again in the write block, and
+	// Conflict the error they return on a change (nil: the runtime's
+	// ErrConflict).
+	Replays  []Replay
+	Conflict types.Object
 	// Splits are the cuts --split makes in the write block at slow calls.
 	Splits []Split
 	Moves  []string
@@ -54,6 +59,10 @@ type Plan struct {
 type PlanOptions struct {
 	// Split allows a slow call after a write: the first block commits before it.
 	Split bool
+	// Recheck allows the slow-call move where it alone would weaken a
+	// guarantee (a lock before the slow call, a stricter isolation level):
+	// the write block re-reads what moved and fails on a change.
+	Recheck bool
 }
 
 // Decide decides, for one handler, what a behaviour-preserving rewrite
@@ -92,14 +101,17 @@ func Decide(prog *load.Program, h *analysis.Wrapped, opts PlanOptions) Plan {
 		}
 		p.Splits = splits
 	} else if ce, ok := slowCall(h.Stmts[start:]); ok {
-		mv, applies, why := planSlowMove(prog, h, start)
+		mv, applies, why := planSlowMove(prog, h, start, opts.Recheck)
 		switch {
 		case !applies:
 			return p.Keep("slow call %s at %s would stay inside the write block (use --split to commit before it)", ShortName(ce.Callee), prog.Position(ce.Node.Pos()))
 		case why != "":
 			return p.Keep("slow call %s at %s would stay inside the write block: %s (use --split to commit before it)", ShortName(ce.Callee), prog.Position(ce.Node.Pos()), why)
 		}
-		p.Order, start, slowLine = mv.order, mv.start, mv.line
+		p.Order, start, slowLine, p.Replays = mv.order, mv.start, mv.line, mv.replays
+		if len(p.Replays) > 0 && prog.Config.Conflict != "" {
+			p.Conflict = analysis.LookupName(prog, prog.Config.Conflict)
+		}
 	}
 	if txOnly != nil && start == 0 && len(p.Splits) == 0 {
 		return p.Keep("%s at %s needs the concrete transaction type: its query stays in the transaction", types.ExprString(txOnly.Fun), prog.Position(txOnly.Pos()))

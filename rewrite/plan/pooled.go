@@ -30,19 +30,30 @@ func PooledTemplate(cfg *rules.Config, site *analysis.Site) (string, error) {
 	if strings.Contains(pool, "{pkg ") {
 		return "", fmt.Errorf("the pool of %s is a package variable (set pooled: in txscope.yaml)", rules.FuncName(w.Func))
 	}
-	ctor := "For"
-	switch TxKind(site.Tx.Type()) {
-	case "database/sql":
-		ctor = "ForDB"
-	case "github.com/jackc/pgx/v5":
-	default:
+	ctor, ok := pooledCtors[TxKind(site.Tx.Type())]
+	if !ok {
 		return "", fmt.Errorf("tenantpool has no handle for %s transactions (set pooled: in txscope.yaml)", types.TypeString(site.Tx.Type(), nil))
 	}
 	if w.Setting != "" && w.Setting != rules.DefaultSetting {
-		return fmt.Sprintf("tenantpool.%sSetting(%s, %s, {tenant})", ctor, pool, strconv.Quote(w.Setting)), nil
+		return fmt.Sprintf("%sSetting(%s, %s, {tenant})", ctor, pool, strconv.Quote(w.Setting)), nil
 	}
-	return fmt.Sprintf("tenantpool.%s(%s, {tenant})", ctor, pool), nil
+	return fmt.Sprintf("%s(%s, {tenant})", ctor, pool), nil
 }
+
+// pooledCtors are the runtime's constructors of the pooled handle, by the
+// driver of the transaction it stands in for; each has a Setting variant.
+// sqlx's is a package of its own, so that only sqlx users depend on sqlx.
+var pooledCtors = map[string]string{
+	pgxPkg:  "tenantpool.For",
+	sqlPkg:  "tenantpool.ForDB",
+	sqlxPkg: "sqlxpool.For",
+}
+
+const (
+	pgxPkg  = "github.com/jackc/pgx/v5"
+	sqlPkg  = "database/sql"
+	sqlxPkg = "github.com/jmoiron/sqlx"
+)
 
 // TxKind names the driver of a transaction type by its package path.
 func TxKind(t types.Type) string {
@@ -70,18 +81,18 @@ func querierDriver(iface *types.Interface) string {
 			return p.Name()
 		})
 	}
-	driver := "github.com/jackc/pgx/v5"
+	driver := pgxPkg
 	for path := range paths {
 		switch {
 		case path == "context":
 		case path == driver || strings.HasPrefix(path, driver+"/"):
-		case path == "database/sql" || path == "database/sql/driver":
-			driver = "database/sql"
+		case path == sqlPkg || path == sqlPkg+"/driver":
+			driver = sqlPkg
 		default:
 			return ""
 		}
 	}
-	if paths["database/sql"] && (paths["github.com/jackc/pgx/v5"] || paths["github.com/jackc/pgx/v5/pgconn"]) {
+	if paths[sqlPkg] && (paths[pgxPkg] || paths[pgxPkg+"/pgconn"]) {
 		return "" // both drivers' types: no one handle has them all
 	}
 	return driver

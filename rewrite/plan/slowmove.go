@@ -21,9 +21,10 @@ import (
 // guards of their errors) run before the transaction; the writes before it
 // sink into the write block after it, in their order.
 type slowMove struct {
-	order []int // the callback's statements in their new order
-	start int   // the first statement of the write block, in order
-	line  string
+	order   []int // the callback's statements in their new order
+	start   int   // the first statement of the write block, in order
+	replays []Replay
+	line    string
 }
 
 // side is where a statement of the block goes.
@@ -42,8 +43,9 @@ const (
 // The move requires READ COMMITTED: there an unlocked read in the
 // transaction guarantees nothing more than the same read before it, except
 // seeing the transaction's own earlier writes, which is checked table by
-// table.
-func planSlowMove(prog *load.Program, h *analysis.Wrapped, start int) (mv slowMove, applies bool, why string) {
+// table. Where the move alone would weaken a guarantee, recheck makes it
+// with the reads replayed in the write block (Replay).
+func planSlowMove(prog *load.Program, h *analysis.Wrapped, start int, recheck bool) (mv slowMove, applies bool, why string) {
 	stmts := h.Stmts
 	n := len(stmts)
 	last := -1
@@ -60,19 +62,23 @@ func planSlowMove(prog *load.Program, h *analysis.Wrapped, start int) (mv slowMo
 		return mv, false, ""
 	}
 	w := h.Site.Wrapper
+	weakens := "" // why the move alone would weaken a guarantee
 	if w.Isolation != rules.ReadCommitted {
 		what := "an unknown isolation level"
 		if w.Isolation != rules.IsolationUnknown {
 			what = w.Isolation.String()
 		}
-		return mv, true, fmt.Sprintf("the transaction runs at %s (%s), where its reads must stay with its writes", what, w.IsolationWhy)
+		weakens = fmt.Sprintf("the transaction runs at %s (%s), where its reads must stay with its writes", what, w.IsolationWhy)
 	}
 	info := h.Site.Func.Pkg.TypesInfo
 	pos := func(i int) string { return prog.Position(stmts[i].Stmt.Pos()) }
-	for i := 0; i <= last; i++ {
+	for i := 0; i <= last && weakens == ""; i++ {
 		if s := stmts[i]; s.Effect.Has(rules.Locking) {
-			return mv, true, fmt.Sprintf("%s at %s takes a lock before it, which would no longer cover the slow call and the write", stmtName(s), pos(i))
+			weakens = fmt.Sprintf("%s at %s takes a lock before it, which would no longer cover the slow call and the write", stmtName(s), pos(i))
 		}
+	}
+	if weakens != "" && !recheck {
+		return mv, true, weakens + " (--recheck would re-read it in the transaction)"
 	}
 	df := newDataflow(info, SrcSpanOf(h.Site.Func.Decl.Body), SrcSpanOf(h.Site.Callback.Body), stmts)
 	sides := make([]side, n)
@@ -83,8 +89,18 @@ func planSlowMove(prog *load.Program, h *analysis.Wrapped, start int) (mv slowMo
 			return mv, true, fmt.Sprintf("the statement of the slow call at %s also writes", pos(i))
 		case s.Effect.Has(rules.Slow):
 			sides[i] = out
+		case weakens != "" && lockOnly(s.Effect):
+			// A lock with --recheck: it moves with what needs its values
+			// (and is replayed) or into the write block.
 		case s.Effect.Writes():
 			sides[i] = in
+		}
+	}
+	// A check before the slow call that may leave the callback must still
+	// run before it: it leaves with it, and what it reads with it.
+	for k := start; k < last; k++ {
+		if stmts[k].Effect == rules.Pure && sides[k] == undecided && branches(stmts[k].Stmt) && !df.errorGuard(k) {
+			sides[k] = out
 		}
 	}
 	// What the moved statements need moves with them.
@@ -126,6 +142,18 @@ func planSlowMove(prog *load.Program, h *analysis.Wrapped, start int) (mv slowMo
 		}
 		sides[k] = out
 	}
+	var replays []Replay
+	replayed := map[int]bool{}
+	if weakens != "" {
+		if replays, why = planReplays(h, df, sides, start, pos); why != "" {
+			return mv, true, why
+		}
+		for _, rp := range replays {
+			for _, i := range rp.Stmts {
+				replayed[i] = true
+			}
+		}
+	}
 	order := make([]int, 0, n)
 	for i := 0; i < start; i++ {
 		order = append(order, i)
@@ -155,7 +183,15 @@ func planSlowMove(prog *load.Program, h *analysis.Wrapped, start int) (mv slowMo
 			if sides[j] != out {
 				continue
 			}
-			if why := commutes(pos, df, i, j); why != "" {
+			why := commutes(pos, df, i, j)
+			if why != "" && weakens != "" && lockOnly(stmts[i].Effect) && (replayed[j] || stmts[j].Effect&^rules.Slow == rules.Pure) {
+				// A lock taken after the slow call instead of before it
+				// still covers the reads replayed after it and the writes.
+				why = ""
+			}
+			if why != "" {
+				// Replayed, a read of the block's own writes would see them
+				// and never agree with its value from before the write.
 				return mv, true, why
 			}
 		}
@@ -168,6 +204,16 @@ func planSlowMove(prog *load.Program, h *analysis.Wrapped, start int) (mv slowMo
 	// it now, so that a second run changes nothing.
 	for newStart < n-1 && stmts[order[newStart]].Effect == rules.Pure && !bareDecl(stmts[order[newStart]].Stmt) {
 		newStart++
+	}
+	// So are the reads at its head that feed no write, as in any callback
+	// (found by the fuzzer: a read after the slow call left in the block).
+	aliases := analysis.TrackAliases(info, h.Site.Callback.Body, []types.Object{h.Site.Tx})
+	if len(replays) == 0 {
+		block := Reorder(stmts, order)[newStart:]
+		head := keepDecls(block, pullReads(info, block, firstWrite(block), SrcSpanOf(h.Site.Func.Decl.Body)))
+		for k := 0; k < head && k < len(block)-1 && needsTx(info, block[k].Stmt, aliases.Objs) == nil; k++ {
+			newStart++
+		}
 	}
 	if v, at, ok := df.sameValues(order); !ok {
 		where := "the end of the callback"
@@ -185,13 +231,20 @@ func planSlowMove(prog *load.Program, h *analysis.Wrapped, start int) (mv slowMo
 			}
 		}
 	}
-	aliases := analysis.TrackAliases(info, h.Site.Callback.Body, []types.Object{h.Site.Tx})
 	for _, i := range order[start:newStart] {
 		if call := needsTx(info, stmts[i].Stmt, aliases.Objs); call != nil {
 			return mv, true, fmt.Sprintf("%s at %s needs the concrete transaction type", types.ExprString(call.Fun), prog.Position(call.Pos()))
 		}
 	}
-	return slowMove{order: order, start: newStart, line: moveLine(stmts, order[start:newStart], sunk)}, true, ""
+	for k := range replays {
+		last := replays[k].Stmts[len(replays[k].Stmts)-1]
+		replays[k].At = newStart + slices.IndexFunc(order[newStart:], func(i int) bool { return i > last })
+	}
+	line := moveLine(stmts, order[start:newStart], sunk, len(replays) > 0)
+	if len(replays) > 0 {
+		line += "; " + replayLine(stmts, replays, weakens, ConflictName(prog))
+	}
+	return slowMove{order: order, start: newStart, replays: replays, line: line}, true, ""
 }
 
 // nilReturn finds a return of the callback in s (not of a function literal
@@ -310,7 +363,7 @@ func tableName(t string) string {
 }
 
 // moveLine is the report's line for the move, one a reviewer can check.
-func moveLine(stmts []analysis.StmtEffect, moved, sunk []int) string {
+func moveLine(stmts []analysis.StmtEffect, moved, sunk []int, replayed bool) string {
 	var reads, slow, writes []string
 	for _, i := range moved {
 		for _, ce := range stmts[i].Calls {
@@ -330,7 +383,7 @@ func moveLine(stmts []analysis.StmtEffect, moved, sunk []int) string {
 		fmt.Fprintf(&b, "%s %s and ", plural("read", len(reads)), strings.Join(reads, ", "))
 	}
 	fmt.Fprintf(&b, "%s %s now run before the transaction", plural("slow call", len(slow)), strings.Join(slow, ", "))
-	if len(reads) > 0 {
+	if len(reads) > 0 && !replayed {
 		b.WriteString(" (unlocked read at READ COMMITTED: same guarantee)")
 	}
 	if len(writes) > 0 {

@@ -9,12 +9,34 @@ import (
 	"golang.org/x/tools/go/types/typeutil"
 )
 
-// pooledMethods are what the pooled handles offer (tenantpool.Handle and
-// tenantpool.DBHandle): a statement that needs anything else of the tx stays
+// pooledMethods are the methods of a driver's tx that its pooled handle
+// (tenantpool.Handle, tenantpool.SQLHandle, sqlxpool.Handle) has too, with
+// the same signature (a tx in it the handle): a statement that needs anything else of the tx stays
 // in the transaction.
-var pooledMethods = map[string]bool{
-	"Exec": true, "Query": true, "QueryRow": true, "SendBatch": true, "CopyFrom": true,
-	"ExecContext": true, "QueryContext": true, "QueryRowContext": true,
+var pooledMethods = map[string]map[string]bool{
+	pgxPkg: {"Exec": true, "Query": true, "QueryRow": true, "SendBatch": true, "CopyFrom": true},
+	sqlPkg: {"ExecContext": true, "QueryContext": true, "QueryRowContext": true},
+	sqlxPkg: {
+		"Exec": true, "ExecContext": true, "Query": true, "QueryContext": true, "QueryRow": true, "QueryRowContext": true,
+		"Get": true, "GetContext": true, "Select": true, "SelectContext": true,
+		"MustExec": true, "MustExecContext": true, "NamedExec": true, "NamedExecContext": true,
+		"NamedQuery": true, "Queryx": true, "QueryxContext": true, "QueryRowx": true, "QueryRowxContext": true,
+		"Rebind": true, "BindNamed": true, "DriverName": true,
+		// The handle's Unsafe returns a handle, as the tx's returns a tx.
+		"Unsafe": true,
+	},
+}
+
+// pooledMethod reports whether the pooled handle standing in for a tx of
+// type tx has its method name. For a tx the runtime has no handle for, the
+// configured handle's methods are not known here: those of pgx's and
+// database/sql's handles are taken, and the verify stage type-checks the
+// calls moved onto it.
+func pooledMethod(tx types.Type, name string) bool {
+	if methods, ok := pooledMethods[TxKind(tx)]; ok {
+		return methods[name]
+	}
+	return pooledMethods[pgxPkg][name] || pooledMethods[sqlPkg][name]
 }
 
 // keepTxOnlyCalls moves the block start back to the first statement before
@@ -45,7 +67,7 @@ func needsTx(info *types.Info, s ast.Stmt, aliases map[types.Object]bool) *ast.C
 			return true
 		}
 		sig := fn.Type().(*types.Signature)
-		if recv := analysis.ReceiverExpr(call, fn); recv != nil && isTxIdent(info, recv, aliases) && !pooledMethods[fn.Name()] {
+		if recv := analysis.ReceiverExpr(call, fn); recv != nil && isTxIdent(info, recv, aliases) && !pooledMethod(info.TypeOf(recv), fn.Name()) {
 			found = call
 		}
 		for i, a := range call.Args {

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/txscope/txscope/rewrite/bundle"
 	"github.com/txscope/txscope/rewrite/edit"
 	"github.com/txscope/txscope/rewrite/internal/syntax"
 	"github.com/txscope/txscope/rewrite/load"
@@ -81,8 +82,9 @@ func Verify(prog *load.Program, edits []edit.FileEdit, plans []plan.Plan) []edit
 	return failures
 }
 
-// verifyRuntime type-checks the runtime's copy as the edits leave it, so
-// that the edited packages are checked against exactly the files written.
+// verifyRuntime type-checks the runtime's copy as the edits leave it, its
+// own package before the sub-packages that import it, so that the edited
+// packages are checked against exactly the files written.
 func verifyRuntime(prog *load.Program, edits []edit.FileEdit, imp types.Importer, checked map[string]*types.Package) []edit.Failure {
 	rt := prog.Runtime
 	if rt == nil || !rt.Vendored() {
@@ -90,7 +92,7 @@ func verifyRuntime(prog *load.Program, edits []edit.FileEdit, imp types.Importer
 	}
 	contents := map[string][]byte{}
 	for name, data := range rt.OnDisk {
-		contents[filepath.Join(rt.Dir, name)] = data
+		contents[filepath.Join(rt.Dir, filepath.FromSlash(name))] = data
 	}
 	edited := false
 	for _, e := range edits {
@@ -101,20 +103,24 @@ func verifyRuntime(prog *load.Program, edits []edit.FileEdit, imp types.Importer
 	if !edited {
 		return nil
 	}
-	var files []*ast.File
+	byDir := map[string][]*ast.File{}
 	for _, name := range slices.Sorted(maps.Keys(contents)) {
 		f, err := parser.ParseFile(prog.Fset, name, contents[name], parser.ParseComments)
 		if err != nil {
 			return []edit.Failure{{Plan: -1, File: name, Err: err}}
 		}
-		files = append(files, f)
+		rel, _ := rt.FileName(name)
+		dir := bundle.DirOf(rel)
+		byDir[dir] = append(byDir[dir], f)
 	}
-	conf := types.Config{Importer: imp}
-	pkg, err := conf.Check(rt.ImportPath, prog.Fset, files, nil)
-	if err != nil {
-		return []edit.Failure{{Plan: -1, File: rt.Dir, Err: fmt.Errorf("the runtime's copy does not type-check: %w", err)}}
+	for _, dir := range slices.Sorted(maps.Keys(byDir)) {
+		conf := types.Config{Importer: imp}
+		pkg, err := conf.Check(rt.PackagePath(dir), prog.Fset, byDir[dir], nil)
+		if err != nil {
+			return []edit.Failure{{Plan: -1, File: filepath.Join(rt.Dir, filepath.FromSlash(dir)), Err: fmt.Errorf("the runtime's copy does not type-check: %w", err)}}
+		}
+		checked[rt.PackagePath(dir)] = pkg
 	}
-	checked[rt.ImportPath] = pkg
 	return nil
 }
 
@@ -225,8 +231,10 @@ func funcKey(fd *ast.FuncDecl) string {
 func importerOf(p *load.Program) (types.Importer, map[string]*types.Package) {
 	byPath := map[string]*types.Package{}
 	roots := slices.Clip(p.Packages)
-	if rt := p.RuntimePackage(); rt != nil {
-		roots = append(roots, rt)
+	if p.RuntimePackage() != nil { // loaded, for a Unit, on first use
+		for _, dir := range slices.Sorted(maps.Keys(p.Runtime.Packages)) {
+			roots = append(roots, p.Runtime.Packages[dir])
+		}
 	}
 	packages.Visit(roots, nil, func(pkg *packages.Package) {
 		if pkg.Types != nil {
