@@ -9,13 +9,15 @@ type typeName struct {
 }
 
 // txTypes are the transaction handles of the supported drivers. *gorm.DB
-// is both a transaction and a pool: only where it comes from tells.
+// and *pop.Connection are both a transaction and a pool: only where they
+// come from tells.
 var txTypes = []typeName{
 	{pgxPkg, "Tx", false},
 	{pgxpoolPkg, "Tx", true},
 	{sqlPkg, "Tx", true},
 	{sqlxPkg, "Tx", true},
 	{gormPkg, "DB", true},
+	{popPkg, "Connection", true},
 }
 
 // poolTypes are the handles that take a connection of their own: pools, and
@@ -31,7 +33,7 @@ var poolTypes = []typeName{
 }
 
 // IsTxType reports whether t is a transaction handle: pgx.Tx, *pgxpool.Tx,
-// *sql.Tx, *sqlx.Tx or *gorm.DB.
+// *sql.Tx, *sqlx.Tx, *gorm.DB or *pop.Connection.
 func IsTxType(t types.Type) bool { return isOneOf(t, txTypes) }
 
 // IsPoolType reports whether t is a handle that acquires a connection of its
