@@ -32,6 +32,15 @@ var poolTypes = []typeName{
 	{sqlxPkg, "Conn", true},
 }
 
+// selfPooled are the transaction handles whose pool is a handle of the
+// same type: a *pop.Connection outside a transaction runs each statement
+// on its pool.
+var selfPooled = []typeName{{popPkg, "Connection", true}}
+
+// IsSelfPooled reports whether the pooled handle for a transaction of type
+// t has type t: every helper and method the tx serves, it serves too.
+func IsSelfPooled(t types.Type) bool { return isOneOf(t, selfPooled) }
+
 // IsTxType reports whether t is a transaction handle: pgx.Tx, *pgxpool.Tx,
 // *sql.Tx, *sqlx.Tx, *gorm.DB or *pop.Connection.
 func IsTxType(t types.Type) bool { return isOneOf(t, txTypes) }

@@ -186,6 +186,9 @@ func (c *Classifier) call(info *types.Info, call *ast.CallExpr, h handles) CallE
 	switch {
 	case onTx:
 		ce.Effect, ce.Why, ce.Tables = c.method(info, call, fn, append([]int{-1}, txArgs...))
+	case len(txArgs) > 0 && isPresetFunc(fn):
+		// A driver's package-level function given the tx (pop.Q(tx)).
+		ce.Effect, ce.Why, ce.Tables = c.method(info, call, fn, txArgs)
 	case len(txArgs) > 0:
 		ce.Effect, ce.Why, ce.Tables = c.summarize(fn, txArgs, constArgs(info, call, c.paramSQL))
 	default:
@@ -222,7 +225,14 @@ func (c *Classifier) method(info *types.Info, call *ast.CallExpr, fn *types.Func
 			e := rules.ClausesEffect(argTypes(info, call))
 			return e, "GORM clauses", rules.TablesFor(e)
 		}
-		return rule.Effect, "driver method", rules.TablesFor(rule.Effect)
+		e, why := rule.Effect, "driver method"
+		if len(rule.Hooks) > 0 {
+			he, hwhy := c.hooks(info, call, rule.Hooks)
+			if he != rules.Pure {
+				e, why = e|he, "driver method; "+hwhy
+			}
+		}
+		return e, why, rules.TablesFor(e)
 	}
 	text, ok := ReadSQL(info, call.Args[rule.SQLArg])
 	if id := syntax.IdentOf(call.Args[rule.SQLArg]); !ok && id != nil {
@@ -301,6 +311,12 @@ func aliasArgs(info *types.Info, call *ast.CallExpr, aliases map[types.Object]bo
 func isFuncLit(e ast.Expr) bool {
 	_, ok := ast.Unparen(e).(*ast.FuncLit)
 	return ok
+}
+
+// isPresetFunc matches a package-level function with a driver preset.
+func isPresetFunc(fn *types.Func) bool {
+	_, ok := rules.Preset(fn)
+	return ok && fn.Type().(*types.Signature).Recv() == nil
 }
 
 // isGormClauses matches (*gorm.DB).Clauses, whose effect depends on the

@@ -35,6 +35,14 @@ func PooledTemplate(cfg *rules.Config, site *analysis.Site) (string, error) {
 	case "database/sql":
 		ctor = "ForDB"
 	case "github.com/jackc/pgx/v5":
+	case "github.com/gobuffalo/pop/v6":
+		if w.Setting != "" {
+			return "", fmt.Errorf("%s sets %s, and tenantpool has no tenant-scoped handle for pop connections (set pooled: in txscope.yaml)", rules.FuncName(w.Func), w.Setting)
+		}
+		// A pop connection outside a transaction runs each statement on
+		// its pool; the wrapper sets no tenant, so the pool is as scoped
+		// as the transaction was.
+		return pool, nil
 	default:
 		return "", fmt.Errorf("tenantpool has no handle for %s transactions (set pooled: in txscope.yaml)", types.TypeString(site.Tx.Type(), nil))
 	}
