@@ -21,7 +21,7 @@ func (c *Classifier) hooks(info *types.Info, call *ast.CallExpr, names []string)
 		return rules.Unknown, "the model argument is missing"
 	}
 	model := info.TypeOf(call.Args[0])
-	if modelNamed(model) == nil {
+	if opaqueModel(model) {
 		return rules.Unknown, "the model's type (" + types.TypeString(model, nil) + ") is not known statically, so its callbacks cannot be read"
 	}
 	var effect rules.Effect
@@ -80,9 +80,26 @@ func (c *Classifier) hook(fn *types.Func) (rules.Effect, string) {
 }
 
 // modelNamed is the named type of a model value: T in T, *T, []T or
-// *[]*T; nil for an interface or anything unnamed.
+// *[]*T; nil for an interface or anything unnamed (which has no methods).
 func modelNamed(t types.Type) *types.Named {
-	for t != nil {
+	n, ok := types.Unalias(elemType(t)).(*types.Named)
+	if !ok || types.IsInterface(n) {
+		return nil
+	}
+	return n
+}
+
+// opaqueModel reports whether the dynamic type of a model value, and so
+// its callbacks, is unknown: an interface or a type parameter.
+func opaqueModel(t types.Type) bool {
+	t = elemType(t)
+	_, isParam := types.Unalias(t).(*types.TypeParam)
+	return t == nil || isParam || types.IsInterface(t)
+}
+
+// elemType strips pointers, slices and arrays: the type of one model.
+func elemType(t types.Type) types.Type {
+	for {
 		switch u := types.Unalias(t).(type) {
 		case *types.Pointer:
 			t = u.Elem()
@@ -90,14 +107,8 @@ func modelNamed(t types.Type) *types.Named {
 			t = u.Elem()
 		case *types.Array:
 			t = u.Elem()
-		case *types.Named:
-			if types.IsInterface(u) {
-				return nil
-			}
-			return u
 		default:
-			return nil
+			return t
 		}
 	}
-	return nil
 }
