@@ -263,16 +263,16 @@ func (r *Result) buffaloReports() []report.MiddlewareReport {
 		default:
 			mr.Action = fmt.Sprintf("skipped for %d read-only %s: %s", len(moved), plural(len(moved), "action"), strings.Join(moved, ", "))
 		}
+		if len(b.Skipped) > 0 && bp.Failed == nil {
+			mr.Action += "; already skipped: " + strings.Join(b.Skipped, ", ")
+		}
 		for _, ap := range bp.ReportPlans() {
 			if p := ap.Plan; p.Action != plan.ActionPooled {
-				mr.LeftOnOriginal = append(mr.LeftOnOriginal, fmt.Sprintf("%s: %s", ap.Action.Name, cmp.Or(p.Reason, string(p.Action))))
+				mr.LeftOnOriginal = append(mr.LeftOnOriginal, fmt.Sprintf("%s at %s: %s", p.Wrapped.Site.Name(), prog.Position(ap.Action.Route.Pos()), cmp.Or(p.Reason, string(p.Action))))
 			}
 		}
 		for _, a := range bp.Unread {
 			mr.LeftOnOriginal = append(mr.LeftOnOriginal, fmt.Sprintf("%s at %s: %s", a.Name, prog.Position(a.Route.Pos()), a.Why))
-		}
-		if len(b.Skipped) > 0 {
-			mr.Action += "; already skipped: " + strings.Join(b.Skipped, ", ")
 		}
 		out = append(out, mr)
 	}

@@ -158,12 +158,13 @@ func isPopmwSkip(info *types.Info, call *ast.CallExpr) bool {
 // copies the middleware when it is made), and reads each action.
 func (b *Buffalo) findActions(prog *load.Program, c *Classifier, reach *txReach) {
 	info := b.Func.Pkg.TypesInfo
-	apps := map[types.Object]bool{}
 	root := syntax.ObjectOf(info, syntax.RootIdent(ast.Unparen(b.Use.X.(*ast.CallExpr).Fun).(*ast.SelectorExpr).X))
 	if root == nil {
 		return
 	}
-	apps[root] = true
+	// apps are the app and its groups, each with why its routes keep the
+	// transaction whatever they do ("" when that is up to them).
+	apps := map[types.Object]string{root: b.middlewareInside(prog, reach, root)}
 	skipped := map[*types.Func]bool{}
 	if b.Skip != nil {
 		for _, h := range b.Skip.Args[1:] {
@@ -173,66 +174,69 @@ func (b *Buffalo) findActions(prog *load.Program, c *Classifier, reach *txReach)
 			}
 		}
 	}
-	inside := b.insideMiddleware(prog, reach)
 	ast.Inspect(b.Func.Decl.Body, func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.AssignStmt:
-			// g := app.Group("/api"), made after the middleware: its routes run it too.
+			// g := app.Group("/api"), made after the middleware: its routes
+			// run it too, and the group's own middleware inside it.
 			for i, lhs := range n.Lhs {
-				if call, ok := ast.Unparen(pick(n.Rhs, i)).(*ast.CallExpr); ok && n.Pos() > b.Use.Pos() && onApp(info, call, apps, rules.IsBuffaloGroup) {
+				call, ok := ast.Unparen(pick(n.Rhs, i)).(*ast.CallExpr)
+				if !ok || n.Pos() < b.Use.Pos() {
+					continue
+				}
+				if parent, ok := onApp(info, call, apps, rules.IsBuffaloGroup); ok {
 					if obj := syntax.ObjectOf(info, syntax.IdentOf(lhs)); obj != nil {
-						apps[obj] = true
+						apps[obj] = cmpOr(apps[parent], b.middlewareInside(prog, reach, obj))
 					}
 				}
 			}
 		case *ast.CallExpr:
-			switch {
-			case onApp(info, n, apps, rules.IsBuffaloRoute) && len(n.Args) == 2:
-				b.addAction(prog, c, reach, n, n.Args[1], skipped, inside)
-			case onApp(info, n, apps, rules.IsBuffaloResource) && len(n.Args) == 2:
-				b.addResource(prog, c, reach, n, skipped, inside)
+			if app, ok := onApp(info, n, apps, rules.IsBuffaloRoute); ok && len(n.Args) == 2 {
+				b.addAction(prog, c, reach, n, n.Args[1], skipped, apps[app])
+			} else if app, ok := onApp(info, n, apps, rules.IsBuffaloResource); ok && len(n.Args) == 2 {
+				b.addResource(prog, c, reach, n, skipped, apps[app])
 			}
 		}
 		return true
 	})
 }
 
-// onApp reports whether call is a method call matched by is on an app or
-// group of apps.
-func onApp(info *types.Info, call *ast.CallExpr, apps map[types.Object]bool, is func(*types.Func) bool) bool {
+// onApp returns the app or group a method call matched by is is made on.
+func onApp(info *types.Info, call *ast.CallExpr, apps map[types.Object]string, is func(*types.Func) bool) (types.Object, bool) {
 	fn, _ := typeutil.Callee(info, call).(*types.Func)
 	sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
 	if fn == nil || !ok || !is(fn) {
-		return false
+		return nil, false
 	}
-	return apps[syntax.ObjectOf(info, syntax.IdentOf(sel.X))]
+	obj := syntax.ObjectOf(info, syntax.IdentOf(sel.X))
+	_, tracked := apps[obj]
+	return obj, tracked
 }
 
-// insideMiddleware is why the app's middleware registered after popmw's,
-// which runs inside the transaction, keeps every action in it: one that
-// takes the transaction from the context ("" when none does).
-func (b *Buffalo) insideMiddleware(prog *load.Program, reach *txReach) string {
+// middlewareInside is why middleware that app (or a group) uses inside
+// popmw.Transaction keeps its actions in the transaction: one that takes
+// the transaction from the context. For the app, that is what it uses
+// after popmw's (the stack runs in that order); a group's runs after all
+// of its app's. "" when none does.
+func (b *Buffalo) middlewareInside(prog *load.Program, reach *txReach, app types.Object) string {
 	info := b.Func.Pkg.TypesInfo
 	why := ""
-	after := false
 	ast.Inspect(b.Func.Decl.Body, func(n ast.Node) bool {
 		call, ok := n.(*ast.CallExpr)
 		if !ok || why != "" {
 			return why == ""
 		}
 		fn, _ := typeutil.Callee(info, call).(*types.Func)
-		if fn == nil || !rules.IsBuffaloUse(fn) {
+		sel, isSel := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+		if fn == nil || !isSel || !rules.IsBuffaloUse(fn) || syntax.ObjectOf(info, syntax.RootIdent(sel.X)) != app {
 			return true
 		}
 		for _, mw := range call.Args {
-			if mw == ast.Expr(b.MW) {
-				after = true
-				continue
+			if call.Pos() < b.Use.Pos() || mw.Pos() <= b.MW.Pos() && call == b.Use.X {
+				continue // runs before popmw's
 			}
-			if after || call.Pos() > b.Use.Pos() {
-				if at, ok := reach.expr(info, mw); ok {
-					why = fmt.Sprintf("middleware %s, which runs inside popmw.Transaction, takes the request's transaction at %s", types.ExprString(mw), at)
-				}
+			if how, ok := reach.expr(info, mw); ok {
+				why = fmt.Sprintf("middleware %s at %s runs inside popmw.Transaction and %s", types.ExprString(mw), prog.Position(mw.Pos()), how)
 			}
 		}
 		return true
@@ -278,7 +282,7 @@ func (b *Buffalo) addResource(prog *load.Program, c *Classifier, reach *txReach,
 
 // lookupMethod finds method name of T: whether only *T has it.
 func lookupMethod(named *types.Named, name string) (*types.Func, bool, bool) {
-	obj, _, _ := types.LookupFieldOrMethod(named, true, named.Obj().Pkg(), name)
+	obj, _, _ := types.LookupFieldOrMethod(named, false, named.Obj().Pkg(), name)
 	if fn, ok := obj.(*types.Func); ok {
 		return fn, false, true
 	}
@@ -291,6 +295,9 @@ func lookupMethod(named *types.Named, name string) (*types.Func, bool, bool) {
 func (b *Buffalo) addAction(prog *load.Program, c *Classifier, reach *txReach, call *ast.CallExpr, h ast.Expr, skipped map[*types.Func]bool, inside string) {
 	info := b.Func.Pkg.TypesInfo
 	a := &Action{Name: types.ExprString(h), Route: call, Func: handlerFunc(info, h)}
+	if _, ok := ast.Unparen(h).(*ast.FuncLit); ok {
+		a.Name = "a function literal"
+	}
 	switch {
 	case a.Func == nil:
 		a.Why = "the handler is not a function or a method of a composite literal, so txscope cannot name it for Skip"
@@ -300,7 +307,7 @@ func (b *Buffalo) addAction(prog *load.Program, c *Classifier, reach *txReach, c
 		a.SkipName = types.ExprString(h)
 	}
 	if a.Func != nil {
-		a.Name = strings.TrimPrefix(rules.FuncName(a.Func), a.Func.Pkg().Path()+".")
+		a.Name = plainName(a.Func)
 	}
 	b.readAction(prog, c, reach, a, skipped, inside)
 }
@@ -431,8 +438,8 @@ func findAccessor(prog *load.Program, info *types.Info, body *ast.BlockStmt, ctx
 		if !ok || why != "" || accessorCalls[call] {
 			return why == "" && !accessorCalls[call]
 		}
-		if at, ok := reach.call(info, call); ok {
-			why = fmt.Sprintf("it takes the request's transaction at %s in a way txscope does not follow", at)
+		if how, ok := reach.call(info, call); ok {
+			why = "it " + how + ": txscope moves an action only when it takes the transaction itself, in one statement"
 		}
 		return why == ""
 	})
@@ -515,19 +522,21 @@ type txReach struct {
 	memo map[*types.Func]bool
 }
 
-// call reports whether call itself reaches the transaction, and where.
+// call reports whether call itself reaches the transaction, and how, as
+// a clause for "it …": "takes the request's transaction at p".
 func (r *txReach) call(info *types.Info, call *ast.CallExpr) (string, bool) {
 	fn, _ := typeutil.Callee(info, call).(*types.Func)
+	at := r.prog.Position(call.Pos())
 	switch {
 	case fn == nil:
 		return "", false
 	case rules.IsContextValue(fn):
 		if len(call.Args) == 1 && info.Types[call.Args[0]].Value == nil {
-			return r.prog.Position(call.Pos()), true // a key txscope cannot read may be "tx"
+			return "reads a context value at " + at + " under a key that is not a constant, which may be the transaction", true
 		}
-		return r.prog.Position(call.Pos()), isTxValue(info, call)
+		return "takes the request's transaction at " + at, isTxValue(info, call)
 	case r.funcReaches(fn):
-		return fmt.Sprintf("%s (through %s)", r.prog.Position(call.Pos()), rules.FuncName(fn)), true
+		return fmt.Sprintf("calls %s.%s at %s, which takes the request's transaction from the context", fn.Pkg().Name(), plainName(fn), at), true
 	}
 	return "", false
 }
@@ -536,16 +545,21 @@ func (r *txReach) call(info *types.Info, call *ast.CallExpr) (string, bool) {
 // middleware), reaches the transaction.
 func (r *txReach) expr(info *types.Info, e ast.Expr) (string, bool) {
 	if fn := handlerFunc(info, e); fn != nil && r.funcReaches(fn) {
-		return fmt.Sprintf("%s (through %s)", r.prog.Position(e.Pos()), rules.FuncName(fn)), true
+		return "takes the request's transaction from the context", true
 	}
-	at, found := "", false
+	why, found := "", false
 	ast.Inspect(e, func(n ast.Node) bool {
 		if call, ok := n.(*ast.CallExpr); ok && !found {
-			at, found = r.call(info, call)
+			why, found = r.call(info, call)
 		}
 		return !found
 	})
-	return at, found
+	return why, found
+}
+
+// plainName is a function's name without its package path.
+func plainName(fn *types.Func) string {
+	return strings.TrimPrefix(rules.FuncName(fn), fn.Pkg().Path()+".")
 }
 
 // funcReaches reports whether a function of the loaded code reaches the

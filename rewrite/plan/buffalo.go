@@ -40,6 +40,17 @@ func PlanBuffalo(prog *load.Program, b *analysis.Buffalo) *BuffaloPlan {
 		}
 		bp.Actions = append(bp.Actions, ActionPlan{Action: a, Plan: planAction(prog, b, a)})
 	}
+	// Skip names the function: routed twice, it leaves the transaction at
+	// both routes or at neither.
+	for i, ap := range bp.Actions {
+		for _, other := range bp.Actions {
+			if ap.Plan.Action == ActionPooled && other.Plan.Action != ActionPooled && other.Action.Func == ap.Action.Func {
+				bp.Actions[i].Plan = ap.Plan.Keep("it is routed at %s too, where it keeps the transaction (%s), and Skip names the function, not the route",
+					prog.Position(other.Action.Route.Pos()), other.Plan.Reason)
+				break
+			}
+		}
+	}
 	return bp
 }
 
