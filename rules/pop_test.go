@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"go/types"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -243,4 +245,27 @@ func sigString(fn *types.Func) string {
 
 func typeString(t types.Type) string {
 	return strings.ReplaceAll(types.TypeString(t, (*types.Package).Path), "interface{}", "any")
+}
+
+// TestBuffaloNamesReal checks that every Buffalo and buffalo-pop function
+// the Buffalo migration matches by name is declared in the real packages,
+// and that the resource actions it reads are the real Resource's (plus
+// New and Edit, which Resource routes when the type declares them).
+func TestBuffaloNamesReal(t *testing.T) {
+	real := popMod(t)
+	declared := declaredFuncs(real[buffaloPkg])
+	maps.Copy(declared, declaredFuncs(real[popmwPkg]))
+	names := []string{popmwTransaction, buffaloSkip, buffaloResource, buffaloAppUse, buffaloPkg + ".Context.Error"}
+	for _, set := range []map[string]bool{buffaloUse, buffaloRoutes, buffaloGroups} {
+		names = append(names, slices.Collect(maps.Keys(set))...)
+	}
+	for _, name := range names {
+		assert.True(t, declared[name], "%s is not declared in the real packages", name)
+	}
+	resource := real[buffaloPkg].Scope().Lookup("Resource").Type().Underlying().(*types.Interface)
+	var routed []string
+	for m := range resource.Methods() {
+		routed = append(routed, m.Name())
+	}
+	assert.ElementsMatch(t, append(routed, "New", "Edit"), ResourceActions)
 }

@@ -33,8 +33,10 @@ type Buffalo struct {
 	Pool    *types.Var
 	PoolWhy string
 	// Skip is an existing `app.Middleware.Skip(popmw.Transaction(…), …)`
-	// right after Use; nil when there is none.
-	Skip *ast.CallExpr
+	// right after Use; nil when there is none. SkipWhy says why no Skip
+	// can be written ("" when one can).
+	Skip    *ast.CallExpr
+	SkipWhy string
 	// Actions are the handlers routed through the middleware in Func, in
 	// the order they are registered; Skipped those Skip already names.
 	Actions []*Action
@@ -117,6 +119,9 @@ func buffaloAt(prog *load.Program, src load.FuncSource, mw *ast.CallExpr) *Buffa
 	b := &Buffalo{Func: src, Use: stmt, MW: mw, Stack: recv, Wrapper: w}
 	if len(mw.Args) == 1 {
 		b.Pool = packageVar(info, mw.Args[0])
+	}
+	if len(mw.Args) != 1 || !plainName(mw.Args[0]) {
+		b.SkipWhy = fmt.Sprintf("the argument of popmw.Transaction at %s is not a plain name, which a Skip could evaluate again", prog.Position(mw.Pos()))
 	}
 	if b.Pool == nil {
 		b.PoolWhy = fmt.Sprintf("the connection popmw.Transaction gets at %s (%s) is not a package variable the actions can name", prog.Position(mw.Pos()), exprText(mw.Args))
@@ -307,7 +312,7 @@ func (b *Buffalo) addAction(prog *load.Program, c *Classifier, reach *txReach, c
 		a.SkipName = types.ExprString(h)
 	}
 	if a.Func != nil {
-		a.Name = plainName(a.Func)
+		a.Name = funcName(a.Func)
 	}
 	b.readAction(prog, c, reach, a, skipped, inside)
 }
@@ -536,7 +541,7 @@ func (r *txReach) call(info *types.Info, call *ast.CallExpr) (string, bool) {
 		}
 		return "takes the request's transaction at " + at, isTxValue(info, call)
 	case r.funcReaches(fn):
-		return fmt.Sprintf("calls %s.%s at %s, which takes the request's transaction from the context", fn.Pkg().Name(), plainName(fn), at), true
+		return fmt.Sprintf("calls %s.%s at %s, which takes the request's transaction from the context", fn.Pkg().Name(), funcName(fn), at), true
 	}
 	return "", false
 }
@@ -557,8 +562,20 @@ func (r *txReach) expr(info *types.Info, e ast.Expr) (string, bool) {
 	return why, found
 }
 
-// plainName is a function's name without its package path.
-func plainName(fn *types.Func) string {
+// plainName reports whether e is a name or a chain of selectors on one
+// (models.DB, s.db): evaluating it again gives the same value.
+func plainName(e ast.Expr) bool {
+	switch x := ast.Unparen(e).(type) {
+	case *ast.Ident:
+		return true
+	case *ast.SelectorExpr:
+		return plainName(x.X)
+	}
+	return false
+}
+
+// funcName is a function's name without its package path.
+func funcName(fn *types.Func) string {
 	return strings.TrimPrefix(rules.FuncName(fn), fn.Pkg().Path()+".")
 }
 

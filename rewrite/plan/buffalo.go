@@ -59,6 +59,8 @@ func planAction(prog *load.Program, b *analysis.Buffalo, a *analysis.Action) Pla
 	switch {
 	case a.Why != "":
 		return p.Keep("%s", a.Why)
+	case b.SkipWhy != "":
+		return p.Keep("%s", b.SkipWhy)
 	case a.Accessor == nil:
 		// Its body never takes the transaction, and nothing it calls does.
 		p.Action, p.Start = ActionPooled, len(a.Wrapped.Stmts)
