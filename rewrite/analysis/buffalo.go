@@ -76,7 +76,6 @@ type Accessor struct {
 // actions behind it, and classifies each action's body.
 func findBuffalo(prog *load.Program, c *Classifier) []*Buffalo {
 	var out []*Buffalo
-	reach := &txReach{prog: prog, memo: map[*types.Func]bool{}}
 	prog.EachFunc(func(src load.FuncSource) {
 		info := src.Pkg.TypesInfo
 		syntax.Calls(info, src.Decl.Body, func(call *ast.CallExpr, fn *types.Func) {
@@ -84,6 +83,7 @@ func findBuffalo(prog *load.Program, c *Classifier) []*Buffalo {
 				return
 			}
 			if b := buffaloAt(prog, src, call); b != nil {
+				reach := &txReach{prog: prog, pool: b.Pool, memo: map[*types.Func]bool{}, helpers: map[*types.Func]accessorHelper{}}
 				b.findActions(prog, c, reach)
 				out = append(out, b)
 			}
@@ -378,15 +378,16 @@ func (b *Buffalo) readAction(prog *load.Program, c *Classifier, reach *txReach, 
 	acc, why := findAccessor(prog, info, src.Decl.Body, ctx, reach)
 	a.Accessor = acc
 	a.Why = cmpOr(a.Why, why)
-	var seeds []types.Object
-	var tx types.Object
+	// The context carries the transaction: what takes it from there, in
+	// the body or in the helpers the context is passed to, is followed
+	// from it. The planner's tx is the accessor's variable when there is one.
+	tx := ctx
 	if acc != nil {
 		tx = acc.Var
-		seeds = append(seeds, tx)
 	}
 	lit := &ast.FuncLit{Type: src.Decl.Type, Body: src.Decl.Body}
 	site := &Site{Wrapper: b.Wrapper, Call: a.Route, Callback: lit, Tx: tx, Func: src}
-	h := &Wrapped{Site: site, Stmts: c.Body(info, src.Decl.Body, seeds)}
+	h := &Wrapped{Site: site, Stmts: c.Body(info, src.Decl.Body, []types.Object{ctx})}
 	h.Class = classify(h.Stmts)
 	a.Wrapped = h
 }
@@ -471,7 +472,7 @@ func accessorExpr(info *types.Info, as *ast.AssignStmt, ctx types.Object, reach 
 		return nil, false
 	}
 	fn, _ := typeutil.Callee(info, call).(*types.Func)
-	return call, fn != nil && reach.isAccessorHelper(fn)
+	return call, fn != nil && reach.helper(fn).ok
 }
 
 // isTxValue matches X.Value("tx") on a context.
@@ -523,8 +524,10 @@ func okCheck(prog *load.Program, info *types.Info, body *ast.BlockStmt, as *ast.
 // a context: c.Value under the key "tx" or a key that is not a constant,
 // or a call of a function of the module that does, transitively.
 type txReach struct {
-	prog *load.Program
-	memo map[*types.Func]bool
+	prog    *load.Program
+	pool    *types.Var // popmw's pool, nil when it is not a package variable
+	memo    map[*types.Func]bool
+	helpers map[*types.Func]accessorHelper
 }
 
 // call reports whether call itself reaches the transaction, and how, as
@@ -535,6 +538,8 @@ func (r *txReach) call(info *types.Info, call *ast.CallExpr) (string, bool) {
 	switch {
 	case fn == nil:
 		return "", false
+	case r.pool != nil && r.helper(fn).tolerant && r.helper(fn).fallback == r.pool:
+		return "", false // skipped by popmw, it gives the pool
 	case rules.IsContextValue(fn):
 		if len(call.Args) == 1 && info.Types[call.Args[0]].Value == nil {
 			return "reads a context value at " + at + " under a key that is not a constant, which may be the transaction", true
@@ -602,16 +607,36 @@ func (r *txReach) funcReaches(fn *types.Func) bool {
 	return found
 }
 
-// isAccessorHelper matches a function of the module like models.Tx(c):
+// accessorHelper is what a function of the module like models.Tx(c) is:
 // one context parameter, a pop connection as its one result, and every
 // return gives the transaction it takes from the parameter (the comma-ok
-// form's variable or the assertion itself) or a package variable (the pool,
-// when there is no transaction). Calling it is taking the transaction.
-func (r *txReach) isAccessorHelper(fn *types.Func) bool {
+// form's variable) or a package variable (the pool, when the context holds
+// no transaction). Calling one is taking the transaction.
+type accessorHelper struct {
+	ok bool
+	// tolerant: with no transaction in the context it returns fallback
+	// and does nothing else (no log line), so an action skipped by popmw
+	// gets the pool from it, as the rewrite would give it.
+	tolerant bool
+	fallback *types.Var
+}
+
+func (r *txReach) helper(fn *types.Func) accessorHelper {
+	fn = fn.Origin()
+	if h, ok := r.helpers[fn]; ok {
+		return h
+	}
+	r.helpers[fn] = accessorHelper{} // a cycle is no helper
+	h := r.readHelper(fn)
+	r.helpers[fn] = h
+	return h
+}
+
+func (r *txReach) readHelper(fn *types.Func) accessorHelper {
 	src, ok := r.prog.Source(fn)
 	sig := fn.Type().(*types.Signature)
 	if !ok || sig.Params().Len() != 1 || sig.Results().Len() != 1 || !rules.IsTxType(sig.Results().At(0).Type()) {
-		return false
+		return accessorHelper{}
 	}
 	info := src.Pkg.TypesInfo
 	param := sig.Params().At(0)
@@ -624,25 +649,38 @@ func (r *txReach) isAccessorHelper(fn *types.Func) bool {
 		}
 	}
 	if len(taken) == 0 {
-		return false
+		return accessorHelper{}
 	}
-	returnsTx := true
+	h := accessorHelper{ok: true, tolerant: true}
 	ast.Inspect(src.Decl.Body, func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.FuncLit:
-			return false
+			h.ok = false
+		case *ast.CallExpr:
+			if !isTxValue(info, n) {
+				h.tolerant = false // it logs, or takes the transaction through another helper
+			}
 		case *ast.ReturnStmt:
-			if len(n.Results) != 1 || !(taken[syntax.ObjectOf(info, syntax.IdentOf(n.Results[0]))] || packageVar(info, n.Results[0]) != nil) {
-				returnsTx = false
+			if len(n.Results) != 1 {
+				h.ok = false
+				break
+			}
+			switch v := packageVar(info, n.Results[0]); {
+			case taken[syntax.ObjectOf(info, syntax.IdentOf(n.Results[0]))]:
+			case v != nil && (h.fallback == nil || h.fallback == v):
+				h.fallback = v
+			default:
+				h.ok = false
 			}
 		case *ast.AssignStmt:
 			for _, lhs := range n.Lhs {
 				if obj := syntax.ObjectOf(info, syntax.IdentOf(lhs)); taken[obj] && n.Tok != token.DEFINE {
-					returnsTx = false // the variable is set again
+					h.ok = false // the variable is set again
 				}
 			}
 		}
-		return returnsTx
+		return h.ok
 	})
-	return returnsTx
+	h.tolerant = h.ok && h.tolerant && h.fallback != nil
+	return h
 }

@@ -167,6 +167,9 @@ func (c *Classifier) call(info *types.Info, call *ast.CallExpr, h handles) CallE
 		fn, onTx = m, true
 	}
 	txArgs := aliasArgs(info, call, aliases)
+	if fn != nil {
+		txArgs = append(txArgs, c.contextArgs(info, call, fn, aliases)...)
+	}
 	if fn == nil {
 		if isFuncLit(call.Fun) {
 			return CallEffect{Node: call} // called in place: the calls in its body are classified where they are
@@ -206,7 +209,7 @@ func (c *Classifier) call(info *types.Info, call *ast.CallExpr, h handles) CallE
 // bound to one, or the handing-out call itself (tx.StmtContext(…).Exec…).
 // A context that carries the tx is not one: its methods are its own.
 func obtainedFromTx(info *types.Info, recv ast.Expr, aliases map[types.Object]bool) bool {
-	if IsContext(info.TypeOf(recv)) {
+	if IsContextLike(info.TypeOf(recv)) {
 		return false
 	}
 	return aliases[syntax.ObjectOf(info, syntax.IdentOf(recv))] || presetAlias(info, recv)
@@ -306,6 +309,41 @@ func aliasArgs(info *types.Info, call *ast.CallExpr, aliases map[types.Object]bo
 		}
 	}
 	return out
+}
+
+// contextArgs lists the arguments that are a context carrying the tx
+// (context.WithValue(ctx, key, tx), a Buffalo context with popmw's tx in
+// it) when fn's body is in the loaded code: the code that can know the key
+// it is stored under. A library given such a context is not reading it.
+func (c *Classifier) contextArgs(info *types.Info, call *ast.CallExpr, fn *types.Func, aliases map[types.Object]bool) []int {
+	if _, ok := c.prog.Source(fn); !ok {
+		return nil
+	}
+	var out []int
+	for i, a := range call.Args {
+		if IsContextLike(info.TypeOf(a)) && syntax.Mentions(info, a, aliases) && !carriesTx(info.TypeOf(a)) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// IsContextLike matches context.Context and interfaces that embed it
+// (buffalo.Context): their methods are the context's, not a tx's.
+func IsContextLike(t types.Type) bool {
+	if IsContext(t) {
+		return true
+	}
+	iface, ok := types.Unalias(t).Underlying().(*types.Interface)
+	if !ok {
+		return false
+	}
+	for i := 0; i < iface.NumEmbeddeds(); i++ {
+		if IsContext(iface.EmbeddedType(i)) {
+			return true
+		}
+	}
+	return false
 }
 
 func isFuncLit(e ast.Expr) bool {

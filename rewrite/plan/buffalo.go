@@ -61,17 +61,19 @@ func planAction(prog *load.Program, b *analysis.Buffalo, a *analysis.Action) Pla
 		return p.Keep("%s", a.Why)
 	case b.SkipWhy != "":
 		return p.Keep("%s", b.SkipWhy)
-	case a.Accessor == nil:
-		// Its body never takes the transaction, and nothing it calls does.
+	case a.Wrapped.Site.Tx == nil:
+		// Its context is unnamed: nothing in it can take the transaction.
 		p.Action, p.Start = ActionPooled, len(a.Wrapped.Stmts)
-		p.Moves = []string{"takes no transaction: popmw.Transaction is skipped for it"}
-		return p
+	default:
+		p = Decide(prog, a.Wrapped, PlanOptions{})
 	}
-	p = Decide(prog, a.Wrapped, PlanOptions{})
 	switch p.Action {
 	case ActionPooled:
-		if b.Pool == nil {
+		if b.Pool == nil && a.Accessor != nil {
 			return p.Keep("%s", b.PoolWhy)
+		}
+		if len(p.Moves) == 0 {
+			p.Moves = []string{"runs no query: popmw.Transaction is skipped for it"}
 		}
 	case ActionNarrowed:
 		if a.Wrapped.Class == analysis.ClassWriteOnly {
