@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"cmp"
 	"fmt"
 	"go/ast"
 	"go/constant"
@@ -191,7 +192,7 @@ func (b *Buffalo) findActions(prog *load.Program, c *Classifier, reach *txReach)
 				}
 				if parent, ok := onApp(info, call, apps, rules.IsBuffaloGroup); ok {
 					if obj := syntax.ObjectOf(info, syntax.IdentOf(lhs)); obj != nil {
-						apps[obj] = cmpOr(apps[parent], b.middlewareInside(prog, reach, obj))
+						apps[obj] = cmp.Or(apps[parent], b.middlewareInside(prog, reach, obj))
 					}
 				}
 			}
@@ -370,14 +371,14 @@ func (b *Buffalo) readAction(prog *load.Program, c *Classifier, reach *txReach, 
 	}
 	src, ok := prog.Source(a.Func)
 	if !ok {
-		a.Why = cmpOr(a.Why, "its body ("+rules.FuncName(a.Func)+") is not in the loaded code")
+		a.Why = cmp.Or(a.Why, "its body ("+rules.FuncName(a.Func)+") is not in the loaded code")
 		return
 	}
 	info := src.Pkg.TypesInfo
 	ctx := contextParam(info, src.Decl)
 	acc, why := findAccessor(prog, info, src.Decl.Body, ctx, reach)
 	a.Accessor = acc
-	a.Why = cmpOr(a.Why, why)
+	a.Why = cmp.Or(a.Why, why)
 	// The context carries the transaction: what takes it from there, in
 	// the body or in the helpers the context is passed to, is followed
 	// from it. The planner's tx is the accessor's variable when there is one.
@@ -390,13 +391,6 @@ func (b *Buffalo) readAction(prog *load.Program, c *Classifier, reach *txReach, 
 	h := &Wrapped{Site: site, Stmts: c.Body(info, src.Decl.Body, []types.Object{ctx})}
 	h.Class = classify(h.Stmts)
 	a.Wrapped = h
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // contextParam is the action's buffalo.Context parameter (its only one).
