@@ -1,6 +1,7 @@
 package rewrite
 
 import (
+	"cmp"
 	"fmt"
 	"go/ast"
 	"go/token"
@@ -39,7 +40,9 @@ type Result struct {
 	Analysis *analysis.Analysis
 	Plans    []plan.Plan
 	Chains   []*plan.ChainPlan
-	Edits    []edit.FileEdit
+	// Buffalo are the migrations of the apps behind popmw.Transaction.
+	Buffalo []*plan.BuffaloPlan
+	Edits   []edit.FileEdit
 }
 
 // maxVerifyRounds bounds the plan → apply → verify loop: each round keeps
@@ -54,6 +57,9 @@ func PlanAll(prog *load.Program, opts Options) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{Analysis: a, Chains: planChains(prog, a, opts)}
+	for _, b := range a.Buffalo {
+		res.Buffalo = append(res.Buffalo, plan.PlanBuffalo(prog, b))
+	}
 	inChain := map[*ast.CallExpr]bool{}
 	for _, cp := range res.Chains {
 		inChain[cp.Middleware.RealSite().Call] = true
@@ -85,7 +91,7 @@ func Rewrite(prog *load.Program, opts Options) (*Result, error) {
 	}
 	for round := 0; ; round++ {
 		fixes := plan.WrapperFixes(prog, res.Plans, res.Analysis.Wrappers.List())
-		edits, failures, err := edit.Apply(prog, res.Plans, res.Chains, fixes)
+		edits, failures, err := edit.Apply(prog, res.Plans, res.Chains, res.Buffalo, fixes)
 		if err != nil {
 			return nil, err
 		}
@@ -107,7 +113,7 @@ func Rewrite(prog *load.Program, opts Options) (*Result, error) {
 			return nil, fmt.Errorf("verify: rewrites still fail after %d rounds: %s", round, failures[0].Describe(prog))
 		}
 		for _, f := range failures {
-			if res.dropChains(f) {
+			if res.dropBuffalo(f, stage) || res.dropChains(f) {
 				continue
 			}
 			if f.Plan < 0 {
@@ -155,9 +161,16 @@ func (r *Result) Report() *report.Report {
 			handlers = append(handlers, hr)
 		}
 	}
+	for _, bp := range r.Buffalo {
+		for _, ap := range bp.ReportPlans() {
+			hr := report.ForHandler(r.Analysis, ap.Plan.Wrapped)
+			hr.Action, hr.Reason, hr.Moves = ap.Plan.Action, ap.Plan.Reason, ap.Plan.Moves
+			handlers = append(handlers, hr)
+		}
+	}
 	all := r.AllPlans()
 	rep.Handlers = handlers
-	rep.Middleware = r.middlewareReports()
+	rep.Middleware = append(r.middlewareReports(), r.buffaloReports()...)
 	rep.Summary = countActions(all)
 	rep.Runtime = r.runtimeReport()
 	return rep
@@ -233,6 +246,49 @@ func (r *Result) middlewareReports() []report.MiddlewareReport {
 	return out
 }
 
+// buffaloReports say, for each app behind popmw.Transaction, which actions
+// leave its transaction and which stay, with why.
+func (r *Result) buffaloReports() []report.MiddlewareReport {
+	var out []report.MiddlewareReport
+	prog := r.Analysis.Prog
+	for _, bp := range r.Buffalo {
+		b := bp.Buffalo
+		mr := report.MiddlewareReport{Func: rules.FuncName(b.Wrapper.Func), Pos: prog.Position(b.Use.Pos()), Handlers: len(bp.Actions) + len(bp.Unread)}
+		var moved []string
+		for _, ap := range bp.Pooled() {
+			moved = append(moved, ap.Action.SkipName)
+		}
+		switch {
+		case bp.Failed != nil:
+			mr.Action, mr.Reason = string(plan.ActionKept), bp.Failed.Error()
+		case len(moved) == 0:
+			mr.Action = "every action keeps the transaction"
+		default:
+			mr.Action = fmt.Sprintf("skipped for %d read-only %s: %s", len(moved), plural(len(moved), "action"), strings.Join(moved, ", "))
+		}
+		if len(b.Skipped) > 0 && bp.Failed == nil {
+			mr.Action += "; already skipped: " + strings.Join(b.Skipped, ", ")
+		}
+		for _, ap := range bp.ReportPlans() {
+			if p := ap.Plan; p.Action != plan.ActionPooled {
+				mr.LeftOnOriginal = append(mr.LeftOnOriginal, fmt.Sprintf("%s at %s: %s", p.Wrapped.Site.Name(), prog.Position(ap.Action.Route.Pos()), cmp.Or(p.Reason, string(p.Action))))
+			}
+		}
+		for _, a := range bp.Unread {
+			mr.LeftOnOriginal = append(mr.LeftOnOriginal, fmt.Sprintf("%s at %s: %s", a.Name, prog.Position(a.Route.Pos()), a.Why))
+		}
+		out = append(out, mr)
+	}
+	return out
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
+}
+
 func countActions(plans []plan.Plan) string {
 	counts := map[plan.Action]int{}
 	for _, p := range plans {
@@ -278,12 +334,34 @@ func (r *Result) dropChains(f edit.Failure) bool {
 	return dropped && f.Plan < 0
 }
 
+// dropBuffalo fails every Buffalo migration with an edit in the file of a
+// failure no handler's plan holds: an app's migration lands whole or not
+// at all.
+func (r *Result) dropBuffalo(f edit.Failure, stage string) bool {
+	if f.Plan >= 0 {
+		return false
+	}
+	dropped := false
+	for _, bp := range r.Buffalo {
+		if bp.Failed == nil && bp.Touches(r.Analysis.Prog, f.File) {
+			bp.Failed = fmt.Errorf("%s: %v", stage, f.Err)
+			dropped = true
+		}
+	}
+	return dropped
+}
+
 // AllPlans are the inline handlers' plans followed by those of the handlers
 // behind middleware, as they stand after verification.
 func (r *Result) AllPlans() []plan.Plan {
 	all := append([]plan.Plan{}, r.Plans...)
 	for _, cp := range r.Chains {
 		all = append(all, cp.ReportPlans()...)
+	}
+	for _, bp := range r.Buffalo {
+		for _, ap := range bp.ReportPlans() {
+			all = append(all, ap.Plan)
+		}
 	}
 	return all
 }

@@ -7,10 +7,10 @@ import (
 
 // derivedPackages are the driver packages whose values, obtained from a
 // transaction, stay tied to it: rows, prepared statements, batch results,
-// large objects, command tags, GORM chains.
+// large objects, command tags, GORM chains, pop queries.
 var derivedPackages = map[string]bool{
 	pgxPkg: true, pgxPkg + "/pgconn": true, pgxpoolPkg: true,
-	sqlPkg: true, sqlxPkg: true, gormPkg: true,
+	sqlPkg: true, sqlxPkg: true, gormPkg: true, popPkg: true,
 }
 
 // IsDriverValue reports whether t is a value a driver hands out (a named

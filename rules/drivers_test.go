@@ -2,6 +2,7 @@ package rules
 
 import (
 	"go/types"
+	"maps"
 	"strings"
 	"testing"
 
@@ -25,22 +26,7 @@ func TestPresetsNameRealMethods(t *testing.T) {
 	declared := map[string]bool{}
 	for _, p := range pkgs {
 		require.Empty(t, p.Errors, p.PkgPath)
-		scope := p.Types.Scope()
-		for _, name := range scope.Names() {
-			switch obj := scope.Lookup(name).(type) {
-			case *types.Func:
-				declared[FuncName(obj)] = true
-			case *types.TypeName:
-				for _, t := range []types.Type{obj.Type(), types.NewPointer(obj.Type())} {
-					ms := types.NewMethodSet(t)
-					for i := range ms.Len() {
-						if fn, ok := ms.At(i).Obj().(*types.Func); ok && fn.Pkg() == p.Types {
-							declared[FuncName(fn)] = true
-						}
-					}
-				}
-			}
-		}
+		maps.Copy(declared, declaredFuncs(p.Types))
 	}
 	for _, name := range PresetNames() {
 		if strings.HasPrefix(name, "github.com/jmoiron/sqlx") || strings.HasPrefix(name, "gorm.io/gorm") ||
@@ -48,4 +34,26 @@ func TestPresetsNameRealMethods(t *testing.T) {
 			assert.True(t, declared[name], "preset %s names no declared function", name)
 		}
 	}
+}
+
+// declaredFuncs are the FuncNames of the functions and methods pkg declares.
+func declaredFuncs(pkg *types.Package) map[string]bool {
+	declared := map[string]bool{}
+	scope := pkg.Scope()
+	for _, name := range scope.Names() {
+		switch obj := scope.Lookup(name).(type) {
+		case *types.Func:
+			declared[FuncName(obj)] = true
+		case *types.TypeName:
+			for _, t := range []types.Type{obj.Type(), types.NewPointer(obj.Type())} {
+				ms := types.NewMethodSet(t)
+				for i := range ms.Len() {
+					if fn, ok := ms.At(i).Obj().(*types.Func); ok && fn.Pkg() == pkg {
+						declared[FuncName(fn)] = true
+					}
+				}
+			}
+		}
+	}
+	return declared
 }

@@ -10,6 +10,10 @@ type MethodRule struct {
 	SQLArg  int    // index into the call's arguments of the SQL text (ctx counts), -1 if none; the call's effect is ClassifySQL of the constant
 	Default Effect // effect when SQLArg >= 0 but the text is not a constant
 	Alias   bool   // the result is a handle on the same transaction, so calls on it keep being classified
+	// Hooks are the methods of the model in argument 0 that the library
+	// calls with the transaction (pop's AfterFind, BeforeCreate…): their
+	// effects are the call's too.
+	Hooks []string
 }
 
 // CallEffect is the effect of a call under the rule; sql is the constant
@@ -26,7 +30,7 @@ func (r MethodRule) CallEffect(sql string, ok bool) Effect {
 }
 
 // Preset returns the built-in rule for fn, keyed by FuncName: methods of
-// pgx v5, pgxpool, database/sql, sqlx and GORM handles. Methods promoted
+// pgx v5, pgxpool, database/sql, sqlx, GORM and gobuffalo/pop handles. Methods promoted
 // through embedding (sqlx.Tx's Exec is database/sql's) are found under the
 // type that declares them.
 func Preset(fn *types.Func) (MethodRule, bool) {
@@ -62,7 +66,7 @@ type driverMethods struct {
 }
 
 var presets = buildPresets(
-	pgxPresets(), sqlPresets(), sqlxPresets(), gormPresets(), derivedPresets(),
+	pgxPresets(), sqlPresets(), sqlxPresets(), gormPresets(), popPresets(), derivedPresets(),
 )
 
 func buildPresets(groups ...[]driverMethods) map[string]MethodRule {

@@ -9,13 +9,15 @@ type typeName struct {
 }
 
 // txTypes are the transaction handles of the supported drivers. *gorm.DB
-// is both a transaction and a pool: only where it comes from tells.
+// and *pop.Connection are both a transaction and a pool: only where they
+// come from tells.
 var txTypes = []typeName{
 	{pgxPkg, "Tx", false},
 	{pgxpoolPkg, "Tx", true},
 	{sqlPkg, "Tx", true},
 	{sqlxPkg, "Tx", true},
 	{gormPkg, "DB", true},
+	{popPkg, "Connection", true},
 }
 
 // poolTypes are the handles that take a connection of their own: pools, and
@@ -30,8 +32,17 @@ var poolTypes = []typeName{
 	{sqlxPkg, "Conn", true},
 }
 
+// selfPooled are the transaction handles whose pool is a handle of the
+// same type: a *pop.Connection outside a transaction runs each statement
+// on its pool.
+var selfPooled = []typeName{{popPkg, "Connection", true}}
+
+// IsSelfPooled reports whether the pooled handle for a transaction of type
+// t has type t: every helper and method the tx serves, it serves too.
+func IsSelfPooled(t types.Type) bool { return isOneOf(t, selfPooled) }
+
 // IsTxType reports whether t is a transaction handle: pgx.Tx, *pgxpool.Tx,
-// *sql.Tx, *sqlx.Tx or *gorm.DB.
+// *sql.Tx, *sqlx.Tx, *gorm.DB or *pop.Connection.
 func IsTxType(t types.Type) bool { return isOneOf(t, txTypes) }
 
 // IsPoolType reports whether t is a handle that acquires a connection of its

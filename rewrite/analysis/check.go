@@ -18,6 +18,9 @@ type Analysis struct {
 	Findings []Finding
 	// Middleware are the detected middleware; their handlers are in Handlers too.
 	Middleware []*Middleware
+	// Buffalo are the apps behind buffalo-pop's transaction middleware;
+	// their actions are not in Handlers (no wrapper call of their own).
+	Buffalo []*Buffalo
 	// Warnings are configured names that exist but are not called, and the
 	// migration statements that could not be read.
 	Warnings []*rules.Error
@@ -72,6 +75,14 @@ func Analyze(prog *load.Program) (*Analysis, error) {
 		a.Findings = append(a.Findings, handlerFindings(h)...)
 	}
 	a.addMiddlewareHandlers(c)
+	a.Buffalo = findBuffalo(prog, c)
+	for _, b := range a.Buffalo {
+		for _, act := range b.Actions {
+			if act.Wrapped != nil {
+				a.Findings = append(a.Findings, handlerFindings(act.Wrapped)...)
+			}
+		}
+	}
 	for _, w := range ws.List() {
 		if !w.imported { // reported in the wrapper's own package
 			a.Findings = append(a.Findings, w.Findings...)

@@ -184,6 +184,9 @@ func (c *Classifier) call(info *types.Info, call *ast.CallExpr, h handles) CallE
 		fn, onTx = m, true
 	}
 	txArgs := aliasArgs(info, call, aliases)
+	if fn != nil {
+		txArgs = append(txArgs, c.contextArgs(info, call, fn, aliases)...)
+	}
 	if fn == nil {
 		if isFuncLit(call.Fun) {
 			return CallEffect{Node: call} // called in place: the calls in its body are classified where they are
@@ -203,6 +206,9 @@ func (c *Classifier) call(info *types.Info, call *ast.CallExpr, h handles) CallE
 	switch {
 	case onTx:
 		ce.Effect, ce.Why, ce.Tables = c.method(info, call, fn, append([]int{-1}, txArgs...))
+	case len(txArgs) > 0 && isPresetFunc(fn):
+		// A driver's package-level function given the tx (pop.Q(tx)).
+		ce.Effect, ce.Why, ce.Tables = c.method(info, call, fn, txArgs)
 	case len(txArgs) > 0:
 		ce.Effect, ce.Why, ce.Tables = c.summarize(fn, txArgs, c.constArgs(info, call))
 	default:
@@ -220,7 +226,7 @@ func (c *Classifier) call(info *types.Info, call *ast.CallExpr, h handles) CallE
 // bound to one, or the handing-out call itself (tx.StmtContext(…).Exec…).
 // A context that carries the tx is not one: its methods are its own.
 func obtainedFromTx(info *types.Info, recv ast.Expr, aliases map[types.Object]bool) bool {
-	if IsContext(info.TypeOf(recv)) {
+	if IsContextLike(info.TypeOf(recv)) {
 		return false
 	}
 	return aliases[syntax.ObjectOf(info, syntax.IdentOf(recv))] || presetAlias(info, recv)
@@ -239,7 +245,14 @@ func (c *Classifier) method(info *types.Info, call *ast.CallExpr, fn *types.Func
 			e := rules.ClausesEffect(argTypes(info, call))
 			return e, "GORM clauses", rules.TablesFor(e)
 		}
-		return rule.Effect, "driver method", rules.TablesFor(rule.Effect)
+		e, why := rule.Effect, "driver method"
+		if len(rule.Hooks) > 0 {
+			he, hwhy := c.hooks(info, call, rule.Hooks)
+			if he != rules.Pure {
+				e, why = e|he, "driver method; "+hwhy
+			}
+		}
+		return e, why, rules.TablesFor(e)
 	}
 	text, ok := ReadSQL(info, c.prog, call.Args[rule.SQLArg])
 	if id := syntax.IdentOf(call.Args[rule.SQLArg]); !ok && id != nil {
@@ -381,9 +394,50 @@ func aliasArgs(info *types.Info, call *ast.CallExpr, aliases map[types.Object]bo
 	return out
 }
 
+// contextArgs lists the arguments that are a context carrying the tx
+// (context.WithValue(ctx, key, tx), a Buffalo context with popmw's tx in
+// it) when fn's body is in the loaded code: the code that can know the key
+// it is stored under. A library given such a context is not reading it.
+func (c *Classifier) contextArgs(info *types.Info, call *ast.CallExpr, fn *types.Func, aliases map[types.Object]bool) []int {
+	if _, ok := c.prog.Source(fn); !ok {
+		return nil
+	}
+	var out []int
+	for i, a := range call.Args {
+		if IsContextLike(info.TypeOf(a)) && syntax.Mentions(info, a, aliases) && !carriesTx(info.TypeOf(a)) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// IsContextLike matches context.Context and interfaces that embed it
+// (buffalo.Context): their methods are the context's, not a tx's.
+func IsContextLike(t types.Type) bool {
+	if IsContext(t) {
+		return true
+	}
+	iface, ok := types.Unalias(t).Underlying().(*types.Interface)
+	if !ok {
+		return false
+	}
+	for i := 0; i < iface.NumEmbeddeds(); i++ {
+		if IsContext(iface.EmbeddedType(i)) {
+			return true
+		}
+	}
+	return false
+}
+
 func isFuncLit(e ast.Expr) bool {
 	_, ok := ast.Unparen(e).(*ast.FuncLit)
 	return ok
+}
+
+// isPresetFunc matches a package-level function with a driver preset.
+func isPresetFunc(fn *types.Func) bool {
+	_, ok := rules.Preset(fn)
+	return ok && fn.Type().(*types.Signature).Recv() == nil
 }
 
 // isGormClauses matches (*gorm.DB).Clauses, whose effect depends on the

@@ -154,7 +154,8 @@ func (ws *Wrappers) inside(info *types.Info, decl *ast.FuncDecl) bool {
 }
 
 // configuredWrapper reads a configured wrapper's body when it is loaded;
-// a wrapper from a library (gorm's Transaction) keeps the library contract.
+// a wrapper from a library keeps the library's contract: the one rules
+// states for it (pop's Transaction), else rollback on error (gorm's).
 func (ws *Wrappers) configuredWrapper(fn *types.Func) *Wrapper {
 	if src, ok := ws.prog.Source(fn); ok {
 		if w := analyzeWrapper(ws.prog, src, fn); w != nil {
@@ -165,6 +166,14 @@ func (ws *Wrappers) configuredWrapper(fn *types.Func) *Wrapper {
 	cb, _ := callbackParam(sig)
 	w := &Wrapper{Func: fn, Callback: cb, Tenant: -1, Setting: ws.setting, Pool: "{recv}", RollsBack: true,
 		IsolationWhy: "its body is not in the loaded code"}
+	if c, ok := rules.LibraryWrapper(fn); ok {
+		// A library's wrapper sets no tenant of its own.
+		w.Setting, w.Pool, w.EndsOuter = "", c.Pool, c.EndsOuter
+		w.RollsBack = c.RollsBack && c.Commits
+		if !w.RollsBack {
+			w.Contract = c.Source + " does not roll back on a callback error and commit on nil"
+		}
+	}
 	if src, ok := ws.prog.Source(fn); ok {
 		w.Source = src
 		w.Isolation, w.IsolationWhy = readIsolation(ws.prog, src)

@@ -26,6 +26,10 @@ type Wrapper struct {
 	// the transaction back. Narrowing relies on it.
 	RollsBack bool
 	Contract  string // why RollsBack is false, for the report
+	// EndsOuter is a library wrapper's contract (rules.WrapperContract)
+	// when its pool is already in a transaction: the callback runs in that
+	// one, and the wrapper's commit or rollback ends it.
+	EndsOuter bool
 	Findings  []Finding
 	// SettingCall is the statement that sets the tenant, for the TS003/TS004 fix.
 	SettingCall *ast.CallExpr

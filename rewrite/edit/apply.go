@@ -13,11 +13,14 @@ import (
 	"github.com/txscope/txscope/rewrite/internal/syntax"
 	"github.com/txscope/txscope/rewrite/load"
 	"github.com/txscope/txscope/rewrite/plan"
+	"golang.org/x/tools/go/packages"
 )
 
 // fileRewrite edits one file's dst tree for the plans in it.
 type fileRewrite struct {
 	prog    *load.Program
+	pkg     *packages.Package
+	astFile *ast.File
 	info    *types.Info
 	dec     *decorator.Decorator
 	file    *dst.File
@@ -432,13 +435,8 @@ func (fr *fileRewrite) renameUses(n ast.Node, obj types.Object, name string) {
 // container returns the dst statement list holding the site's statement.
 func (fr *fileRewrite) container(site *analysis.Site) (*[]dst.Stmt, int) {
 	parent, index := syntax.EnclosingBlock(site.Func.Decl.Body, site.Call)
-	switch d := fr.dec.Dst.Nodes[parent].(type) {
-	case *dst.BlockStmt:
-		return &d.List, index
-	case *dst.CaseClause:
-		return &d.Body, index
-	case *dst.CommClause:
-		return &d.Body, index
+	if list := stmtList(fr.dec.Dst.Nodes[parent]); list != nil {
+		return list, index
 	}
 	panic("no statement list around the wrapper call")
 }

@@ -57,10 +57,20 @@ func (f Failure) Describe(prog *load.Program) string {
 // Apply renders the pooled and narrowed plans (and the wrapper fixes,
 // plan.WrapperFixes) into new file contents, in memory. A plan whose edit cannot be made comes
 // back as a failure; the other plans still apply.
-func Apply(prog *load.Program, plans []plan.Plan, chains []*plan.ChainPlan, fixes []plan.SettingFix) ([]FileEdit, []Failure, error) {
+func Apply(prog *load.Program, plans []plan.Plan, chains []*plan.ChainPlan, apps []*plan.BuffaloPlan, fixes []plan.SettingFix) ([]FileEdit, []Failure, error) {
 	byFile := map[*ast.File][]int{}
 	var files []*ast.File
 	ops := map[*ast.File][]plan.ChainOp{}
+	migrations := map[*ast.File][]*plan.BuffaloPlan{}
+	for _, bp := range apps {
+		for _, f := range buffaloFiles(bp) {
+			if byFile[f] == nil {
+				files = append(files, f)
+				byFile[f] = []int{}
+			}
+			migrations[f] = append(migrations[f], bp)
+		}
+	}
 	for _, cp := range chains {
 		if cp.Failed != nil {
 			continue
@@ -92,7 +102,7 @@ func Apply(prog *load.Program, plans []plan.Plan, chains []*plan.ChainPlan, fixe
 	var edits []FileEdit
 	var failures []Failure
 	for _, f := range files {
-		edit, failed, err := applyFile(prog, f, plans, byFile[f], ops[f], fixes)
+		edit, failed, err := applyFile(prog, f, plans, byFile[f], ops[f], migrations[f], fixes)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -105,7 +115,23 @@ func Apply(prog *load.Program, plans []plan.Plan, chains []*plan.ChainPlan, fixe
 	return edits, failures, nil
 }
 
-func applyFile(prog *load.Program, f *ast.File, plans []plan.Plan, indexes []int, ops []plan.ChainOp, fixes []plan.SettingFix) (*FileEdit, []Failure, error) {
+// buffaloFiles are the files a Buffalo migration edits: the app's, and
+// each moved action's that takes the transaction.
+func buffaloFiles(bp *plan.BuffaloPlan) []*ast.File {
+	pooled := bp.Pooled()
+	if len(pooled) == 0 {
+		return nil
+	}
+	files := []*ast.File{bp.Buffalo.Func.File}
+	for _, ap := range pooled {
+		if f := ap.Plan.Wrapped.Site.Func.File; ap.Action.Accessor != nil && !slices.Contains(files, f) {
+			files = append(files, f)
+		}
+	}
+	return files
+}
+
+func applyFile(prog *load.Program, f *ast.File, plans []plan.Plan, indexes []int, ops []plan.ChainOp, apps []*plan.BuffaloPlan, fixes []plan.SettingFix) (*FileEdit, []Failure, error) {
 	name, err := prog.TargetFile(f)
 	if err != nil {
 		return nil, nil, err
@@ -123,7 +149,7 @@ func applyFile(prog *load.Program, f *ast.File, plans []plan.Plan, indexes []int
 	for path, imp := range pkg.Imports {
 		names[path] = imp.Name
 	}
-	fr := &fileRewrite{prog: prog, info: pkg.TypesInfo, dec: dec, file: df, src: src, imports: map[string]bool{}, names: names, pkgPath: pkg.PkgPath}
+	fr := &fileRewrite{prog: prog, pkg: pkg, astFile: f, info: pkg.TypesInfo, dec: dec, file: df, src: src, imports: map[string]bool{}, names: names, pkgPath: pkg.PkgPath}
 	var failures []Failure
 	edited := map[*ast.FuncDecl]bool{}
 	for _, i := range indexes {
@@ -137,6 +163,16 @@ func applyFile(prog *load.Program, f *ast.File, plans []plan.Plan, indexes []int
 		if fix.File == f {
 			fr.fixSetting(fix)
 			edited[fix.Wrapper.Source.Decl] = true
+		}
+	}
+	for _, bp := range apps {
+		decls, err := fr.buffaloEdits(bp, f)
+		if err != nil {
+			failures = append(failures, Failure{Plan: -1, File: name, Err: err})
+			continue
+		}
+		for _, d := range decls {
+			edited[d] = true
 		}
 	}
 	inserts := map[*ast.FuncDecl][]byte{}

@@ -180,7 +180,7 @@ func Inline(prog *load.Program, h *analysis.Wrapped, opts PlanOptions) Plan {
 	if p.Action != ActionPooled && p.Action != ActionNarrowed {
 		return p
 	}
-	if why := cmp.Or(schemaVeto(prog), readsVeto(prog, p, w)); why != "" {
+	if why := cmp.Or(schemaVeto(prog), readsVeto(prog, p, w), nestedVeto(prog, h)); why != "" {
 		return p.Keep("%s", why)
 	}
 	if why := w.SettingUnfixable(); NeedsSettingFix(w) && why != "" {
@@ -195,6 +195,23 @@ func Inline(prog *load.Program, h *analysis.Wrapped, opts PlanOptions) Plan {
 		return p.Keep("%s", why)
 	}
 	return p
+}
+
+// nestedVeto keeps a call of a wrapper that, on a handle already in a
+// transaction, runs the callback in it and ends it (pop's Transaction),
+// unless the handle is provably in none: moving statements out of the
+// callback, or the call away, would change when that transaction ends.
+func nestedVeto(prog *load.Program, h *analysis.Wrapped) string {
+	w := h.Site.Wrapper
+	sel, ok := ast.Unparen(h.Site.Call.Fun).(*ast.SelectorExpr)
+	if !w.EndsOuter || !ok {
+		return ""
+	}
+	if ok, why := analysis.OutsideTx(prog, h.Site.Func.Pkg.TypesInfo, sel.X); !ok {
+		return fmt.Sprintf("%s on a connection already in a transaction runs the callback in it and commits or rolls it back at the end, and txscope cannot prove %s is in none: %s",
+			ShortName(rules.FuncName(w.Func)), types.ExprString(sel.X), why)
+	}
+	return ""
 }
 
 // keepDecls leaves the bare declarations just before the write block

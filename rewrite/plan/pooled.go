@@ -30,7 +30,17 @@ func PooledTemplate(cfg *rules.Config, site *analysis.Site) (string, error) {
 	if strings.Contains(pool, "{pkg ") {
 		return "", fmt.Errorf("the pool of %s is a package variable (set pooled: in txscope.yaml)", rules.FuncName(w.Func))
 	}
-	ctor, ok := pooledCtors[TxKind(site.Tx.Type())]
+	kind := TxKind(site.Tx.Type())
+	if kind == popPkg {
+		if w.Setting != "" {
+			return "", fmt.Errorf("%s sets %s, and tenantpool has no tenant-scoped handle for pop connections (set pooled: in txscope.yaml)", rules.FuncName(w.Func), w.Setting)
+		}
+		// A pop connection outside a transaction runs each statement on
+		// its pool; the wrapper sets no tenant, so the pool is as scoped
+		// as the transaction was.
+		return pool, nil
+	}
+	ctor, ok := pooledCtors[kind]
 	if !ok {
 		return "", fmt.Errorf("tenantpool has no handle for %s transactions (set pooled: in txscope.yaml)", types.TypeString(site.Tx.Type(), nil))
 	}
@@ -51,6 +61,7 @@ var pooledCtors = map[string]string{
 
 const (
 	pgxPkg  = "github.com/jackc/pgx/v5"
+	popPkg  = "github.com/gobuffalo/pop/v6"
 	sqlPkg  = "database/sql"
 	sqlxPkg = "github.com/jmoiron/sqlx"
 )

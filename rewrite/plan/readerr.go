@@ -236,6 +236,7 @@ func nonNilError(info *types.Info, e ast.Expr, err types.Object) bool {
 			"github.com/pkg/errors.WithStack", "github.com/pkg/errors.WithMessage":
 			return len(e.Args) > 0 && nonNilError(info, e.Args[0], err)
 		}
+		return rules.IsBuffaloContextError(fn)
 	}
 	return false
 }

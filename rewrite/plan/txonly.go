@@ -44,6 +44,9 @@ func pooledMethod(tx types.Type, name string) bool {
 // driver's tx type, or a tx method the pooled handle lacks. The call that
 // needs it comes back too, for the report.
 func keepTxOnlyCalls(h *analysis.Wrapped, start int) (int, *ast.CallExpr) {
+	if rules.IsSelfPooled(h.Site.Tx.Type()) {
+		return start, nil // the pooled handle is of the tx's own type: it serves every call
+	}
 	info := h.Site.Func.Pkg.TypesInfo
 	aliases := analysis.TrackAliases(info, h.Site.Callback.Body, []types.Object{h.Site.Tx})
 	for i := 0; i < start; i++ {

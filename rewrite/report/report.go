@@ -87,6 +87,13 @@ func FromAnalysis(a *analysis.Analysis) *Report {
 	for _, h := range a.Handlers {
 		r.Handlers = append(r.Handlers, ForHandler(a, h))
 	}
+	for _, b := range a.Buffalo {
+		for _, act := range b.Actions {
+			if act.Wrapped != nil {
+				r.Handlers = append(r.Handlers, ForHandler(a, act.Wrapped))
+			}
+		}
+	}
 	r.Findings = diagnostics(a, a.Findings)
 	for _, w := range a.Warnings {
 		r.Warnings = append(r.Warnings, w.Warning())

@@ -1,0 +1,52 @@
+package rules
+
+import "go/types"
+
+// WrapperContract is what a library's transaction wrapper does with its
+// callback, read once from the library's source and stated here, since its
+// body is not in the code txscope loads. Narrowing relies on it.
+type WrapperContract struct {
+	// RollsBack: a non-nil error from the callback rolls the transaction
+	// back, and the wrapper returns it.
+	RollsBack bool
+	// Commits: a nil error commits.
+	Commits bool
+	// Pool is the handle the transaction begins on, over {recv} and {argN}.
+	Pool string
+	// EndsOuter: when Pool is already in a transaction the wrapper begins
+	// none; the callback runs in the outer one, and the commit or rollback
+	// above ends that outer transaction.
+	EndsOuter bool
+	// Source says where the contract was read, for the report.
+	Source string
+}
+
+// libraryWrappers are the contracts by FuncName.
+var libraryWrappers = map[string]WrapperContract{
+	// pop v6 connection.go: Transaction calls NewTransaction, which returns
+	// the connection itself when its TX is set, then rolls cn.TX back on a
+	// callback error (or panic) and commits it otherwise — the outer
+	// transaction's TX, when nested. A failed commit or rollback is
+	// returned in place of the callback's result. No error commits.
+	popPkg + ".(*Connection).Transaction": {
+		RollsBack: true, Commits: true, Pool: "{recv}", EndsOuter: true,
+		Source: "gobuffalo/pop v6 (*Connection).Transaction",
+	},
+}
+
+// LibraryWrapper returns the contract of a library's transaction wrapper.
+func LibraryWrapper(fn *types.Func) (WrapperContract, bool) {
+	c, ok := libraryWrappers[FuncName(fn)]
+	return c, ok
+}
+
+// freshConnections are the functions whose result is a connection outside
+// any transaction: pop's constructors.
+var freshConnections = map[string]bool{
+	popPkg + ".Connect":       true,
+	popPkg + ".NewConnection": true,
+}
+
+// IsFreshConnection reports whether fn returns a connection that is in no
+// transaction (pop.Connect, pop.NewConnection).
+func IsFreshConnection(fn *types.Func) bool { return freshConnections[FuncName(fn)] }
