@@ -53,7 +53,7 @@ func (d *DB) WithLocal(ctx context.Context, tenantID string, fn func(tx pgx.Tx) 
 }
 
 // Touch checks, then writes.
-func (d *DB) Touch(ctx context.Context, tenantID string) error { // want Touch:"^tx@recv=unknown"
+func (d *DB) Touch(ctx context.Context, tenantID string) error { // want Touch:"^tx@recv=txcontrol"
 	return d.WithLocal(ctx, tenantID, func(tx pgx.Tx) error { // want `whole-request tenant transaction in \(\*DB\).Touch \(mixed\): reads and session checks before the first write hold the connection \(TS001\)`
 		var n int
 		if err := tx.QueryRow(ctx, "SELECT count(*) FROM items WHERE tenant_id = $1", tenantID).Scan(&n); err != nil {
