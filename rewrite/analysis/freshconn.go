@@ -6,6 +6,7 @@ import (
 	"go/token"
 	"go/types"
 
+	"github.com/txscope/txscope/rewrite/internal/syntax"
 	"github.com/txscope/txscope/rewrite/load"
 	"github.com/txscope/txscope/rules"
 	"golang.org/x/tools/go/types/typeutil"
@@ -55,13 +56,8 @@ func OutsideTx(prog *load.Program, info *types.Info, e ast.Expr) (ok bool, why s
 
 // packageVar is the package-level variable e names (DB, models.DB), or nil.
 func packageVar(info *types.Info, e ast.Expr) *types.Var {
-	var id *ast.Ident
-	switch x := ast.Unparen(e).(type) {
-	case *ast.Ident:
-		id = x
-	case *ast.SelectorExpr:
-		id = x.Sel
-	default:
+	id := syntax.NameOf(e)
+	if id == nil {
 		return nil
 	}
 	v, ok := info.Uses[id].(*types.Var)

@@ -6,6 +6,7 @@ import (
 	"go/types"
 	"strings"
 
+	"github.com/txscope/txscope/rewrite/internal/syntax"
 	"github.com/txscope/txscope/rewrite/load"
 	"github.com/txscope/txscope/rules"
 	"golang.org/x/tools/go/types/typeutil"
@@ -132,14 +133,7 @@ func constIsolation(info *types.Info, e ast.Expr) (rules.Isolation, string) {
 		}
 		return rules.IsolationUnknown, text
 	}
-	var id *ast.Ident
-	switch x := ast.Unparen(e).(type) {
-	case *ast.Ident:
-		id = x
-	case *ast.SelectorExpr:
-		id = x.Sel
-	}
-	if id != nil {
+	if id := syntax.NameOf(e); id != nil {
 		name := strings.TrimPrefix(id.Name, "Level")
 		if name == "Default" {
 			return isolationDefault, text
