@@ -157,6 +157,18 @@ func diagnostics(a *analysis.Analysis, findings []analysis.Finding) []Diagnostic
 	return out
 }
 
+// noWrapper is what a report with nothing in it says: what was looked for,
+// so that a service whose wrapper was not recognised does not read as clean.
+const noWrapper = `no tenant wrapper calls found. txscope looked for:
+  - functions that take a callback with a transaction (pgx.Tx, *sql.Tx, *sqlx.Tx, *gorm.DB, *pop.Connection
+    or a querier interface) and set the tenant on it (set_config('app.…', …) or SET [LOCAL] app.…)
+    before calling it, and the calls of those functions;
+  - Buffalo apps behind popmw.Transaction;
+  - the wrappers and middleware txscope.yaml names.
+A wrapper that sets no tenant, or sets it through a SQL function or a helper, or a middleware that keeps
+the transaction in the request context, is not detected: name it in txscope.yaml (wrappers:, middleware:).
+`
+
 // WriteText prints one line per handler, then the findings; a report with
 // neither says so, since a wrapper that was not detected looks the same.
 func (r *Report) WriteText(w io.Writer) error {
@@ -165,7 +177,7 @@ func (r *Report) WriteText(w io.Writer) error {
 		fmt.Fprintln(&b, w)
 	}
 	if len(r.Handlers) == 0 && len(r.Findings) == 0 {
-		b.WriteString("no tenant wrapper calls found (name the wrapper in txscope.yaml if it was not detected)\n")
+		b.WriteString(noWrapper)
 	}
 	for _, h := range r.Handlers {
 		fmt.Fprintf(&b, "%s: %s: %s", h.Pos, h.Func, h.Class)
