@@ -153,7 +153,7 @@ func PlanChain(prog *load.Program, m *analysis.Middleware, opts PlanOptions) *Ch
 		return cp
 	}
 	cp := decideChain(prog, m, opts)
-	if why := schemaVeto(prog); why != "" && cp.Failed == nil {
+	if why := cmp.Or(schemaVeto(prog), mwRawPoolVeto(prog, m)); why != "" && cp.Failed == nil {
 		cp.Failed = errors.New(why)
 	}
 	if cp.Failed != nil {
