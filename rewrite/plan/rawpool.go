@@ -53,16 +53,8 @@ func mwRawPoolVeto(prog *load.Program, m *analysis.Middleware) string {
 	}
 	info := m.Site.Func.Pkg.TypesInfo
 	var handler types.Object
-	if params := m.Src.Decl.Type.Params.List; m.Param >= 0 {
-		k := 0
-		for _, f := range params {
-			for _, name := range f.Names {
-				if k == m.Param {
-					handler = info.Defs[name]
-				}
-				k++
-			}
-		}
+	if params := m.Func.Signature().Params(); m.Param >= 0 && m.Param < params.Len() {
+		handler = params.At(m.Param)
 	}
 	tx := map[types.Object]bool{m.Site.Tx: true}
 	why := ""

@@ -188,8 +188,8 @@ func comparable(t types.Type) bool {
 	return false
 }
 
-// ConflictName is the conflict error as the report names it.
-func ConflictName(prog *load.Program) string {
+// conflictName is the conflict error as the report names it.
+func conflictName(prog *load.Program) string {
 	if c := prog.Config.Conflict; c != "" {
 		return ShortName(c)
 	}

@@ -242,7 +242,7 @@ func planSlowMove(prog *load.Program, h *analysis.Wrapped, start int, recheck bo
 	}
 	line := moveLine(stmts, order[start:newStart], sunk, len(replays) > 0)
 	if len(replays) > 0 {
-		line += "; " + replayLine(stmts, replays, weakens, ConflictName(prog))
+		line += "; " + replayLine(stmts, replays, weakens, conflictName(prog))
 	}
 	return slowMove{order: order, start: newStart, replays: replays, line: line}, true, ""
 }
