@@ -204,11 +204,12 @@ func callbackCall(src load.FuncSource, cbVar types.Object) *ast.CallExpr {
 var errNoWrapper = errors.New("detect: no tenant wrapper found: no function sets set_config('app.…') or SET LOCAL app.… on a tx before running its callback; name yours under wrappers in txscope.yaml")
 
 // Find lists every wrapper call with a function-literal callback, in any
-// function of a non-generated file, in source order. Calls inside the
-// wrappers themselves are skipped (a wrapper delegating to another).
+// function of a non-generated file (declared, then held in package-level
+// variables), in source order. Calls inside the wrappers themselves are
+// skipped (a wrapper delegating to another).
 func Find(prog *load.Program, ws *Wrappers) []*Site {
 	var sites []*Site
-	prog.EachFunc(func(src load.FuncSource) {
+	visit := func(src load.FuncSource) {
 		info := src.Pkg.TypesInfo
 		if ws.inside(info, src.Decl) {
 			return
@@ -222,7 +223,9 @@ func Find(prog *load.Program, ws *Wrappers) []*Site {
 				sites = append(sites, &Site{Wrapper: w, Call: call, Callback: lit, Tx: litTxParam(info, lit, w), Func: src})
 			}
 		})
-	})
+	}
+	prog.EachFunc(visit)
+	prog.EachInitFunc(visit)
 	return sites
 }
 

@@ -151,13 +151,13 @@ func applyFile(prog *load.Program, f *ast.File, plans []plan.Plan, indexes []int
 	}
 	fr := &fileRewrite{prog: prog, pkg: pkg, astFile: f, info: pkg.TypesInfo, dec: dec, file: df, src: src, imports: map[string]bool{}, names: names, pkgPath: pkg.PkgPath}
 	var failures []Failure
-	edited := map[*ast.FuncDecl]bool{}
+	edited := map[ast.Decl]bool{}
 	for _, i := range indexes {
 		if err := fr.rewriteSite(plans[i]); err != nil {
 			failures = append(failures, Failure{Plan: i, File: name, Err: err})
 			continue
 		}
-		edited[plans[i].Wrapped.Site.Func.Decl] = true
+		edited[plans[i].Wrapped.Site.Func.Outer] = true
 	}
 	for _, fix := range fixes {
 		if fix.File == f {
@@ -175,8 +175,8 @@ func applyFile(prog *load.Program, f *ast.File, plans []plan.Plan, indexes []int
 			edited[d] = true
 		}
 	}
-	inserts := map[*ast.FuncDecl][]byte{}
-	removed := map[*ast.FuncDecl]bool{}
+	inserts := map[ast.Decl][]byte{}
+	removed := map[ast.Decl]bool{}
 	for _, op := range ops {
 		if op.Kind == plan.OpRemove {
 			removed[op.Func.Decl] = true
@@ -274,9 +274,9 @@ func preorder(f *ast.File) []ast.Node {
 // declEdits says what happens to declarations: edited in the restored
 // file, followed by inserted text, or removed.
 type declEdits struct {
-	edited  map[*ast.FuncDecl]bool
-	inserts map[*ast.FuncDecl][]byte
-	removed map[*ast.FuncDecl]bool
+	edited  map[ast.Decl]bool
+	inserts map[ast.Decl][]byte
+	removed map[ast.Decl]bool
 }
 
 func splice(src []byte, orig *ast.File, fset *token.FileSet, restored []byte, de declEdits, imports map[string]bool, names map[string]string, module string) ([]byte, error) {
@@ -285,19 +285,18 @@ func splice(src []byte, orig *ast.File, fset *token.FileSet, restored []byte, de
 	if err != nil {
 		return nil, fmt.Errorf("restored file does not parse: %w", err)
 	}
-	replacements := map[int]*ast.FuncDecl{} // original decl index → restored decl
+	replacements := map[int]ast.Decl{} // original decl index → restored decl
 	for i, d := range orig.Decls {
-		if fd, ok := d.(*ast.FuncDecl); ok && de.edited[fd] {
-			replacements[i] = rfile.Decls[i].(*ast.FuncDecl)
+		if de.edited[d] {
+			replacements[i] = rfile.Decls[i]
 		}
 	}
 	eol := textdiff.LineEnding(src)
 	var out bytes.Buffer
 	last := 0
-	for i, d := range orig.Decls {
-		od, isFunc := d.(*ast.FuncDecl)
+	for i, od := range orig.Decls {
 		rd, replaced := replacements[i]
-		if !isFunc || (!replaced && de.inserts[od] == nil && !de.removed[od]) {
+		if !replaced && de.inserts[od] == nil && !de.removed[od] {
 			continue
 		}
 		start, end := declRange(fset, od)
@@ -331,11 +330,21 @@ func modulePath(pkg *packages.Package) string {
 	return pkg.Module.Path
 }
 
-// declRange is the byte range of a function declaration with its doc comment.
-func declRange(fset *token.FileSet, fd *ast.FuncDecl) (int, int) {
-	start := fd.Pos()
-	if fd.Doc != nil {
-		start = fd.Doc.Pos()
+// declRange is the byte range of a declaration with its doc comment.
+func declRange(fset *token.FileSet, d ast.Decl) (int, int) {
+	start := d.Pos()
+	if doc := declDoc(d); doc != nil {
+		start = doc.Pos()
 	}
-	return fset.Position(start).Offset, fset.Position(fd.End()).Offset
+	return fset.Position(start).Offset, fset.Position(d.End()).Offset
+}
+
+func declDoc(d ast.Decl) *ast.CommentGroup {
+	switch d := d.(type) {
+	case *ast.FuncDecl:
+		return d.Doc
+	case *ast.GenDecl:
+		return d.Doc
+	}
+	return nil
 }

@@ -2,6 +2,7 @@ package load
 
 import (
 	"go/ast"
+	"go/token"
 	"go/types"
 
 	"golang.org/x/tools/go/packages"
@@ -10,9 +11,16 @@ import (
 // FuncSource is a function declared in the loaded code, with the package
 // that holds its syntax and types.
 type FuncSource struct {
+	// Decl is the function's declaration. For a function literal in a
+	// package-level initializer (`var h = func(…) {…}`, a route table) it
+	// is made for the literal: its Type and Body are the literal's, its
+	// Name a copy of the variable's, which defines no object.
 	Decl *ast.FuncDecl
-	File *ast.File
-	Pkg  *packages.Package
+	// Outer is the file's declaration that holds the function: Decl, or
+	// the var declaration of the literal. Edits are spliced per Outer.
+	Outer ast.Decl
+	File  *ast.File
+	Pkg   *packages.Package
 }
 
 // index maps function objects to their declarations, built once per program.
@@ -40,7 +48,7 @@ func (p *Program) Index() *index {
 					continue
 				}
 				if fn, ok := pkg.TypesInfo.Defs[fd.Name].(*types.Func); ok {
-					idx.funcs[fn] = FuncSource{Decl: fd, File: f, Pkg: pkg}
+					idx.funcs[fn] = FuncSource{Decl: fd, Outer: fd, File: f, Pkg: pkg}
 				}
 			}
 		}
@@ -71,7 +79,41 @@ func (p *Program) WalkFuncs(generated bool, visit func(src FuncSource)) {
 			}
 			for _, d := range f.Decls {
 				if fd, ok := d.(*ast.FuncDecl); ok && fd.Body != nil {
-					visit(FuncSource{Decl: fd, File: f, Pkg: pkg})
+					visit(FuncSource{Decl: fd, Outer: fd, File: f, Pkg: pkg})
+				}
+			}
+		}
+	}
+}
+
+// EachInitFunc calls visit for every outermost function literal in the
+// package-level var declarations of a file that is not generated: the
+// handlers held in variables and route tables.
+func (p *Program) EachInitFunc(visit func(src FuncSource)) {
+	for _, pkg := range p.Packages {
+		for _, f := range pkg.Syntax {
+			if p.Generated[f] {
+				continue
+			}
+			for _, d := range f.Decls {
+				g, ok := d.(*ast.GenDecl)
+				if !ok || g.Tok != token.VAR {
+					continue
+				}
+				for _, spec := range g.Specs {
+					vs := spec.(*ast.ValueSpec)
+					for i, value := range vs.Values {
+						name := vs.Names[min(i, len(vs.Names)-1)]
+						ast.Inspect(value, func(n ast.Node) bool {
+							lit, ok := n.(*ast.FuncLit)
+							if !ok {
+								return true
+							}
+							decl := &ast.FuncDecl{Name: &ast.Ident{NamePos: name.NamePos, Name: name.Name}, Type: lit.Type, Body: lit.Body}
+							visit(FuncSource{Decl: decl, Outer: g, File: f, Pkg: pkg})
+							return false
+						})
+					}
 				}
 			}
 		}
