@@ -84,7 +84,7 @@ func Rewrite(prog *load.Program, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if rt := prog.Runtime; rt != nil && res.rewrites() {
+	if rt := prog.Runtime; rt != nil && res.usesRuntime() {
 		if prog.RuntimePackage(); rt.Unusable != nil {
 			return nil, &RuntimeError{rt.Unusable}
 		}
@@ -126,10 +126,11 @@ func Rewrite(prog *load.Program, opts Options) (*Result, error) {
 	}
 }
 
-// rewrites reports whether any plan or chain would change code.
-func (r *Result) rewrites() bool {
+// usesRuntime reports whether a plan or chain that changes code moves
+// queries onto the runtime's handle (a plain wrapper's go onto its pool).
+func (r *Result) usesRuntime() bool {
 	for _, p := range r.AllPlans() {
-		if p.Action == plan.ActionPooled || p.Action == plan.ActionNarrowed {
+		if (p.Action == plan.ActionPooled || p.Action == plan.ActionNarrowed) && load.UsesRuntime(p.Pooled) {
 			return true
 		}
 	}

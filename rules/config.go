@@ -41,6 +41,10 @@ type Config struct {
 	// wrappers that begin without choosing a level; "" is PostgreSQL's
 	// default, read committed.
 	Isolation Isolation
+	// PlainWrappers are the plain transaction wrappers (they set no tenant)
+	// that init found in use; it writes them as a comment, since detection
+	// finds them again while wrappers: is empty. Never read from a file.
+	PlainWrappers []string
 	// Keys holds the position of the value of every key given in the file,
 	// by key path ("pooled", "effects.slow", "tenant.rls"), for errors
 	// found later.

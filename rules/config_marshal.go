@@ -18,6 +18,13 @@ const flowWidth = 100
 // back to the same Config.
 func (c *Config) Marshal() []byte {
 	var b bytes.Buffer
+	if len(c.PlainWrappers) > 0 {
+		b.WriteString("# No tenant wrapper: these plain transaction wrappers, which set no tenant,\n")
+		b.WriteString("# are narrowed, found again on every run while wrappers: stays empty:\n")
+		for _, name := range c.PlainWrappers {
+			fmt.Fprintf(&b, "#   %s\n", name)
+		}
+	}
 	fmt.Fprintf(&b, "version: %d\n", max(c.Version, 1))
 	writeList(&b, "", "wrappers:   ", c.Wrappers)
 	writeList(&b, "", "sessions:   ", c.Sessions)

@@ -33,9 +33,9 @@ var poolTypes = []typeName{
 }
 
 // selfPooled are the transaction handles whose pool is a handle of the
-// same type: a *pop.Connection outside a transaction runs each statement
-// on its pool.
-var selfPooled = []typeName{{popPkg, "Connection", true}}
+// same type: a *pop.Connection or a *gorm.DB outside a transaction runs
+// each statement on its pool.
+var selfPooled = []typeName{{popPkg, "Connection", true}, {gormPkg, "DB", true}}
 
 // IsSelfPooled reports whether the pooled handle for a transaction of type
 // t has type t: every helper and method the tx serves, it serves too.

@@ -32,6 +32,24 @@ var libraryWrappers = map[string]WrapperContract{
 		RollsBack: true, Commits: true, Pool: "{recv}", EndsOuter: true,
 		Source: "gobuffalo/pop v6 (*Connection).Transaction",
 	},
+	// GORM v1.31 finisher_api.go: Transaction begins on the receiver, rolls
+	// back when the callback fails or panics and commits on nil (a failed
+	// commit is returned). Inside a transaction it runs the callback in it,
+	// behind a savepoint it rolls back to on error, and ends nothing.
+	gormPkg + ".(*DB).Transaction": {
+		RollsBack: true, Commits: true, Pool: "{recv}",
+		Source: "gorm v1.31 (*DB).Transaction",
+	},
+	// pgx v5 tx.go: BeginFunc and BeginTxFunc begin on db (a savepoint when
+	// db is a Tx), roll back when fn fails and commit on nil.
+	pgxPkg + ".BeginFunc": {
+		RollsBack: true, Commits: true, Pool: "{arg1}",
+		Source: "pgx v5 BeginFunc",
+	},
+	pgxPkg + ".BeginTxFunc": {
+		RollsBack: true, Commits: true, Pool: "{arg1}",
+		Source: "pgx v5 BeginTxFunc",
+	},
 }
 
 // LibraryWrapper returns the contract of a library's transaction wrapper.

@@ -90,6 +90,7 @@ func Analyze(prog *load.Program) (*Analysis, error) {
 	}
 	a.Findings = append(a.Findings, scanProgram(prog, cfg)...)
 	a.Findings = append(a.Findings, unanalysed(prog, ws)...)
+	a.Findings = append(a.Findings, contextTransactions(prog)...)
 	a.Findings = append(a.Findings, schemaFindings(prog, ws)...)
 	a.Findings = append(a.Findings, cgoUnanalysed(prog, ws)...)
 	return a, nil
@@ -121,7 +122,7 @@ func handlerFindings(h *Wrapped) []Finding {
 	var out []Finding
 	if h.Class != ClassWriteOnly {
 		out = append(out, Finding{Code: "TS001", Pos: h.Site.Call.Pos(),
-			Message: fmt.Sprintf("whole-request tenant transaction in %s (%s): %s", h.Site.Name(), h.Class, classAdvice[h.Class])})
+			Message: fmt.Sprintf("whole-request %s in %s (%s): %s", transactionKind(h.Site.Wrapper), h.Site.Name(), h.Class, classAdvice[h.Class])})
 	}
 	for _, s := range h.Stmts {
 		for _, ce := range s.Calls {
@@ -141,4 +142,12 @@ func handlerFindings(h *Wrapped) []Finding {
 var classAdvice = map[Class]string{
 	ClassReadOnly: "it only reads, so it needs no transaction",
 	ClassMixed:    "reads and session checks before the first write hold the connection",
+}
+
+// transactionKind names what a wrapper begins: a plain wrapper sets no tenant.
+func transactionKind(w *Wrapper) string {
+	if w.Plain {
+		return "transaction"
+	}
+	return "tenant transaction"
 }

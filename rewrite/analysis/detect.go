@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/txscope/txscope/rewrite/load"
@@ -16,6 +17,21 @@ func DetectConfig(prog *load.Program) (*rules.Config, error) {
 	ws, err := FindWrappers(prog, cfg)
 	if err != nil {
 		return nil, err
+	}
+	if ws.plain {
+		seen := map[string]bool{}
+		for _, s := range Find(prog, ws) {
+			if name := rules.FuncName(s.Wrapper.Func); !seen[name] {
+				seen[name] = true
+				cfg.PlainWrappers = append(cfg.PlainWrappers, name)
+			}
+		}
+		if len(cfg.PlainWrappers) == 0 {
+			return nil, errNoWrapper
+		}
+		slices.Sort(cfg.PlainWrappers)
+		describeTenancy(cfg, prog)
+		return cfg, nil
 	}
 	list := ws.List()
 	if len(list) == 0 {

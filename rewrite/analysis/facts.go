@@ -47,18 +47,19 @@ type MaskSummary struct {
 // WrapperFact is a Wrapper without its syntax: what a handler of another
 // package needs to be classified and planned.
 type WrapperFact struct {
-	Callback, Tenant int
-	Setting, Pool    string
-	RollsBack        bool
-	Contract         string
-	Isolation        rules.Isolation
-	IsolationWhy     string
-	Middleware       bool
-	Passes           []int
+	Callback, Tenant  int
+	Setting, Pool     string
+	RollsBack         bool
+	Contract          string
+	Isolation         rules.Isolation
+	IsolationWhy      string
+	Middleware, Plain bool
+	Passes            []int
 	// Codes are its findings' (TS003, TS004), which its own package
 	// reports: a handler may be narrowed only once they are fixed.
-	Codes     []string
-	Unfixable string // SettingUnfixable in its own package
+	Codes        []string
+	Unfixable    string // SettingUnfixable in its own package
+	HandleUnlike string // HandleUnlike in its own package
 }
 
 // MiddlewareFact is a Middleware as its handlers in other packages see it.
@@ -161,7 +162,7 @@ func (f *FuncFact) summary(mask uint64) (MaskSummary, bool) {
 func (wf *WrapperFact) wrapper(fn *types.Func) *Wrapper {
 	w := &Wrapper{Func: fn, Callback: wf.Callback, Tenant: wf.Tenant, Setting: wf.Setting, Pool: wf.Pool,
 		RollsBack: wf.RollsBack, Contract: wf.Contract, Isolation: wf.Isolation, IsolationWhy: wf.IsolationWhy,
-		Middleware: wf.Middleware, Passes: wf.Passes, imported: true, unfixable: wf.Unfixable}
+		Middleware: wf.Middleware, Plain: wf.Plain, Passes: wf.Passes, imported: true, unfixable: wf.Unfixable, handleUnlike: wf.HandleUnlike}
 	for _, c := range wf.Codes {
 		w.Findings = append(w.Findings, Finding{Code: c})
 	}
@@ -171,7 +172,7 @@ func (wf *WrapperFact) wrapper(fn *types.Func) *Wrapper {
 func wrapperFact(w *Wrapper) *WrapperFact {
 	wf := &WrapperFact{Callback: w.Callback, Tenant: w.Tenant, Setting: w.Setting, Pool: w.Pool,
 		RollsBack: w.RollsBack, Contract: w.Contract, Isolation: w.Isolation, IsolationWhy: w.IsolationWhy,
-		Middleware: w.Middleware, Passes: w.Passes, Unfixable: w.SettingUnfixable()}
+		Middleware: w.Middleware, Plain: w.Plain, Passes: w.Passes, Unfixable: w.SettingUnfixable(), HandleUnlike: w.HandleUnlike()}
 	for _, f := range w.Findings {
 		wf.Codes = append(wf.Codes, f.Code)
 	}

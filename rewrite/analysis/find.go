@@ -25,13 +25,16 @@ type Site struct {
 }
 
 // Name is the enclosing function's name as in the report: "(*Server).Show".
-func (s *Site) Name() string {
-	fn, _ := s.Func.Pkg.TypesInfo.Defs[s.Func.Decl.Name].(*types.Func)
+func (s *Site) Name() string { return DeclName(s.Func) }
+
+// DeclName is a function's name as the report writes it, without its
+// package: "(*Server).Show"; a literal's variable for a literal.
+func DeclName(src load.FuncSource) string {
+	fn, _ := src.Pkg.TypesInfo.Defs[src.Decl.Name].(*types.Func)
 	if fn == nil {
-		return s.Func.Decl.Name.Name
+		return src.Decl.Name.Name
 	}
-	name := rules.FuncName(fn)
-	return strings.TrimPrefix(name, fn.Pkg().Path()+".")
+	return strings.TrimPrefix(rules.FuncName(fn), fn.Pkg().Path()+".")
 }
 
 // Wrappers holds the tenant wrappers of a program: configured by pattern,
@@ -46,6 +49,9 @@ type Wrappers struct {
 	// (with --tests, callers outside the tests see "p", detection "p [p.test]").
 	byName   map[string]*Wrapper
 	imported *imported
+	// plain: detection found no tenant wrapper, so the module's plain
+	// wrappers and the libraries' are the transactions to narrow.
+	plain bool
 }
 
 // FindWrappers resolves the wrappers. Without configured patterns it
@@ -57,21 +63,39 @@ func FindWrappers(prog *load.Program, cfg *rules.Config) (*Wrappers, error) {
 		return ws, nil
 	}
 	settings := map[string]bool{}
+	var plain []*Wrapper
 	prog.EachFunc(func(src load.FuncSource) {
 		fn, _ := src.Pkg.TypesInfo.Defs[src.Decl.Name].(*types.Func)
 		if fn == nil {
 			return
 		}
-		if w := analyzeWrapper(prog, src, fn); w != nil {
-			ws.byFunc[fn] = w
-			ws.byName[rules.FuncName(fn)] = w
+		switch w := analyzeWrapper(prog, src, fn); {
+		case w == nil:
+		case w.Plain:
+			plain = append(plain, w)
+		default:
+			ws.add(w)
 			settings[w.Setting] = true
 		}
 	})
 	if len(settings) > 1 {
 		return nil, ambiguous(ws, cfg)
 	}
+	if len(settings) == 0 {
+		// No tenant wrapper: the module's transactions are its plain
+		// wrappers' and the libraries' (GORM's Transaction, pgx.BeginFunc,
+		// pop's Transaction), which set no tenant either.
+		for _, w := range plain {
+			ws.add(w)
+		}
+		ws.plain = true
+	}
 	return ws, nil
+}
+
+func (ws *Wrappers) add(w *Wrapper) {
+	ws.byFunc[w.Func] = w
+	ws.byName[rules.FuncName(w.Func)] = w
 }
 
 func ambiguous(ws *Wrappers, cfg *rules.Config) error {
@@ -114,11 +138,18 @@ func (ws *Wrappers) Lookup(fn *types.Func) *Wrapper {
 		w = ws.configuredWrapper(fn)
 	case matchAny(ws.middleware, fn):
 		w = ws.middlewareWrapper(fn)
+	case ws.plain && isLibraryWrapper(fn):
+		w = ws.configuredWrapper(fn)
 	default:
 		return nil
 	}
 	ws.byFunc[fn] = w
 	return w
+}
+
+func isLibraryWrapper(fn *types.Func) bool {
+	_, ok := rules.LibraryWrapper(fn)
+	return ok
 }
 
 func matchAny(patterns []rules.Pattern, fn *types.Func) bool {
@@ -158,7 +189,9 @@ func (ws *Wrappers) inside(info *types.Info, decl *ast.FuncDecl) bool {
 // states for it (pop's Transaction), else rollback on error (gorm's).
 func (ws *Wrappers) configuredWrapper(fn *types.Func) *Wrapper {
 	if src, ok := ws.prog.Source(fn); ok {
-		if w := analyzeWrapper(ws.prog, src, fn); w != nil {
+		// A configured wrapper whose body shows no setting sets it out of
+		// sight (a helper): it is a tenant wrapper all the same.
+		if w := analyzeWrapper(ws.prog, src, fn); w != nil && !w.Plain {
 			return w
 		}
 	}
@@ -168,7 +201,7 @@ func (ws *Wrappers) configuredWrapper(fn *types.Func) *Wrapper {
 		IsolationWhy: "its body is not in the loaded code"}
 	if c, ok := rules.LibraryWrapper(fn); ok {
 		// A library's wrapper sets no tenant of its own.
-		w.Setting, w.Pool, w.EndsOuter = "", c.Pool, c.EndsOuter
+		w.Setting, w.Plain, w.Pool, w.EndsOuter = "", true, c.Pool, c.EndsOuter
 		w.RollsBack = c.RollsBack && c.Commits
 		if !w.RollsBack {
 			w.Contract = c.Source + " does not roll back on a callback error and commit on nil"
@@ -201,7 +234,7 @@ func callbackCall(src load.FuncSource, cbVar types.Object) *ast.CallExpr {
 }
 
 // errNoWrapper explains an empty result when nothing was configured or found.
-var errNoWrapper = errors.New("detect: no tenant wrapper found: no function sets set_config('app.…') or SET LOCAL app.… on a tx before running its callback; name yours under wrappers in txscope.yaml")
+var errNoWrapper = errors.New("detect: no transaction wrapper found: no function sets set_config('app.…') or SET LOCAL app.… on a tx before running its callback, and none begins a transaction and runs a callback in it (GORM's Transaction, pgx.BeginFunc, pop's Transaction included); name yours under wrappers in txscope.yaml")
 
 // Find lists every wrapper call with a function-literal callback, in any
 // function of a non-generated file (declared, then held in package-level

@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"fmt"
 	"go/ast"
 	"go/token"
 	"go/types"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/txscope/txscope/rewrite/internal/syntax"
 	"github.com/txscope/txscope/rewrite/load"
+	"github.com/txscope/txscope/rewrite/schema"
 	"github.com/txscope/txscope/rules"
 	"golang.org/x/tools/go/types/typeutil"
 )
@@ -19,6 +21,10 @@ type Wrapper struct {
 	Callback int    // parameter index of the callback
 	Tenant   int    // parameter index of the tenant id, -1 when unknown
 	Setting  string // the tenant setting, e.g. app.current_tenant_id
+	// Plain marks a wrapper that begins and ends a transaction and sets no
+	// tenant (GORM's Transaction, pgx.BeginFunc, a module's own): the pool
+	// it begins on is as scoped as its transactions.
+	Plain bool
 	// Pool is the expression the transaction begins on, as a template over
 	// {recv} and {argN}; "" when the wrapper's body is not in the loaded code.
 	Pool string
@@ -53,8 +59,14 @@ type Wrapper struct {
 	Passes []int
 	// imported marks a wrapper of another package, known from its fact;
 	// unfixable is then SettingUnfixable as its own package found it.
-	imported  bool
-	unfixable string
+	imported     bool
+	unfixable    string
+	handleUnlike string
+	// settingIn is the helper that sets the tenant, when not the body.
+	settingIn *types.Func
+	// SettingFunction is the SQL function of the migrations the wrapper
+	// sets the tenant through, nil when it calls set_config or SET itself.
+	SettingFunction *schema.Function
 }
 
 // SettingUnfixable says why txscope cannot write the fix of the
@@ -66,12 +78,28 @@ func (w *Wrapper) SettingUnfixable() string {
 	switch {
 	case w.imported:
 		return w.unfixable
+	case w.SettingFunction != nil:
+		return "it is set by the SQL function " + w.SettingFunction.QualifiedName() + " (" + w.SettingFunction.Pos.String() + "): fix it there"
+	case w.settingIn != nil:
+		return "it is set in " + rules.FuncName(w.settingIn) + ", which its other callers share: fix it there"
 	case w.SettingCall == nil || w.SettingArg() < 0:
 		return "the statement that sets it could not be found"
 	case w.Tenant < 0:
 		return "the tenant is not one of its parameters, so it cannot be bound"
 	case w.Source.Decl == nil:
 		return "its source is not in the loaded packages"
+	}
+	return ""
+}
+
+// HandleUnlike says why a tenant-scoped handle would not do what the
+// wrapper's setting of the tenant does, "" when it would.
+func (w *Wrapper) HandleUnlike() string {
+	if w.imported {
+		return w.handleUnlike
+	}
+	if f := w.SettingFunction; f != nil && !f.OnlySets {
+		return fmt.Sprintf("%s sets the tenant through the SQL function %s (%s), which does more than set_config with its parameter: a tenant-scoped handle would not do the same", rules.FuncName(w.Func), f.QualifiedName(), f.Pos)
 	}
 	return ""
 }
@@ -170,7 +198,8 @@ func carrierParam(cb *types.Signature) int {
 
 // analyzeWrapper reads a candidate wrapper's body: where the callback runs,
 // which tx it gets, where the tenant is set and on which pool it begins.
-// It returns nil when fn does not set a tenant setting before the callback.
+// It returns nil when fn neither sets a tenant setting before the callback
+// nor begins the transaction it passes.
 func analyzeWrapper(prog *load.Program, src load.FuncSource, fn *types.Func) *Wrapper {
 	sig := fn.Type().(*types.Signature)
 	cbIndex, txIndex := callbackParam(sig)
@@ -189,38 +218,95 @@ func analyzeWrapper(prog *load.Program, src load.FuncSource, fn *types.Func) *Wr
 		return cbCall == nil
 	})
 	if cbCall == nil {
-		return nil
+		return delegatingWrapper(src, fn, cbIndex, cbVar)
 	}
 	txVar := syntax.ObjectOf(info, syntax.RootIdent(cbCall.Args[txIndex]))
 	if txVar == nil {
 		return nil
 	}
 	w := &Wrapper{Func: fn, Callback: cbIndex, Tenant: -1, Source: src}
-	if !w.findSetting(prog, info, src.Decl.Body, sig, txVar, cbCall.Pos()) {
-		return nil
-	}
 	w.Pool = poolTemplate(info, src.Decl.Body, sig, txVar)
+	if !w.findSetting(prog, info, src.Decl.Body, sig, txVar, cbCall.Pos(), map[*types.Func]bool{fn: true}) {
+		if w.Pool == "" {
+			return nil // neither sets a tenant nor begins the transaction it hands on
+		}
+		w.Plain = true
+	}
 	w.RollsBack, w.Contract = readContract(info, src.Decl.Body, txVar, cbCall)
 	w.Passes = callbackPasses(info, src.Decl.Body, sig, cbCall)
 	w.Isolation, w.IsolationWhy = readIsolation(prog, src)
 	return w
 }
 
+// delegatingWrapper reads a function that hands its callback, as it came,
+// to a library's transaction wrapper (`return pgx.BeginFunc(ctx, d.Pool,
+// fn)`): a plain wrapper with the library's contract, on the pool given.
+func delegatingWrapper(src load.FuncSource, fn *types.Func, cbIndex int, cbVar types.Object) *Wrapper {
+	info := src.Pkg.TypesInfo
+	var w *Wrapper
+	syntax.Calls(info, src.Decl.Body, func(call *ast.CallExpr, lib *types.Func) {
+		c, ok := rules.LibraryWrapper(lib)
+		if !ok || w != nil {
+			return
+		}
+		libCb, _ := callbackParam(lib.Type().(*types.Signature))
+		if libCb < 0 || libCb >= len(call.Args) || syntax.ObjectOf(info, syntax.IdentOf(call.Args[libCb])) != cbVar {
+			return
+		}
+		var recv ast.Expr
+		if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok && lib.Type().(*types.Signature).Recv() != nil {
+			recv = sel.X
+		}
+		// The library's pool is one placeholder of its call ({recv}, {arg1}).
+		tmpl, err := rules.ParseTemplate(c.Pool)
+		if err != nil {
+			return
+		}
+		var arg ast.Expr
+		if _, err := tmpl.Expand(func(p rules.Placeholder) (string, error) {
+			var err error
+			arg, err = rules.WrapperCall{Recv: recv, Args: call.Args}.Expr(p)
+			return "", err
+		}); err != nil || arg == nil {
+			return
+		}
+		sig := fn.Type().(*types.Signature)
+		w = &Wrapper{Func: fn, Callback: cbIndex, Tenant: -1, Plain: true, Source: src,
+			Pool: exprTemplate(info, sig, arg), RollsBack: c.RollsBack && c.Commits, IsolationWhy: c.Source + " chooses no level"}
+		if !w.RollsBack {
+			w.Contract = c.Source + " does not roll back on a callback error and commit on nil"
+		}
+	})
+	if w == nil || w.Pool == "" {
+		return nil
+	}
+	return w
+}
+
 // findSetting locates the set_config / SET LOCAL on the tx before the
-// callback runs and records the setting, the tenant parameter and the
-// TS003/TS004 findings.
-func (w *Wrapper) findSetting(prog *load.Program, info *types.Info, body *ast.BlockStmt, sig *types.Signature, txVar types.Object, before token.Pos) bool {
+// callback runs, in the body or in a helper of the module it passes the tx
+// to, and records the setting, the tenant parameter and the TS003/TS004
+// findings. seen holds the functions being read, against recursion.
+func (w *Wrapper) findSetting(prog *load.Program, info *types.Info, body *ast.BlockStmt, sig *types.Signature, txVar types.Object, before token.Pos, seen map[*types.Func]bool) bool {
 	txObjs := map[types.Object]bool{txVar: true}
 	ast.Inspect(body, func(n ast.Node) bool {
 		call, ok := n.(*ast.CallExpr)
 		if !ok || w.SettingCall != nil || call.Pos() >= before || !syntax.Mentions(info, call, txObjs) {
 			return w.SettingCall == nil
 		}
+		if w.helperSetting(prog, info, sig, call, txObjs, seen) {
+			return false
+		}
 		text, arg, ok := sqlArg(info, call)
-		if !ok || !mentionsSetting(text.Text) {
+		if !ok {
 			return true
 		}
-		use := rules.ClassifySQL(text.Text).Setting
+		var use *rules.SettingUse
+		if mentionsSetting(text.Text) {
+			use = rules.ClassifySQL(text.Text).Setting
+		} else {
+			use = w.functionSetting(prog, text.Text)
+		}
 		if use == nil || !strings.Contains(use.Name, ".") {
 			return true
 		}
@@ -237,6 +323,55 @@ func (w *Wrapper) findSetting(prog *load.Program, info *types.Info, body *ast.Bl
 		return false
 	})
 	return w.SettingCall != nil
+}
+
+// functionSetting reads a call of a SQL function of the migrations that
+// sets one setting (`SELECT app.set_tenant($1)`) as the setting itself.
+func (w *Wrapper) functionSetting(prog *load.Program, sql string) *rules.SettingUse {
+	f, args := prog.Schema.SetterCall(sql)
+	if f == nil || len(f.Sets) != 1 {
+		return nil
+	}
+	set := f.Sets[0]
+	w.SettingFunction = f
+	bound := set.Param >= 0 && set.Param < len(args) && len(args[set.Param]) == 1 && strings.HasPrefix(args[set.Param][0].Text, "$")
+	return &rules.SettingUse{Name: set.Name, Local: set.Local, Bound: bound}
+}
+
+// helperSetting follows a call that passes the tx to a function of the
+// module (`setTenant(ctx, tx, id)`) and takes the setting it makes on it;
+// the tenant is the argument that reaches the helper's tenant parameter.
+func (w *Wrapper) helperSetting(prog *load.Program, info *types.Info, sig *types.Signature, call *ast.CallExpr, txObjs map[types.Object]bool, seen map[*types.Func]bool) bool {
+	fn, _ := typeutil.Callee(info, call).(*types.Func)
+	if fn == nil || seen[fn] {
+		return false
+	}
+	src, ok := prog.Source(fn)
+	if !ok {
+		return false
+	}
+	hsig := fn.Type().(*types.Signature)
+	for i, a := range call.Args {
+		if i >= hsig.Params().Len() || syntax.ObjectOf(info, syntax.IdentOf(a)) == nil || !txObjs[syntax.ObjectOf(info, syntax.IdentOf(a))] {
+			continue
+		}
+		seen[fn] = true
+		inner := &Wrapper{Tenant: -1}
+		found := inner.findSetting(prog, src.Pkg.TypesInfo, src.Decl.Body, hsig, hsig.Params().At(i), src.Decl.Body.End(), seen)
+		delete(seen, fn)
+		if !found {
+			continue
+		}
+		w.Setting, w.SettingCall, w.SettingSQL, w.Findings = inner.Setting, inner.SettingCall, inner.SettingSQL, inner.Findings
+		w.settingIn = fn
+		if inner.Tenant >= 0 && inner.Tenant < len(call.Args) {
+			if id := syntax.IdentOf(call.Args[inner.Tenant]); id != nil {
+				w.Tenant = syntax.ParamIndex(sig, info.Uses[id])
+			}
+		}
+		return true
+	}
+	return false
 }
 
 // tenantParam is the wrapper parameter whose value the setting receives,

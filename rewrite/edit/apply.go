@@ -5,6 +5,7 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"slices"
 
 	"github.com/dave/dst"
 	"github.com/dave/dst/decorator"
@@ -49,13 +50,23 @@ func (fr *fileRewrite) rewriteSite(p plan.Plan) error {
 	tmpl := p.Pooled
 	qName := plan.FreshName(fr.info, site, "q")
 	hoisted, bind := fr.hoister(site, pooled, qName)
-	expr, err := renderTemplate(tmpl, site, fr.text, bind)
+	var bound []string
+	expr, err := renderTemplate(tmpl, site, fr.text, func(placeholder string, arg ast.Expr) (string, error) {
+		name, err := bind(placeholder, arg)
+		bound = append(bound, name)
+		return name, err
+	})
 	if err != nil {
 		return err
 	}
 	qDecl, err := parseStmt(qName + " := " + expr)
 	if err != nil {
 		return fmt.Errorf("pooled template %q: %w", tmpl, err)
+	}
+	if slices.Contains(bound, expr) {
+		// The handle is a variable just bound (a plain wrapper's pool):
+		// the moved statements use it as it is.
+		qName, qDecl = expr, nil
 	}
 	usesTx := false
 	for _, s := range moved {
@@ -68,7 +79,9 @@ func (fr *fileRewrite) rewriteSite(p plan.Plan) error {
 	}
 	head := append(*hoisted, params...) // the pooled handle, when a moved statement needs it
 	if usesTx {
-		head = append(head, qDecl)
+		if qDecl != nil {
+			head = append(head, qDecl)
+		}
 		// Only the runtime packages the handle's expression names are added.
 		for path := range fr.prog.RuntimeImports() {
 			fr.imports[path] = true
@@ -227,12 +240,18 @@ func (fr *fileRewrite) hoister(site *analysis.Site, pooled bool, taken ...string
 		if pooled {
 			return fr.text(arg), nil
 		}
+		// The receiver is evaluated first anyway; an argument is when those
+		// before it are plain.
 		i := argIndex(site.Call, arg)
-		if placeholder == "recv" || i < 0 || !plainBefore(site.Call, i) {
+		recv := placeholder == "recv"
+		if !recv && (i < 0 || !plainBefore(site.Call, i)) {
 			return "", fmt.Errorf("the wrapper's argument %s is evaluated once; it is not a plain expression", fr.text(arg))
 		}
 		base := "arg"
-		if i == site.Wrapper.Tenant {
+		switch {
+		case recv:
+			base = "db"
+		case i == site.Wrapper.Tenant:
 			base = "tenantID"
 		}
 		name := plan.FreshName(fr.info, site, base, taken...)
@@ -242,7 +261,12 @@ func (fr *fileRewrite) hoister(site *analysis.Site, pooled bool, taken ...string
 			return "", err
 		}
 		hoisted = append(hoisted, decl)
-		fr.dec.Dst.Nodes[site.Call].(*dst.CallExpr).Args[i] = dst.NewIdent(name)
+		call := fr.dec.Dst.Nodes[site.Call].(*dst.CallExpr)
+		if recv {
+			call.Fun.(*dst.SelectorExpr).X = dst.NewIdent(name)
+		} else {
+			call.Args[i] = dst.NewIdent(name)
+		}
 		return name, nil
 	}
 }

@@ -29,6 +29,12 @@ func pullReads(info *types.Info, stmts []analysis.StmtEffect, start int, local s
 			if s.SessionCheck() {
 				continue // the session's values may feed the writes: it moves out all the same
 			}
+			if s.Effect.Has(rules.Read) && branches(s.Stmt) && !errorChecksOnly(info, s.Stmt) {
+				// The read's result decides a branch in place: an
+				// existence check (errors.Is(err, ErrNoRows)) is a guard.
+				start = i
+				break
+			}
 			from := -1
 			if s.Effect.Has(rules.Read) {
 				from = i
@@ -217,6 +223,26 @@ func guards(s ast.Stmt) bool {
 		return false
 	}
 	return branches(s)
+}
+
+// errorChecksOnly reports whether every condition in s compares an error
+// with nil, as a failed read is handled: anything else (errors.Is, a
+// comparison with a sentinel, a switch, a scanned value) reads the result.
+func errorChecksOnly(info *types.Info, s ast.Stmt) bool {
+	only := true
+	ast.Inspect(s, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.SwitchStmt, *ast.TypeSwitchStmt, *ast.SelectStmt:
+			only = false
+		case *ast.IfStmt:
+			bin, ok := ast.Unparen(n.Cond).(*ast.BinaryExpr)
+			only = only && ok && (bin.Op == token.NEQ || bin.Op == token.EQL) && analysis.IsNil(info, bin.Y) && isError(info.TypeOf(bin.X))
+		}
+		return only
+	})
+	return only
 }
 
 var errorType = types.Universe.Lookup("error").Type()

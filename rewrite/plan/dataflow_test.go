@@ -63,7 +63,12 @@ func TestDefs(t *testing.T) {
 func dataflowBody(t *testing.T, give string) (*types.Info, *ast.FuncDecl, *ast.BlockStmt) {
 	src := `package p
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"errors"
+)
+
+var errNotFound = errors.New("not found")
 
 type invoice struct{ Total int }
 
@@ -108,4 +113,28 @@ func handler(out *invoice) {
 	fd := f.Decls[len(f.Decls)-1].(*ast.FuncDecl)
 	lit := fd.Body.List[1].(*ast.AssignStmt).Rhs[0].(*ast.FuncLit)
 	return info, fd, lit.Body
+}
+
+// TestErrorChecksOnly tells a failed read's handling from a branch on what
+// the read found, which makes the read a guard.
+func TestErrorChecksOnly(t *testing.T) {
+	tests := []struct {
+		name, give string
+		want       bool
+	}{
+		{"error not nil", "if err := row().Scan(); err != nil {\nreturn err\n}", true},
+		{"error nil", "if err := row().Scan(); err == nil {\nreturn nil\n}", true},
+		{"not found", "if err := row().Scan(); errors.Is(err, errNotFound) {\nreturn nil\n}", false},
+		{"sentinel", "if err := row().Scan(); err == errNotFound {\nreturn nil\n}", false},
+		{"scanned value", "var done bool\nif err := row().Scan(&done); err != nil || done {\nreturn err\n}", false},
+		{"nested check", "if err := row().Scan(); err != nil {\nif errors.Is(err, errNotFound) {\nreturn nil\n}\nreturn err\n}", false},
+		{"switch", "switch err := row().Scan(); err {\ncase nil:\ndefault:\nreturn err\n}", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			info, _, body := dataflowBody(t, tt.give)
+			last := body.List[len(body.List)-2]
+			assert.Equal(t, tt.want, errorChecksOnly(info, last))
+		})
+	}
 }

@@ -20,7 +20,7 @@ func PooledTemplate(cfg *rules.Config, site *analysis.Site) (string, error) {
 	if cfg.Pooled != "" && cfg.Pooled != rules.DefaultPooled {
 		return cfg.Pooled, nil
 	}
-	if w.Tenant < 0 && cfg.Tenant.Column != "" {
+	if w.Tenant < 0 && cfg.Tenant.Column != "" && !w.Plain {
 		return "", fmt.Errorf("the tenant argument of %s is unknown (set pooled: in txscope.yaml)", rules.FuncName(w.Func))
 	}
 	pool := w.Pool
@@ -30,14 +30,21 @@ func PooledTemplate(cfg *rules.Config, site *analysis.Site) (string, error) {
 	if strings.Contains(pool, "{pkg ") {
 		return "", fmt.Errorf("the pool of %s is a package variable (set pooled: in txscope.yaml)", rules.FuncName(w.Func))
 	}
+	if why := w.HandleUnlike(); why != "" {
+		return "", fmt.Errorf("%s (set pooled: in txscope.yaml)", why)
+	}
+	if w.Plain {
+		// A plain wrapper sets no tenant: the pool it begins on is as
+		// scoped as its transaction was, and runs each statement on its own.
+		return pool, nil
+	}
 	kind := TxKind(site.Tx.Type())
 	if kind == popPkg {
 		if w.Setting != "" {
 			return "", fmt.Errorf("%s sets %s, and tenantpool has no tenant-scoped handle for pop connections (set pooled: in txscope.yaml)", rules.FuncName(w.Func), w.Setting)
 		}
 		// A pop connection outside a transaction runs each statement on
-		// its pool; the wrapper sets no tenant, so the pool is as scoped
-		// as the transaction was.
+		// its pool, as scoped as the transaction was.
 		return pool, nil
 	}
 	ctor, ok := pooledCtors[kind]

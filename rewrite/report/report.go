@@ -161,12 +161,18 @@ func diagnostics(a *analysis.Analysis, findings []analysis.Finding) []Diagnostic
 // so that a service whose wrapper was not recognised does not read as clean.
 const noWrapper = `no tenant wrapper calls found. txscope looked for:
   - functions that take a callback with a transaction (pgx.Tx, *sql.Tx, *sqlx.Tx, *gorm.DB, *pop.Connection
-    or a querier interface) and set the tenant on it (set_config('app.…', …) or SET [LOCAL] app.…)
-    before calling it, and the calls of those functions;
+    or a querier interface) and set the tenant on it before calling it (set_config('app.…', …) or
+    SET [LOCAL] app.…, in the body, in a helper it passes the tx to, or through a SQL function of the
+    migrations that calls set_config), and the calls of those functions;
+  - with no such function, plain transaction wrappers: functions that begin a transaction and run a
+    callback in it, and GORM's Transaction, pgx.BeginFunc/BeginTxFunc and pop's Transaction, called with
+    a function literal;
+  - functions that begin a transaction and hand it on in a context or request locals (reported as not
+    analysed);
   - Buffalo apps behind popmw.Transaction;
   - the wrappers and middleware txscope.yaml names.
-A wrapper that sets no tenant, or sets it through a SQL function or a helper, or a middleware that keeps
-the transaction in the request context, is not detected: name it in txscope.yaml (wrappers:, middleware:).
+A transaction begun and committed in place, with no callback, is not a wrapper call; a wrapper of
+another module is found only when txscope.yaml names it (wrappers:, middleware:).
 `
 
 // WriteText prints one line per handler, then the findings; a report with

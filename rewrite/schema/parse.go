@@ -100,6 +100,8 @@ func (b *builder) statement(toks []sqllex.Token) {
 			}
 		case c.words("policy"):
 			b.createPolicy(c)
+		case c.words("function"):
+			b.createFunction(c)
 		}
 	case c.words("alter", "table"):
 		b.alterTable(c)

@@ -231,3 +231,48 @@ create policy d on t using (tenant_id in (select tenant_id from missing));`)
 	_, ok = s.Requirement("nothing", "")
 	assert.False(t, ok)
 }
+
+// TestSettingFunctions reads the functions that set a setting, and whether
+// a handle setting the same itself does all they do.
+func TestSettingFunctions(t *testing.T) {
+	s, err := read(`
+CREATE SCHEMA app;
+CREATE FUNCTION app.set_tenant(p_tenant text) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM set_config('app.current_tenant_id', p_tenant, true);
+END;
+$$;
+CREATE OR REPLACE FUNCTION set_user(text) RETURNS void AS 'SELECT set_config(''app.user_id'', $1, false)' LANGUAGE sql;
+CREATE FUNCTION app.login(p_user text) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM set_config('app.user_id', p_user, true);
+  INSERT INTO logins (user_id) VALUES (p_user);
+END;
+$$;
+CREATE FUNCTION app.lower_tenant(p text) RETURNS void LANGUAGE sql AS $$ SELECT set_config('app.current_tenant_id', lower(p), true) $$;
+CREATE FUNCTION app.now_utc() RETURNS timestamptz LANGUAGE sql AS $$ SELECT now() $$;
+`)
+	require.NoError(t, err)
+	want := map[string]Function{
+		"app.set_tenant":   {Sets: []FuncSetting{{"app.current_tenant_id", true, 0}}, OnlySets: true},
+		"public.set_user":  {Sets: []FuncSetting{{"app.user_id", false, 0}}, OnlySets: true},
+		"app.login":        {Sets: []FuncSetting{{"app.user_id", true, 0}}},
+		"app.lower_tenant": {Sets: []FuncSetting{{"app.current_tenant_id", true, -1}}},
+	}
+	require.Len(t, s.Functions, len(want), "app.now_utc sets nothing")
+	for name, w := range want {
+		f := s.Functions[name]
+		require.NotNil(t, f, name)
+		assert.Equal(t, w.Sets, f.Sets, name)
+		assert.Equal(t, w.OnlySets, f.OnlySets, name)
+	}
+	f, args := s.SetterCall("SELECT app.set_tenant($1)")
+	require.NotNil(t, f)
+	assert.Equal(t, "app.set_tenant", f.QualifiedName())
+	require.Len(t, args, 1)
+	assert.Equal(t, "$1", args[0][0].Text)
+	f, _ = s.SetterCall("select set_user($1)")
+	require.NotNil(t, f)
+	f, _ = s.SetterCall("SELECT app.now_utc()")
+	assert.Nil(t, f)
+}

@@ -34,6 +34,9 @@ type Schema struct {
 	Source Source
 	// Tables by qualified name, "public.orders".
 	Tables map[string]*Table
+	// Functions that set configuration parameters, by qualified name; read
+	// from migrations only.
+	Functions map[string]*Function
 	// Role is the connecting role; nil when unknown (from migrations).
 	Role *Role
 	// DefaultIsolation is default_transaction_isolation ("read committed");

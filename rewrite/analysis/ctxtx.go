@@ -1,0 +1,80 @@
+package analysis
+
+import (
+	"fmt"
+	"go/ast"
+	"go/types"
+
+	"github.com/txscope/txscope/rewrite/internal/syntax"
+	"github.com/txscope/txscope/rewrite/load"
+	"golang.org/x/tools/go/types/typeutil"
+)
+
+// contextTransactions finds functions that begin a transaction and hand it
+// on in a context or a framework's request locals (`ctx =
+// context.WithValue(ctx, key, tx)`, `c.Set(key, rCtx)` with the tx in
+// rCtx) rather than to a callback: per-request transaction middleware.
+// txscope narrows callback wrappers only, so each is listed as not
+// analysed (TS010) and check counts it, instead of passing the service.
+func contextTransactions(prog *load.Program) []Finding {
+	var out []Finding
+	prog.EachFunc(func(src load.FuncSource) {
+		info := src.Pkg.TypesInfo
+		carriers := map[types.Object]bool{}
+		var begin ast.Node
+		ast.Inspect(src.Decl.Body, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.AssignStmt:
+				if len(n.Rhs) == 1 && beginReceiver(info, n.Rhs[0]) != nil {
+					if obj := syntax.ObjectOf(info, syntax.IdentOf(n.Lhs[0])); obj != nil {
+						carriers[obj], begin = true, n
+					}
+					return true
+				}
+				// A value built from the tx carries it: rCtx := Ctx{DBTxn: tx}.
+				for i, rhs := range n.Rhs {
+					if i < len(n.Lhs) && syntax.Mentions(info, rhs, carriers) {
+						if obj := syntax.ObjectOf(info, syntax.RootIdent(n.Lhs[i])); obj != nil {
+							carriers[obj] = true
+						}
+					}
+				}
+			case *ast.CallExpr:
+				if begin != nil && storesInContext(info, n, carriers) {
+					out = append(out, Finding{Code: "TS010", Pos: n.Pos(), Message: fmt.Sprintf(
+						"not analysed: %s begins a transaction at %s and hands it on with %s, not to a callback, so every request through it holds a connection to the end; txscope narrows transactions run by callback wrappers only",
+						DeclName(src), prog.Position(begin.Pos()), types.ExprString(n.Fun))})
+					begin = nil // one finding per transaction
+				}
+			}
+			return true
+		})
+	})
+	return out
+}
+
+// storesInContext reports whether call puts a carrier of the tx into a
+// context (context.WithValue) or request locals (a Set, SetValue, Locals
+// or WithValue method).
+func storesInContext(info *types.Info, call *ast.CallExpr, carriers map[types.Object]bool) bool {
+	fn, _ := typeutil.Callee(info, call).(*types.Func)
+	if fn == nil {
+		return false
+	}
+	isStore := fn.Pkg() != nil && fn.Pkg().Path() == "context" && fn.Name() == "WithValue"
+	if fn.Signature().Recv() != nil {
+		switch fn.Name() {
+		case "Set", "SetValue", "Locals", "WithValue":
+			isStore = true
+		}
+	}
+	if !isStore {
+		return false
+	}
+	for _, a := range call.Args {
+		if syntax.Mentions(info, a, carriers) {
+			return true
+		}
+	}
+	return false
+}
