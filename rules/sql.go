@@ -14,6 +14,9 @@ type SettingUse struct {
 	Local bool   // set_config(..., true) or SET LOCAL; false when the flag is not a literal
 	Bound bool   // value is a bind parameter ($1, ?, @name, :name), not formatted into the text
 	Func  bool   // set_config(...) rather than SET or RESET
+	// Value is the SQL of the value set, for the bind parameter it names.
+	Value []sqllex.Token
+	More  bool // the text sets other parameters too
 }
 
 // ClassifySQL reads PostgreSQL text and returns its effect. Comments,
@@ -33,6 +36,8 @@ func ClassifySQL(query string) SQLInfo {
 		info.Effect |= e
 		if info.Setting == nil {
 			info.Setting = set
+		} else if set != nil {
+			info.Setting.More = true
 		}
 		stmts++
 	}

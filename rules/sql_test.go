@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -206,12 +207,56 @@ func TestClassifySQLSetting(t *testing.T) {
 		{"select", "SELECT current_setting('app.tenant')", nil},
 		{"set_config inside string", "SELECT 'set_config(''a'', ''b'', false)'", nil},
 		{"first of several", "SET LOCAL a.b = 1; SELECT set_config('c.d', $1, false)",
-			&SettingUse{Name: "a.b", Local: true}},
+			&SettingUse{Name: "a.b", Local: true, More: true}},
+		{"two in one select", "SELECT set_config('a.b', $1, true), set_config('c.d', $2, true)",
+			&SettingUse{Name: "a.b", Local: true, Bound: true, Func: true, More: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			assert.Equal(t, tt.want, ClassifySQL(tt.give).Setting)
+			got := ClassifySQL(tt.give).Setting
+			if got != nil {
+				got.Value = nil // asserted by TestSettingValue
+			}
+			assert.Equal(t, tt.want, got)
 		})
+	}
+}
+
+func TestOnlySets(t *testing.T) {
+	tests := []struct {
+		give string
+		want bool
+	}{
+		{"SELECT set_config('app.t', $1, true)", true},
+		{"select set_config('a.b', $1, true), set_config('c.d', $2, true);", true},
+		{"SET LOCAL app.t = $1", true},
+		{"SET LOCAL app.t = $1; SET LOCAL app.u = $2", true},
+		{"SELECT set_config('app.t', $2, true) WHERE $1 <> ''", false},
+		{"SELECT set_config('app.t', tenant, true) FROM users WHERE id = $1", false},
+		{"SELECT set_config('app.t', $1, true), now()", false},
+		{"SELECT app.set_tenant($1)", false},
+		{"SET LOCAL app.t = $1; INSERT INTO log VALUES (1)", false},
+		{"", false},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, OnlySets(tt.give), tt.give)
+	}
+}
+
+// The value's SQL names the bind parameter the tenant reaches.
+func TestSettingValue(t *testing.T) {
+	tests := []struct{ give, want string }{
+		{"SELECT set_config('app.t', $2, true) WHERE $1 <> ''", "$2"},
+		{"SELECT set_config('app.t', $1::text, true)", "$1 :: text"},
+		{"SET LOCAL app.t = $1", "$1"},
+		{"SET LOCAL app.t TO ?", "?"},
+	}
+	for _, tt := range tests {
+		var texts []string
+		for _, tok := range ClassifySQL(tt.give).Setting.Value {
+			texts = append(texts, tok.Text)
+		}
+		assert.Equal(t, tt.want, strings.Join(texts, " "), tt.give)
 	}
 }
 

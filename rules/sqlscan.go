@@ -94,8 +94,12 @@ func (s *scan) call(toks []sqllex.Token, i int) {
 	if toks[i].Kind == sqllex.Word || strings.ToLower(name) == name {
 		s.funcs |= funcEffects[name]
 	}
-	if name == "set_config" && s.setting == nil {
-		s.setting = setConfig(callArgs(toks, i+1))
+	switch {
+	case name != "set_config":
+	case s.setting == nil:
+		s.setting = SetConfig(callArgs(toks, i+1))
+	default:
+		s.setting.More = true
 	}
 }
 
@@ -139,14 +143,45 @@ func callArgs(toks []sqllex.Token, open int) [][]sqllex.Token {
 	return args
 }
 
-// setConfig reads set_config(name, value, is_local).
-func setConfig(args [][]sqllex.Token) *SettingUse {
+// OnlySets reports whether query does nothing but set parameters: SET
+// statements, or a SELECT of set_config calls with nothing around them (no
+// FROM or WHERE that could skip one, no other column).
+func OnlySets(query string) bool {
+	toks, err := sqllex.Lex(query)
+	if err != nil {
+		return false
+	}
+	stmts := splitStatements(toks)
+	for _, stmt := range stmts {
+		switch {
+		case stmt[0].Is("set"):
+		case stmt[0].Is("select"):
+			for i := 1; i < len(stmt); {
+				if !stmt[i].Is("set_config") || i+1 >= len(stmt) || !stmt[i+1].IsPunct("(") {
+					return false
+				}
+				i = sqllex.Closing(stmt, i+1) + 1
+				if i < len(stmt) && !stmt[i].IsPunct(",") {
+					return false
+				}
+				i++
+			}
+		default:
+			return false
+		}
+	}
+	return len(stmts) > 0
+}
+
+// SetConfig reads the arguments of set_config(name, value, is_local).
+func SetConfig(args [][]sqllex.Token) *SettingUse {
 	set := &SettingUse{Func: true}
 	if len(args) > 0 && len(args[0]) == 1 && args[0][0].Kind == sqllex.String {
 		set.Name = strings.ToLower(args[0][0].Text)
 	}
 	if len(args) > 1 {
-		set.Bound = bound(args[1])
+		set.Value = args[1]
+		set.Bound = Bound(args[1])
 	}
 	if len(args) > 2 && len(args[2]) == 1 {
 		t := args[2][0]
@@ -155,9 +190,9 @@ func setConfig(args [][]sqllex.Token) *SettingUse {
 	return set
 }
 
-// bound reports whether a value is a bind parameter (possibly cast), not
+// Bound reports whether a value is a bind parameter (possibly cast), not
 // text formatted into the query.
-func bound(val []sqllex.Token) bool {
+func Bound(val []sqllex.Token) bool {
 	param := false
 	for _, t := range val {
 		switch t.Kind {
@@ -195,7 +230,8 @@ func parseSet(toks []sqllex.Token) *SettingUse {
 	if len(rest) > 0 && (rest[0].Is("to") || rest[0].IsPunct("=")) {
 		rest = rest[1:]
 	}
-	set.Bound = bound(rest)
+	set.Value = rest
+	set.Bound = Bound(rest)
 	return set
 }
 

@@ -83,6 +83,24 @@ func ParseTemplate(tmpl string) (*Template, error) {
 	return t, nil
 }
 
+// Placeholder is the template's one placeholder when it is nothing else
+// ("{recv}", "{arg1}").
+func (t *Template) Placeholder() (Placeholder, bool) {
+	var ph *Placeholder
+	for _, part := range t.parts {
+		switch {
+		case part.ph != nil && ph == nil:
+			ph = part.ph
+		case part.ph != nil || part.text != "":
+			return Placeholder{}, false
+		}
+	}
+	if ph == nil {
+		return Placeholder{}, false
+	}
+	return *ph, true
+}
+
 func templateErrorf(offset int, format string, args ...any) *TemplateError {
 	return &TemplateError{Offset: offset, Msg: fmt.Sprintf(format, args...)}
 }

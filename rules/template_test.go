@@ -137,3 +137,18 @@ func TestTemplateCallee(t *testing.T) {
 		assert.Equal(t, tt.name, name, tt.give)
 	}
 }
+
+func TestTemplatePlaceholder(t *testing.T) {
+	for give, want := range map[string]string{"{recv}": "{recv}", "{arg1}": "{arg1}", "{recv}.Pool": "", "f({arg1})": "", "{recv}{arg1}": ""} {
+		tmpl, err := ParseTemplate(give)
+		if err != nil {
+			continue // {recv}{arg1} is not one expression
+		}
+		p, ok := tmpl.Placeholder()
+		got := ""
+		if ok {
+			got = p.String()
+		}
+		assert.Equal(t, want, got, give)
+	}
+}

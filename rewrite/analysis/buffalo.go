@@ -115,8 +115,9 @@ func buffaloAt(prog *load.Program, src load.FuncSource, mw *ast.CallExpr) *Buffa
 	if rules.IsBuffaloAppUse(fn) {
 		recv += ".Middleware" // app.Use(mw) is app.Middleware.Use(mw)
 	}
+	level, why := dbIsolation(prog)
 	w := &Wrapper{Func: typeutil.Callee(info, mw).(*types.Func), Callback: -1, Tenant: -1, RollsBack: true, Source: src,
-		IsolationWhy: "popmw.Transaction begins at the database's default isolation"}
+		Isolation: level, IsolationWhy: "popmw.Transaction begins at the database's default isolation: " + why}
 	b := &Buffalo{Func: src, Use: stmt, MW: mw, Stack: recv, Wrapper: w}
 	if len(mw.Args) == 1 {
 		b.Pool = packageVar(info, mw.Args[0])

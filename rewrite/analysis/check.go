@@ -90,7 +90,7 @@ func Analyze(prog *load.Program) (*Analysis, error) {
 	}
 	a.Findings = append(a.Findings, scanProgram(prog, cfg)...)
 	a.Findings = append(a.Findings, unanalysed(prog, ws)...)
-	a.Findings = append(a.Findings, contextTransactions(prog)...)
+	a.Findings = append(a.Findings, contextTransactions(prog, ws)...)
 	a.Findings = append(a.Findings, schemaFindings(prog, ws)...)
 	a.Findings = append(a.Findings, cgoUnanalysed(prog, ws)...)
 	return a, nil

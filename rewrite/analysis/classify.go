@@ -266,7 +266,13 @@ func (c *Classifier) method(info *types.Info, call *ast.CallExpr, fn *types.Func
 		// A value formatted into the text may be a table name.
 		tables = rules.AnyTable
 	}
-	return rules.ClassifySQL(text.Text).Effect, "SQL text", tables
+	e := rules.ClassifySQL(text.Text).Effect
+	if f, _, _ := c.prog.Schema.SetterCall(text.Text); f != nil {
+		// A setting function of the migrations sets what it sets: the
+		// statements after it depend on it, as after a set_config.
+		e |= rules.TxState
+	}
+	return e, "SQL text", tables
 }
 
 // untouched is the effect of a call that does not get the tx: slow when a

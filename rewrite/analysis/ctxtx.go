@@ -7,6 +7,7 @@ import (
 
 	"github.com/txscope/txscope/rewrite/internal/syntax"
 	"github.com/txscope/txscope/rewrite/load"
+	"github.com/txscope/txscope/rules"
 	"golang.org/x/tools/go/types/typeutil"
 )
 
@@ -16,9 +17,18 @@ import (
 // rCtx) rather than to a callback: per-request transaction middleware.
 // txscope narrows callback wrappers only, so each is listed as not
 // analysed (TS010) and check counts it, instead of passing the service.
-func contextTransactions(prog *load.Program) []Finding {
+func contextTransactions(prog *load.Program, ws *Wrappers) []Finding {
+	wrappers := map[*ast.FuncDecl]bool{}
+	for _, w := range ws.List() {
+		// A wrapper may also put the tx in ctx for nested calls: its
+		// callback gets it all the same.
+		wrappers[w.Source.Decl] = true
+	}
 	var out []Finding
 	prog.EachFunc(func(src load.FuncSource) {
+		if wrappers[src.Decl] {
+			return
+		}
 		info := src.Pkg.TypesInfo
 		carriers := map[types.Object]bool{}
 		var begin ast.Node
@@ -26,17 +36,20 @@ func contextTransactions(prog *load.Program) []Finding {
 			switch n := n.(type) {
 			case *ast.AssignStmt:
 				if len(n.Rhs) == 1 && beginReceiver(info, n.Rhs[0]) != nil {
-					if obj := syntax.ObjectOf(info, syntax.IdentOf(n.Lhs[0])); obj != nil {
+					if obj := syntax.ObjectOf(info, syntax.IdentOf(n.Lhs[0])); obj != nil && rules.IsTxType(obj.Type()) {
 						carriers[obj], begin = true, n
 					}
 					return true
 				}
-				// A value built from the tx carries it: rCtx := Ctx{DBTxn: tx}.
+				// A value built from the tx whose type holds one carries
+				// it (rCtx := Ctx{DBTxn: tx}); what a call computes with
+				// it (a user it loaded, an error) does not.
 				for i, rhs := range n.Rhs {
-					if i < len(n.Lhs) && syntax.Mentions(info, rhs, carriers) {
-						if obj := syntax.ObjectOf(info, syntax.RootIdent(n.Lhs[i])); obj != nil {
-							carriers[obj] = true
-						}
+					if _, isCall := ast.Unparen(rhs).(*ast.CallExpr); isCall || i >= len(n.Lhs) || !syntax.Mentions(info, rhs, carriers) {
+						continue
+					}
+					if obj := syntax.ObjectOf(info, syntax.RootIdent(n.Lhs[i])); obj != nil && carriesTx(obj.Type()) {
+						carriers[obj] = true
 					}
 				}
 			case *ast.CallExpr:

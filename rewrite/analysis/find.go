@@ -202,6 +202,9 @@ func (ws *Wrappers) configuredWrapper(fn *types.Func) *Wrapper {
 	if c, ok := rules.LibraryWrapper(fn); ok {
 		// A library's wrapper sets no tenant of its own.
 		w.Setting, w.Plain, w.Pool, w.EndsOuter = "", true, c.Pool, c.EndsOuter
+		// Without options at the call (Site.Isolation), it begins at the default.
+		level, why := dbIsolation(ws.prog)
+		w.Isolation, w.IsolationWhy = level, c.Source+" is given no options: "+why
 		w.RollsBack = c.RollsBack && c.Commits
 		if !w.RollsBack {
 			w.Contract = c.Source + " does not roll back on a callback error and commit on nil"

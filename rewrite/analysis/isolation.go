@@ -21,10 +21,7 @@ import (
 // from a value that is not a constant, or two different levels, is
 // unknown.
 func readIsolation(prog *load.Program, src load.FuncSource) (level rules.Isolation, why string) {
-	dbLevel, dbWhy := rules.ReadCommitted, "PostgreSQL's default (no isolation: in "+rules.ConfigFile+")"
-	if cfg := prog.Config; cfg != nil && cfg.Isolation != rules.IsolationUnknown {
-		dbLevel, dbWhy = cfg.Isolation, "the database's default, isolation: in "+rules.ConfigFile
-	}
+	dbLevel, dbWhy := dbIsolation(prog)
 	info := src.Pkg.TypesInfo
 	found := false
 	set := func(l rules.Isolation, w string) bool {
@@ -67,6 +64,45 @@ func readIsolation(prog *load.Program, src load.FuncSource) (level rules.Isolati
 		return level, why
 	}
 	return dbLevel, "it chooses no level: " + dbWhy
+}
+
+// dbIsolation is the level of a transaction that chooses none: the
+// database's default, txscope.yaml's isolation:, else read committed.
+func dbIsolation(prog *load.Program) (rules.Isolation, string) {
+	if cfg := prog.Config; cfg != nil && cfg.Isolation != rules.IsolationUnknown {
+		return cfg.Isolation, "the database's default, isolation: in " + rules.ConfigFile
+	}
+	return rules.ReadCommitted, "PostgreSQL's default (no isolation: in " + rules.ConfigFile + ")"
+}
+
+// callIsolation reads the options a call passes (pgx.BeginTxFunc's
+// TxOptions, GORM's Transaction(fc, &sql.TxOptions{…})): the level of the
+// transaction a library wrapper begins for it. ok is false when the call
+// passes none.
+func callIsolation(prog *load.Program, info *types.Info, call *ast.CallExpr) (level rules.Isolation, why string, ok bool) {
+	for _, a := range call.Args {
+		if !isTxOptions(info.TypeOf(a)) {
+			continue
+		}
+		level, why = optionsIsolation(info, a)
+		if level == isolationDefault {
+			db, dbWhy := dbIsolation(prog)
+			level, why = db, why+": "+dbWhy
+		}
+		return level, why + " at " + prog.Position(a.Pos()), true
+	}
+	return "", "", false
+}
+
+// Isolation is the level the site's transaction runs at: for a library
+// wrapper, the options its call passes, else the wrapper's.
+func (s *Site) Isolation(prog *load.Program) (rules.Isolation, string) {
+	if _, lib := rules.LibraryWrapper(s.Wrapper.Func); lib && s.Call != nil && s.Func.Pkg != nil {
+		if level, why, ok := callIsolation(prog, s.Func.Pkg.TypesInfo, s.Call); ok {
+			return level, why
+		}
+	}
+	return s.Wrapper.Isolation, s.Wrapper.IsolationWhy
 }
 
 // isTxOptions matches pgx.TxOptions and database/sql's *TxOptions.

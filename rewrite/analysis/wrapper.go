@@ -5,12 +5,14 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"slices"
 	"strings"
 
 	"github.com/txscope/txscope/rewrite/internal/syntax"
 	"github.com/txscope/txscope/rewrite/load"
 	"github.com/txscope/txscope/rewrite/schema"
 	"github.com/txscope/txscope/rules"
+	"github.com/txscope/txscope/rules/sqllex"
 	"golang.org/x/tools/go/types/typeutil"
 )
 
@@ -62,8 +64,15 @@ type Wrapper struct {
 	imported     bool
 	unfixable    string
 	handleUnlike string
-	// settingIn is the helper that sets the tenant, when not the body.
-	settingIn *types.Func
+	// settingIn is the helper that sets the tenant, when not the body;
+	// settingVia the wrapper's call of it.
+	settingIn  *types.Func
+	settingVia *ast.CallExpr
+	// extra is the wrapper's first use of the tx besides beginning,
+	// setting, the callback and ending it, with its position.
+	extra string
+	// poolWhy says why the pool it begins on cannot be named at a call.
+	poolWhy string
 	// SettingFunction is the SQL function of the migrations the wrapper
 	// sets the tenant through, nil when it calls set_config or SET itself.
 	SettingFunction *schema.Function
@@ -98,8 +107,14 @@ func (w *Wrapper) HandleUnlike() string {
 	if w.imported {
 		return w.handleUnlike
 	}
-	if f := w.SettingFunction; f != nil && !f.OnlySets {
-		return fmt.Sprintf("%s sets the tenant through the SQL function %s (%s), which does more than set_config with its parameter: a tenant-scoped handle would not do the same", rules.FuncName(w.Func), f.QualifiedName(), f.Pos)
+	if f := w.SettingFunction; f != nil && (!f.OnlySets || len(f.Sets) != 1) {
+		return fmt.Sprintf("%s sets the tenant through the SQL function %s (%s), which does more than set one setting to its parameter: a tenant-scoped handle would not do the same", rules.FuncName(w.Func), f.QualifiedName(), f.Pos)
+	}
+	if w.poolWhy != "" {
+		return w.poolWhy
+	}
+	if w.extra != "" {
+		return fmt.Sprintf("%s also runs %s in its transaction, which a handle running the reads on their own would not", rules.FuncName(w.Func), w.extra)
 	}
 	return ""
 }
@@ -208,31 +223,53 @@ func analyzeWrapper(prog *load.Program, src load.FuncSource, fn *types.Func) *Wr
 	}
 	info := src.Pkg.TypesInfo
 	cbVar := sig.Params().At(cbIndex)
-	var cbCall *ast.CallExpr
-	ast.Inspect(src.Decl.Body, func(n ast.Node) bool {
-		if call, ok := n.(*ast.CallExpr); ok && cbCall == nil {
-			if id, ok := ast.Unparen(call.Fun).(*ast.Ident); ok && info.Uses[id] == cbVar && txIndex < len(call.Args) {
-				cbCall = call
-			}
-		}
-		return cbCall == nil
-	})
-	if cbCall == nil {
-		return delegatingWrapper(src, fn, cbIndex, cbVar)
+	calls := callbackCalls(info, src.Decl.Body, cbVar, txIndex)
+	if len(calls) == 0 {
+		return delegatingWrapper(prog, src, fn, cbIndex, cbVar)
 	}
-	txVar := syntax.ObjectOf(info, syntax.RootIdent(cbCall.Args[txIndex]))
-	if txVar == nil {
+	// The call that hands on a tx the function begins or sets the tenant
+	// on; a call with a tx from elsewhere (one carried in ctx) is not it.
+	var w *Wrapper
+	var cbCall *ast.CallExpr
+	var txVar types.Object
+	var pool ast.Expr
+	for _, call := range calls {
+		tv := syntax.ObjectOf(info, syntax.RootIdent(call.Args[txIndex]))
+		if tv == nil {
+			continue
+		}
+		cand := &Wrapper{Func: fn, Callback: cbIndex, Tenant: -1, Source: src}
+		pool = beginPool(info, src.Decl.Body, tv)
+		if pool != nil {
+			cand.Pool = exprTemplate(info, sig, pool)
+		}
+		if !cand.findSetting(prog, info, src.Decl.Body, sig, tv, call.Pos(), map[*types.Func]bool{fn: true}) {
+			if pool == nil {
+				continue // neither sets a tenant nor begins the transaction it hands on
+			}
+			cand.Plain = true
+		}
+		w, cbCall, txVar = cand, call, tv
+		break
+	}
+	if w == nil {
 		return nil
 	}
-	w := &Wrapper{Func: fn, Callback: cbIndex, Tenant: -1, Source: src}
-	w.Pool = poolTemplate(info, src.Decl.Body, sig, txVar)
-	if !w.findSetting(prog, info, src.Decl.Body, sig, txVar, cbCall.Pos(), map[*types.Func]bool{fn: true}) {
-		if w.Pool == "" {
-			return nil // neither sets a tenant nor begins the transaction it hands on
-		}
-		w.Plain = true
-	}
 	w.RollsBack, w.Contract = readContract(info, src.Decl.Body, txVar, cbCall)
+	if pool != nil && w.Pool == "" {
+		w.poolWhy = fmt.Sprintf("%s begins its transaction on %s (%s), which is neither its receiver nor one of its parameters", rules.FuncName(fn), types.ExprString(pool), prog.Position(pool.Pos()))
+		if w.Plain {
+			// No pool to move onto and no tenant to scope one: its
+			// callers are found and kept, not skipped.
+			w.RollsBack, w.Contract = false, w.poolWhy
+		}
+	}
+	if why := runsOnceWhy(prog, info, src.Decl.Body, calls, txVar); why != "" {
+		w.RollsBack, w.Contract = false, why
+	}
+	if w.extra == "" {
+		w.extra = extraTxUse(prog, info, src.Decl.Body, txVar, cbCall, w.SettingCall, w.settingVia)
+	}
 	w.Passes = callbackPasses(info, src.Decl.Body, sig, cbCall)
 	w.Isolation, w.IsolationWhy = readIsolation(prog, src)
 	return w
@@ -241,7 +278,7 @@ func analyzeWrapper(prog *load.Program, src load.FuncSource, fn *types.Func) *Wr
 // delegatingWrapper reads a function that hands its callback, as it came,
 // to a library's transaction wrapper (`return pgx.BeginFunc(ctx, d.Pool,
 // fn)`): a plain wrapper with the library's contract, on the pool given.
-func delegatingWrapper(src load.FuncSource, fn *types.Func, cbIndex int, cbVar types.Object) *Wrapper {
+func delegatingWrapper(prog *load.Program, src load.FuncSource, fn *types.Func, cbIndex int, cbVar types.Object) *Wrapper {
 	info := src.Pkg.TypesInfo
 	var w *Wrapper
 	syntax.Calls(info, src.Decl.Body, func(call *ast.CallExpr, lib *types.Func) {
@@ -262,17 +299,22 @@ func delegatingWrapper(src load.FuncSource, fn *types.Func, cbIndex int, cbVar t
 		if err != nil {
 			return
 		}
-		var arg ast.Expr
-		if _, err := tmpl.Expand(func(p rules.Placeholder) (string, error) {
-			var err error
-			arg, err = rules.WrapperCall{Recv: recv, Args: call.Args}.Expr(p)
-			return "", err
-		}); err != nil || arg == nil {
+		p, ok := tmpl.Placeholder()
+		if !ok {
+			return
+		}
+		arg, err := rules.WrapperCall{Recv: recv, Args: call.Args}.Expr(p)
+		if err != nil || arg == nil {
 			return
 		}
 		sig := fn.Type().(*types.Signature)
+		level, why, ok := callIsolation(prog, info, call)
+		if !ok {
+			level, why = dbIsolation(prog)
+			why = c.Source + " is given no options: " + why
+		}
 		w = &Wrapper{Func: fn, Callback: cbIndex, Tenant: -1, Plain: true, Source: src,
-			Pool: exprTemplate(info, sig, arg), RollsBack: c.RollsBack && c.Commits, IsolationWhy: c.Source + " chooses no level"}
+			Pool: exprTemplate(info, sig, arg), RollsBack: c.RollsBack && c.Commits, Isolation: level, IsolationWhy: why}
 		if !w.RollsBack {
 			w.Contract = c.Source + " does not roll back on a callback error and commit on nil"
 		}
@@ -302,16 +344,24 @@ func (w *Wrapper) findSetting(prog *load.Program, info *types.Info, body *ast.Bl
 			return true
 		}
 		var use *rules.SettingUse
+		var fun *schema.Function
+		onlySets := true
 		if mentionsSetting(text.Text) {
-			use = rules.ClassifySQL(text.Text).Setting
+			use, onlySets = rules.ClassifySQL(text.Text).Setting, rules.OnlySets(text.Text)
 		} else {
-			use = w.functionSetting(prog, text.Text)
+			use, fun, onlySets = settingFunction(prog, text.Text)
 		}
 		if use == nil || !strings.Contains(use.Name, ".") {
 			return true
 		}
-		w.Setting, w.SettingCall, w.SettingSQL = use.Name, call, arg
-		w.Tenant = tenantParam(info, sig, call, text)
+		w.Setting, w.SettingCall, w.SettingSQL, w.SettingFunction = use.Name, call, arg, fun
+		switch {
+		case use.More:
+			w.extra = fmt.Sprintf("%s, which sets more than the tenant, at %s", shortExpr(call), prog.Position(call.Pos()))
+		case !onlySets:
+			w.extra = fmt.Sprintf("%s, which does more than set the tenant, at %s", shortExpr(call), prog.Position(call.Pos()))
+		}
+		w.Tenant = tenantParam(info, sig, call, arg, text, use.Value)
 		if !use.Local {
 			w.Findings = append(w.Findings, Finding{Code: "TS003", Pos: call.Pos(),
 				Message: "tenant setting " + use.Name + " is set at session level: under transaction pooling it leaks to other clients and tenants"})
@@ -325,17 +375,29 @@ func (w *Wrapper) findSetting(prog *load.Program, info *types.Info, body *ast.Bl
 	return w.SettingCall != nil
 }
 
-// functionSetting reads a call of a SQL function of the migrations that
-// sets one setting (`SELECT app.set_tenant($1)`) as the setting itself.
-func (w *Wrapper) functionSetting(prog *load.Program, sql string) *rules.SettingUse {
-	f, args := prog.Schema.SetterCall(sql)
-	if f == nil || len(f.Sets) != 1 {
-		return nil
+// settingFunction reads a call of a SQL function of the migrations that
+// sets the tenant (`SELECT app.set_tenant($1)`) as the setting itself: its
+// first dotted setting, with the SQL the Go code passes for its value. A
+// function that does more than that, or a call with more around it (exact
+// false), is still the setting; HandleUnlike says why no handle stands in.
+func settingFunction(prog *load.Program, sql string) (use *rules.SettingUse, f *schema.Function, exact bool) {
+	f, args, exact := prog.Schema.SetterCall(sql)
+	if f == nil {
+		return nil, nil, false
 	}
 	set := f.Sets[0]
-	w.SettingFunction = f
-	bound := set.Param >= 0 && set.Param < len(args) && len(args[set.Param]) == 1 && strings.HasPrefix(args[set.Param][0].Text, "$")
-	return &rules.SettingUse{Name: set.Name, Local: set.Local, Bound: bound}
+	for _, s := range f.Sets {
+		if strings.Contains(s.Name, ".") {
+			set = s
+			break
+		}
+	}
+	// A value the body computes is not the Go code's to bind.
+	use = &rules.SettingUse{Name: set.Name, Local: set.Local, Bound: true}
+	if set.Param >= 0 && set.Param < len(args) {
+		use.Value, use.Bound = args[set.Param], rules.Bound(args[set.Param])
+	}
+	return use, f, exact
 }
 
 // helperSetting follows a call that passes the tx to a function of the
@@ -363,7 +425,11 @@ func (w *Wrapper) helperSetting(prog *load.Program, info *types.Info, sig *types
 			continue
 		}
 		w.Setting, w.SettingCall, w.SettingSQL, w.Findings = inner.Setting, inner.SettingCall, inner.SettingSQL, inner.Findings
-		w.settingIn = fn
+		w.SettingFunction, w.settingIn, w.settingVia = inner.SettingFunction, fn, call
+		w.extra = inner.extra
+		if w.extra == "" {
+			w.extra = extraTxUse(prog, src.Pkg.TypesInfo, src.Decl.Body, hsig.Params().At(i), inner.SettingCall, inner.settingVia)
+		}
 		if inner.Tenant >= 0 && inner.Tenant < len(call.Args) {
 			if id := syntax.IdentOf(call.Args[inner.Tenant]); id != nil {
 				w.Tenant = syntax.ParamIndex(sig, info.Uses[id])
@@ -374,10 +440,21 @@ func (w *Wrapper) helperSetting(prog *load.Program, info *types.Info, sig *types
 	return false
 }
 
-// tenantParam is the wrapper parameter whose value the setting receives,
-// as a bind argument or formatted into the text.
-func tenantParam(info *types.Info, sig *types.Signature, call *ast.CallExpr, text sqlString) int {
-	candidates := append(append([]ast.Expr{}, call.Args...), text.Values...)
+// tenantParam is the wrapper parameter whose value the setting receives:
+// the argument bound to the parameter in value, or the one formatted into
+// the text; -1 when it cannot be told.
+func tenantParam(info *types.Info, sig *types.Signature, call *ast.CallExpr, sqlExpr ast.Expr, text sqlString, value []sqllex.Token) int {
+	var candidates []ast.Expr
+	sqlIndex := slices.Index(call.Args, sqlExpr)
+	switch {
+	case text.Formatted:
+		candidates = text.Values
+	case boundArg(call, sqlIndex, text.Text, value) != nil:
+		candidates = []ast.Expr{boundArg(call, sqlIndex, text.Text, value)}
+	case sqlIndex >= 0 && len(call.Args) == sqlIndex+2:
+		// One bind argument (a named one, @tenant): it is the value.
+		candidates = call.Args[sqlIndex+1:]
+	}
 	for _, a := range candidates {
 		found := -2
 		ast.Inspect(a, func(n ast.Node) bool {
@@ -400,10 +477,10 @@ func IsContext(t types.Type) bool {
 	return ok && n.Obj().Pkg() != nil && n.Obj().Pkg().Path() == "context" && n.Obj().Name() == "Context"
 }
 
-// poolTemplate finds what the tx begins on — `tx, err := X.Begin(ctx)`, or
+// beginPool finds what the tx begins on — `tx, err := X.Begin(ctx)`, or
 // the callback of `X.BeginFunc`, `pgx.BeginFunc(ctx, X, …)`,
 // `X.Transaction(…)` — and renders X over {recv} and {argN}.
-func poolTemplate(info *types.Info, body *ast.BlockStmt, sig *types.Signature, txVar types.Object) string {
+func beginPool(info *types.Info, body *ast.BlockStmt, txVar types.Object) ast.Expr {
 	var pool ast.Expr
 	ast.Inspect(body, func(n ast.Node) bool {
 		switch n := n.(type) {
@@ -422,10 +499,7 @@ func poolTemplate(info *types.Info, body *ast.BlockStmt, sig *types.Signature, t
 		}
 		return pool == nil
 	})
-	if pool == nil {
-		return ""
-	}
-	return exprTemplate(info, sig, pool)
+	return pool
 }
 
 // beginReceiver is X in X.Begin*(…), X.Transaction(…), or the first

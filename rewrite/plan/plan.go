@@ -116,6 +116,13 @@ func Decide(prog *load.Program, h *analysis.Wrapped, opts PlanOptions) Plan {
 	if txOnly != nil && start == 0 && len(p.Splits) == 0 {
 		return p.Keep("%s at %s needs the concrete transaction type: its query stays in the transaction", types.ExprString(txOnly.Fun), prog.Position(txOnly.Pos()))
 	}
+	if slowLine == "" && len(p.Splits) == 0 {
+		if why := isolationKeepsReads(prog, h.Site); why != "" {
+			if i := firstRead(h.Stmts[:start]); i >= 0 {
+				return p.Keep("the read at %s would leave the transaction: %s", prog.Position(h.Stmts[i].Stmt.Pos()), why)
+			}
+		}
+	}
 	if start == 0 && len(p.Splits) == 0 {
 		p.Action = ActionUnchanged
 		return p
@@ -285,6 +292,16 @@ func firstWrite(stmts []analysis.StmtEffect) int {
 		}
 	}
 	return len(stmts)
+}
+
+// firstRead is the index of the first statement of stmts that reads, or -1.
+func firstRead(stmts []analysis.StmtEffect) int {
+	for i, s := range stmts {
+		if s.Effect.Has(rules.Read) {
+			return i
+		}
+	}
+	return -1
 }
 
 // ShortName drops the import path before a function's package name:

@@ -36,6 +36,22 @@ const (
 	in             // in the write block
 )
 
+// isolationKeepsReads says why the site's reads must stay with its writes
+// because of the level its transaction runs at (DESIGN rule 4: above read
+// committed, a read outside the transaction is not in its snapshot); ""
+// at read committed.
+func isolationKeepsReads(prog *load.Program, site *analysis.Site) string {
+	level, why := site.Isolation(prog)
+	if level == rules.ReadCommitted {
+		return ""
+	}
+	what := "an unknown isolation level"
+	if level != rules.IsolationUnknown {
+		what = level.String()
+	}
+	return fmt.Sprintf("the transaction runs at %s (%s), where its reads must stay with its writes", what, why)
+}
+
 // planSlowMove tries the move for a block stmts[start:] that holds a slow
 // call. applies is false when the block is not a chain whose slow call is
 // followed by a write (a slow call after the last write is rule 5's
@@ -61,15 +77,7 @@ func planSlowMove(prog *load.Program, h *analysis.Wrapped, start int, recheck bo
 	if last < 0 || !writeAfter {
 		return mv, false, ""
 	}
-	w := h.Site.Wrapper
-	weakens := "" // why the move alone would weaken a guarantee
-	if w.Isolation != rules.ReadCommitted {
-		what := "an unknown isolation level"
-		if w.Isolation != rules.IsolationUnknown {
-			what = w.Isolation.String()
-		}
-		weakens = fmt.Sprintf("the transaction runs at %s (%s), where its reads must stay with its writes", what, w.IsolationWhy)
-	}
+	weakens := isolationKeepsReads(prog, h.Site) // why the move alone would weaken a guarantee
 	info := h.Site.Func.Pkg.TypesInfo
 	pos := func(i int) string { return prog.Position(stmts[i].Stmt.Pos()) }
 	for i := 0; i <= last && weakens == ""; i++ {

@@ -113,6 +113,8 @@ func (b *builder) statement(toks []sqllex.Token) {
 		b.dropPolicy(c)
 	case c.words("drop", "schema"):
 		b.dropSchemas(c)
+	case c.words("drop", "function"):
+		b.dropFunctions(c)
 	case c.words("set"):
 		b.set(c)
 	case c.words("select"):

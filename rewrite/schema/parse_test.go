@@ -251,6 +251,14 @@ END;
 $$;
 CREATE FUNCTION app.lower_tenant(p text) RETURNS void LANGUAGE sql AS $$ SELECT set_config('app.current_tenant_id', lower(p), true) $$;
 CREATE FUNCTION app.now_utc() RETURNS timestamptz LANGUAGE sql AS $$ SELECT now() $$;
+CREATE FUNCTION app.set_org(p_org uuid) RETURNS void LANGUAGE sql AS $$ SELECT set_config('App.Current_Org', p_org::text, TRUE) $$;
+CREATE FUNCTION app.audited(p text) RETURNS void LANGUAGE sql AS $$ SELECT set_config('app.t', p, app.audit(p) IS NOT NULL) $$;
+CREATE FUNCTION app.confined(p text) RETURNS void LANGUAGE sql SECURITY DEFINER SET app.t = '' AS $$ SELECT set_config('app.t', p, true) $$;
+CREATE FUNCTION app.definer(p text) RETURNS void LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog AS $$ SELECT set_config('app.t', p, true) $$;
+CREATE FUNCTION app.redefined(p text) RETURNS void LANGUAGE sql AS $$ SELECT set_config('app.t', p, true) $$;
+CREATE OR REPLACE FUNCTION app.redefined(p text) RETURNS void LANGUAGE sql AS $$ SELECT app.set_org(p::uuid) $$;
+CREATE FUNCTION app.dropped(p text) RETURNS void LANGUAGE sql AS $$ SELECT set_config('app.t', p, true) $$;
+DROP FUNCTION IF EXISTS app.dropped(text);
 `)
 	require.NoError(t, err)
 	want := map[string]Function{
@@ -258,21 +266,34 @@ CREATE FUNCTION app.now_utc() RETURNS timestamptz LANGUAGE sql AS $$ SELECT now(
 		"public.set_user":  {Sets: []FuncSetting{{"app.user_id", false, 0}}, OnlySets: true},
 		"app.login":        {Sets: []FuncSetting{{"app.user_id", true, 0}}},
 		"app.lower_tenant": {Sets: []FuncSetting{{"app.current_tenant_id", true, -1}}},
+		"app.set_org":      {Sets: []FuncSetting{{"app.current_org", true, 0}}, OnlySets: true},
+		"app.audited":      {Sets: []FuncSetting{{"app.t", false, 0}}},
+		"app.confined":     {Sets: []FuncSetting{{"app.t", true, 0}}},
+		"app.definer":      {Sets: []FuncSetting{{"app.t", true, 0}}, OnlySets: true},
 	}
-	require.Len(t, s.Functions, len(want), "app.now_utc sets nothing")
+	// app.now_utc sets nothing, app.redefined no longer calls set_config
+	// itself and app.dropped is gone.
+	require.Len(t, s.Functions, len(want), "functions: %v", s.Functions)
 	for name, w := range want {
 		f := s.Functions[name]
 		require.NotNil(t, f, name)
 		assert.Equal(t, w.Sets, f.Sets, name)
 		assert.Equal(t, w.OnlySets, f.OnlySets, name)
 	}
-	f, args := s.SetterCall("SELECT app.set_tenant($1)")
+	f, args, exact := s.SetterCall("SELECT app.set_tenant($1)")
 	require.NotNil(t, f)
+	assert.True(t, exact)
 	assert.Equal(t, "app.set_tenant", f.QualifiedName())
 	require.Len(t, args, 1)
 	assert.Equal(t, "$1", args[0][0].Text)
-	f, _ = s.SetterCall("select set_user($1)")
+	f, _, _ = s.SetterCall("select set_user($1)")
 	require.NotNil(t, f)
-	f, _ = s.SetterCall("SELECT app.now_utc()")
+	f, _, _ = s.SetterCall("SELECT app.now_utc()")
 	assert.Nil(t, f)
+	f, _, exact = s.SetterCall("SELECT app.set_tenant($2) WHERE $1 <> ''")
+	assert.NotNil(t, f)
+	assert.False(t, exact, "a condition around the call is more than the setting")
+	f, _, exact = s.SetterCall("SELECT app.set_tenant($1);")
+	assert.NotNil(t, f)
+	assert.True(t, exact)
 }
