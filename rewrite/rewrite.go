@@ -255,23 +255,38 @@ func (r *Result) buffaloReports() []report.MiddlewareReport {
 	for _, bp := range r.Buffalo {
 		b := bp.Buffalo
 		mr := report.MiddlewareReport{Func: rules.FuncName(b.Wrapper.Func), Pos: prog.Position(b.Use.Pos()), Handlers: len(bp.Actions) + len(bp.Unread)}
-		var moved []string
-		for _, ap := range bp.Pooled() {
-			moved = append(moved, ap.Action.SkipName)
+		var pooled, narrowed []string
+		for _, ap := range bp.Leaving() {
+			if ap.Plan.Action == plan.ActionNarrowed {
+				narrowed = append(narrowed, ap.Action.SkipName)
+			} else {
+				pooled = append(pooled, ap.Action.SkipName)
+			}
+		}
+		var skipped []string
+		if len(pooled) > 0 {
+			skipped = append(skipped, fmt.Sprintf("%d read-only %s: %s", len(pooled), plural(len(pooled), "action"), strings.Join(pooled, ", ")))
+		}
+		if len(narrowed) > 0 {
+			what := "actions that open their own transaction around their writes"
+			if len(narrowed) == 1 {
+				what = "action that opens its own transaction around its writes"
+			}
+			skipped = append(skipped, fmt.Sprintf("%d %s: %s", len(narrowed), what, strings.Join(narrowed, ", ")))
 		}
 		switch {
 		case bp.Failed != nil:
 			mr.Action, mr.Reason = string(plan.ActionKept), bp.Failed.Error()
-		case len(moved) == 0:
+		case len(skipped) == 0:
 			mr.Action = "every action keeps the transaction"
 		default:
-			mr.Action = fmt.Sprintf("skipped for %d read-only %s: %s", len(moved), plural(len(moved), "action"), strings.Join(moved, ", "))
+			mr.Action = "skipped for " + strings.Join(skipped, "; and for ")
 		}
 		if len(b.Skipped) > 0 && bp.Failed == nil {
 			mr.Action += "; already skipped: " + strings.Join(b.Skipped, ", ")
 		}
 		for _, ap := range bp.ReportPlans() {
-			if p := ap.Plan; p.Action != plan.ActionPooled {
+			if p := ap.Plan; !plan.Leaves(p) {
 				mr.LeftOnOriginal = append(mr.LeftOnOriginal, fmt.Sprintf("%s at %s: %s", p.Wrapped.Site.Name(), prog.Position(ap.Action.Route.Pos()), cmp.Or(p.Reason, string(p.Action))))
 			}
 		}
