@@ -350,12 +350,24 @@ func (r *Result) dropChains(f edit.Failure) bool {
 	return dropped && f.Plan < 0
 }
 
-// dropBuffalo fails every Buffalo migration with an edit in the file of a
-// failure no handler's plan holds: an app's migration lands whole or not
-// at all.
+// dropBuffalo keeps the narrowed action a failure no handler's plan holds
+// is in, or else fails every Buffalo migration with an edit in its file:
+// an app's migration lands whole or not at all, but for the actions that
+// open their own transaction, each of which may stay behind popmw alone.
 func (r *Result) dropBuffalo(f edit.Failure, stage string) bool {
 	if f.Plan >= 0 {
 		return false
+	}
+	prog := r.Analysis.Prog
+	for _, bp := range r.Buffalo {
+		for i, ap := range bp.Actions {
+			src := ap.Plan.Wrapped.Site.Func
+			if bp.Failed == nil && ap.Plan.Action == plan.ActionNarrowed && f.Func != "" &&
+				prog.Fset.Position(src.Decl.Pos()).Filename == f.File && verify.FuncKey(src.Decl) == f.Func {
+				bp.Actions[i].Plan = ap.Plan.Keep("%s: %v", stage, f.Err)
+				return true
+			}
+		}
 	}
 	dropped := false
 	for _, bp := range r.Buffalo {

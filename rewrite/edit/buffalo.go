@@ -62,9 +62,16 @@ func (fr *fileRewrite) narrow(bp *plan.BuffaloPlan, ap plan.ActionPlan) error {
 	if err != nil {
 		return err
 	}
+	// The tx's type as the file names its package (pop, or an alias).
+	qualifier := func(pkg *types.Package) string {
+		if name, ok := fileImportName(fr.astFile, pkg); ok && pkg.Path() != fr.pkgPath {
+			return name
+		}
+		return fr.qualifier(pkg)
+	}
 	tx := acc.Var.Name()
 	p.WrapperCall = &plan.WrapperCall{Tx: tx,
-		Src: fmt.Sprintf("return %s.Transaction(func(%s %s) error {\n})", pool, tx, types.TypeString(acc.Var.Type(), fr.qualifier))}
+		Src: fmt.Sprintf("return %s.Transaction(func(%s %s) error {\n})", pool, tx, types.TypeString(acc.Var.Type(), qualifier))}
 	before := slices.DeleteFunc(slices.Clone(p.Body()[:p.Start]), func(s ast.Stmt) bool { return s == ast.Stmt(acc.Stmt) })
 	used := mentionsIn(fr.info, before, acc.Var)
 	if err := fr.wrapTail(fr.dec.Dst.Nodes[decl.Body].(*dst.BlockStmt), p.Wrapped.Site, p, nil); err != nil {

@@ -42,6 +42,9 @@ type Failure struct {
 	// pos is where a type error is, "path:line:col", with "(rewritten)"
 	// when that is a line of the rewritten text rather than the user's.
 	Pos string
+	// Func is the function the type error is in, as verify.FuncKey names
+	// it; "" when it is in none.
+	Func string
 }
 
 // Describe is the failure with its position: the type error's, else the
