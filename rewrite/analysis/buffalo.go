@@ -95,7 +95,7 @@ func findBuffalo(prog *load.Program, c *Classifier) []*Buffalo {
 			if b := buffaloAt(prog, src, call); b != nil {
 				reach := newTxReach(prog, b.Pool)
 				b.strict = newTxReach(prog, nil)
-				b.response = &responseReach{prog: prog, memo: map[*types.Func]bool{}}
+				b.response = &responseReach{prog: prog, memo: newFuncMemo()}
 				b.findActions(prog, c, reach)
 				out = append(out, b)
 			}
@@ -555,7 +555,7 @@ func okCheck(prog *load.Program, info *types.Info, body *ast.BlockStmt, as *ast.
 }
 
 func newTxReach(prog *load.Program, pool *types.Var) *txReach {
-	return &txReach{prog: prog, pool: pool, memo: map[*types.Func]bool{}, helpers: map[*types.Func]accessorHelper{}}
+	return &txReach{prog: prog, pool: pool, memo: newFuncMemo(), helpers: map[*types.Func]accessorHelper{}}
 }
 
 // txReach answers whether code reaches the request's transaction through
@@ -564,7 +564,7 @@ func newTxReach(prog *load.Program, pool *types.Var) *txReach {
 type txReach struct {
 	prog    *load.Program
 	pool    *types.Var // popmw's pool, nil when it is not a package variable
-	memo    map[*types.Func]bool
+	memo    *funcMemo
 	helpers map[*types.Func]accessorHelper
 }
 
@@ -623,25 +623,60 @@ func funcName(fn *types.Func) string {
 }
 
 // funcReaches reports whether a function of the loaded code reaches the
-// transaction; a recursive cycle counts as reaching it.
+// transaction (a library does not know buffalo-pop's key).
 func (r *txReach) funcReaches(fn *types.Func) bool {
+	return r.memo.has(r.prog, fn, func(src load.FuncSource) bool {
+		found := false
+		ast.Inspect(src.Decl.Body, func(n ast.Node) bool {
+			if call, ok := n.(*ast.CallExpr); ok && !found {
+				_, found = r.call(src.Pkg.TypesInfo, call)
+			}
+			return !found
+		})
+		return found
+	})
+}
+
+// funcMemo memoizes a property that a function of the loaded code has when
+// a call in its body has it, directly or through the function it calls:
+// the least fixpoint, so a recursive cycle adds nothing (models that load
+// each other). A function on the path being searched does not have it
+// there; a search that finds nothing proves that of every function it
+// visited, and one that finds it, of the functions on the path.
+type funcMemo struct {
+	known    map[*types.Func]bool
+	visiting map[*types.Func]bool // during a search
+}
+
+func newFuncMemo() *funcMemo { return &funcMemo{known: map[*types.Func]bool{}} }
+
+// has reports whether fn has the property, as body finds it in fn's body
+// (asking has, through its calls, of the functions they call); false for
+// a function whose body is not loaded.
+func (m *funcMemo) has(prog *load.Program, fn *types.Func, body func(load.FuncSource) bool) (found bool) {
 	fn = fn.Origin()
-	if v, ok := r.memo[fn]; ok {
+	if v, ok := m.known[fn]; ok {
 		return v
 	}
-	src, ok := r.prog.Source(fn)
-	if !ok {
-		return false // a library does not know buffalo-pop's key
+	src, ok := prog.Source(fn)
+	if !ok || m.visiting[fn] {
+		return false
 	}
-	r.memo[fn] = true
-	found := false
-	ast.Inspect(src.Decl.Body, func(n ast.Node) bool {
-		if call, ok := n.(*ast.CallExpr); ok && !found {
-			_, found = r.call(src.Pkg.TypesInfo, call)
-		}
-		return !found
-	})
-	r.memo[fn] = found
+	if m.visiting == nil {
+		m.visiting = map[*types.Func]bool{}
+		defer func() {
+			for f := range m.visiting {
+				if !found {
+					m.known[f] = false
+				}
+			}
+			m.visiting = nil
+		}()
+	}
+	m.visiting[fn] = true
+	if found = body(src); found {
+		m.known[fn] = true
+	}
 	return found
 }
 

@@ -25,7 +25,7 @@ import (
 // function value) given a buffalo.Context or an http.ResponseWriter.
 type responseReach struct {
 	prog *load.Program
-	memo map[*types.Func]bool
+	memo *funcMemo
 }
 
 // call reports whether call may write the response, as a clause for
@@ -83,17 +83,11 @@ func responder(t types.Type) bool {
 }
 
 // funcWrites reports whether a function of the loaded code may write the
-// response; a recursive cycle counts as writing it.
+// response.
 func (r *responseReach) funcWrites(fn *types.Func) bool {
-	fn = fn.Origin()
-	if v, ok := r.memo[fn]; ok {
-		return v
-	}
-	src, _ := r.prog.Source(fn)
-	r.memo[fn] = true
-	found := r.firstWriter(src.Pkg.TypesInfo, src.Decl.Body, nil) != ""
-	r.memo[fn] = found
-	return found
+	return r.memo.has(r.prog, fn, func(src load.FuncSource) bool {
+		return r.firstWriter(src.Pkg.TypesInfo, src.Decl.Body, nil) != ""
+	})
 }
 
 // ErrorStatus is why ret, a return of an action, may answer with a status
