@@ -396,7 +396,7 @@ func (r *Result) AllPlans() []plan.Plan {
 
 // Check is the analysis `txscope check` gates on: TS001 is dropped for a
 // handler whose transaction is already minimal (what a rewrite leaves
-// behind), so the gate passes after a rewrite.
+// behind), so the gate passes after a rewrite; a Buffalo action too.
 func Check(prog *load.Program) (*analysis.Analysis, error) {
 	a, err := analysis.Analyze(prog)
 	if err != nil {
@@ -408,9 +408,16 @@ func Check(prog *load.Program) (*analysis.Analysis, error) {
 			minimal[h.Site.Call.Pos()] = true
 		}
 	}
+	// The actions of one resource share their route's position.
+	minimalActions := map[*analysis.Wrapped]bool{}
+	for _, b := range a.Buffalo {
+		for _, ap := range plan.PlanBuffalo(prog, b).Actions {
+			minimalActions[ap.Action.Wrapped] = ap.Plan.Action == plan.ActionUnchanged
+		}
+	}
 	var findings []analysis.Finding
 	for _, f := range a.Findings {
-		if f.Code != "TS001" || !minimal[f.Pos] {
+		if f.Code != "TS001" || !minimal[f.Pos] && !minimalActions[f.Handler] {
 			findings = append(findings, f)
 		}
 	}
