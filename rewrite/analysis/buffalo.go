@@ -101,7 +101,57 @@ func findBuffalo(prog *load.Program, c *Classifier) []*Buffalo {
 			}
 		})
 	})
+	calledElsewhere(prog, out)
 	return out
+}
+
+// calledElsewhere keeps the actions the loaded code also calls, or takes
+// as a value, other than to route or skip them: what the migration changes
+// in an action's body would change there too, where it runs in another
+// action's transaction or in none.
+func calledElsewhere(prog *load.Program, apps []*Buffalo) {
+	actions := map[*types.Func][]*Action{}
+	for _, b := range apps {
+		for _, a := range b.Actions {
+			if a.Func != nil {
+				actions[a.Func.Origin()] = append(actions[a.Func.Origin()], a)
+			}
+		}
+	}
+	if len(actions) == 0 {
+		return
+	}
+	first := map[*types.Func]token.Pos{}
+	for _, pkg := range prog.Packages {
+		info := pkg.TypesInfo
+		routed := map[*ast.Ident]bool{}
+		for _, f := range pkg.Syntax {
+			syntax.Calls(info, f, func(call *ast.CallExpr, fn *types.Func) {
+				if rules.IsBuffaloRoute(fn) || rules.IsBuffaloResource(fn) || rules.IsBuffaloSkip(fn) {
+					for _, arg := range call.Args {
+						ast.Inspect(arg, func(n ast.Node) bool {
+							if id, ok := n.(*ast.Ident); ok {
+								routed[id] = true
+							}
+							return true
+						})
+					}
+				}
+			})
+		}
+		for id, obj := range info.Uses {
+			if fn, ok := obj.(*types.Func); ok && !routed[id] && actions[fn.Origin()] != nil {
+				if p, seen := first[fn.Origin()]; !seen || id.Pos() < p {
+					first[fn.Origin()] = id.Pos()
+				}
+			}
+		}
+	}
+	for fn, pos := range first {
+		for _, a := range actions[fn] {
+			a.Why = cmp.Or(a.Why, fmt.Sprintf("%s is also called at %s, not through its route: a change to its body would change it there too", a.Name, prog.Position(pos)))
+		}
+	}
 }
 
 // buffaloAt reads the statement a popmw.Transaction call is in: the app it
