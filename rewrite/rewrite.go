@@ -255,23 +255,38 @@ func (r *Result) buffaloReports() []report.MiddlewareReport {
 	for _, bp := range r.Buffalo {
 		b := bp.Buffalo
 		mr := report.MiddlewareReport{Func: rules.FuncName(b.Wrapper.Func), Pos: prog.Position(b.Use.Pos()), Handlers: len(bp.Actions) + len(bp.Unread)}
-		var moved []string
-		for _, ap := range bp.Pooled() {
-			moved = append(moved, ap.Action.SkipName)
+		var pooled, narrowed []string
+		for _, ap := range bp.Leaving() {
+			if ap.Plan.Action == plan.ActionNarrowed {
+				narrowed = append(narrowed, ap.Action.SkipName)
+			} else {
+				pooled = append(pooled, ap.Action.SkipName)
+			}
+		}
+		var skipped []string
+		if len(pooled) > 0 {
+			skipped = append(skipped, fmt.Sprintf("%d read-only %s: %s", len(pooled), plural(len(pooled), "action"), strings.Join(pooled, ", ")))
+		}
+		if len(narrowed) > 0 {
+			what := "actions that open their own transaction around their writes"
+			if len(narrowed) == 1 {
+				what = "action that opens its own transaction around its writes"
+			}
+			skipped = append(skipped, fmt.Sprintf("%d %s: %s", len(narrowed), what, strings.Join(narrowed, ", ")))
 		}
 		switch {
 		case bp.Failed != nil:
 			mr.Action, mr.Reason = string(plan.ActionKept), bp.Failed.Error()
-		case len(moved) == 0:
+		case len(skipped) == 0:
 			mr.Action = "every action keeps the transaction"
 		default:
-			mr.Action = fmt.Sprintf("skipped for %d read-only %s: %s", len(moved), plural(len(moved), "action"), strings.Join(moved, ", "))
+			mr.Action = "skipped for " + strings.Join(skipped, "; and for ")
 		}
 		if len(b.Skipped) > 0 && bp.Failed == nil {
 			mr.Action += "; already skipped: " + strings.Join(b.Skipped, ", ")
 		}
 		for _, ap := range bp.ReportPlans() {
-			if p := ap.Plan; p.Action != plan.ActionPooled {
+			if p := ap.Plan; !plan.Leaves(p) {
 				mr.LeftOnOriginal = append(mr.LeftOnOriginal, fmt.Sprintf("%s at %s: %s", p.Wrapped.Site.Name(), prog.Position(ap.Action.Route.Pos()), cmp.Or(p.Reason, string(p.Action))))
 			}
 		}
@@ -335,12 +350,24 @@ func (r *Result) dropChains(f edit.Failure) bool {
 	return dropped && f.Plan < 0
 }
 
-// dropBuffalo fails every Buffalo migration with an edit in the file of a
-// failure no handler's plan holds: an app's migration lands whole or not
-// at all.
+// dropBuffalo keeps the narrowed action a failure no handler's plan holds
+// is in, or else fails every Buffalo migration with an edit in its file:
+// an app's migration lands whole or not at all, but for the actions that
+// open their own transaction, each of which may stay behind popmw alone.
 func (r *Result) dropBuffalo(f edit.Failure, stage string) bool {
 	if f.Plan >= 0 {
 		return false
+	}
+	prog := r.Analysis.Prog
+	for _, bp := range r.Buffalo {
+		for i, ap := range bp.Actions {
+			src := ap.Plan.Wrapped.Site.Func
+			if bp.Failed == nil && ap.Plan.Action == plan.ActionNarrowed && f.Func != "" &&
+				prog.Fset.Position(src.Decl.Pos()).Filename == f.File && verify.FuncKey(src.Decl) == f.Func {
+				bp.Actions[i].Plan = ap.Plan.Keep("%s: %v", stage, f.Err)
+				return true
+			}
+		}
 	}
 	dropped := false
 	for _, bp := range r.Buffalo {
@@ -369,7 +396,7 @@ func (r *Result) AllPlans() []plan.Plan {
 
 // Check is the analysis `txscope check` gates on: TS001 is dropped for a
 // handler whose transaction is already minimal (what a rewrite leaves
-// behind), so the gate passes after a rewrite.
+// behind), so the gate passes after a rewrite; a Buffalo action too.
 func Check(prog *load.Program) (*analysis.Analysis, error) {
 	a, err := analysis.Analyze(prog)
 	if err != nil {
@@ -381,9 +408,16 @@ func Check(prog *load.Program) (*analysis.Analysis, error) {
 			minimal[h.Site.Call.Pos()] = true
 		}
 	}
+	// The actions of one resource share their route's position.
+	minimalActions := map[*analysis.Wrapped]bool{}
+	for _, b := range a.Buffalo {
+		for _, ap := range plan.PlanBuffalo(prog, b).Actions {
+			minimalActions[ap.Action.Wrapped] = ap.Plan.Action == plan.ActionUnchanged
+		}
+	}
 	var findings []analysis.Finding
 	for _, f := range a.Findings {
-		if f.Code != "TS001" || !minimal[f.Pos] {
+		if f.Code != "TS001" || !minimal[f.Pos] && !minimalActions[f.Handler] {
 			findings = append(findings, f)
 		}
 	}

@@ -76,6 +76,21 @@ func IsBuffaloGroup(fn *types.Func) bool { return buffaloGroups[FuncName(fn)] }
 // non-nil HTTPError whatever its arguments (DefaultContext.Error).
 func IsBuffaloContextError(fn *types.Func) bool { return FuncName(fn) == buffaloPkg+".Context.Error" }
 
+// buffaloResponders are the methods of buffalo.Context that write the
+// response, its status included (Render, Redirect), or hand out its writer
+// (Response).
+var buffaloResponders = names(buffaloPkg+".Context.", "Render", "Redirect", "Response")
+
+// IsBuffaloResponder matches buffalo.Context's Render, Redirect and
+// Response: what sets the status popmw.Transaction reads after the action.
+func IsBuffaloResponder(fn *types.Func) bool { return buffaloResponders[FuncName(fn)] }
+
+// IsBuffaloContext matches the type buffalo.Context.
+func IsBuffaloContext(t types.Type) bool {
+	n, ok := types.Unalias(t).(*types.Named)
+	return ok && n.Obj().Pkg() != nil && n.Obj().Pkg().Path() == buffaloPkg && n.Obj().Name() == "Context"
+}
+
 // IsContextValue matches context.Context's Value, which buffalo.Context
 // embeds: c.Value("tx") is how actions reach popmw's transaction.
 func IsContextValue(fn *types.Func) bool { return FuncName(fn) == "context.Context.Value" }

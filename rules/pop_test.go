@@ -256,7 +256,7 @@ func TestBuffaloNamesReal(t *testing.T) {
 	declared := declaredFuncs(real[buffaloPkg])
 	maps.Copy(declared, declaredFuncs(real[popmwPkg]))
 	names := []string{popmwTransaction, buffaloSkip, buffaloResource, buffaloAppUse, buffaloPkg + ".Context.Error"}
-	for _, set := range []map[string]bool{buffaloUse, buffaloRoutes, buffaloGroups} {
+	for _, set := range []map[string]bool{buffaloUse, buffaloRoutes, buffaloGroups, buffaloResponders} {
 		names = append(names, slices.Collect(maps.Keys(set))...)
 	}
 	for _, name := range names {

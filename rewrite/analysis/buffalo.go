@@ -44,6 +44,10 @@ type Buffalo struct {
 	Skipped []string
 	// Wrapper is the middleware as a wrapper, for the planner.
 	Wrapper *Wrapper
+	// strict follows the transaction through the context with the pool
+	// as no fallback (ContextTx); response finds who writes the response.
+	strict   *txReach
+	response *responseReach
 }
 
 // Action is a handler behind the middleware.
@@ -61,6 +65,11 @@ type Action struct {
 	// Why says why it keeps the transaction whatever its effects: "" when
 	// its effects decide.
 	Why string
+	// Around says why a transaction of its own around its writes would not
+	// end where popmw's did: middleware between popmw and the action that
+	// may fail, or answer with an error status, after the action returned.
+	// "" when none can.
+	Around string
 }
 
 // Accessor is the statement of an action that takes the request's
@@ -84,13 +93,65 @@ func findBuffalo(prog *load.Program, c *Classifier) []*Buffalo {
 				return
 			}
 			if b := buffaloAt(prog, src, call); b != nil {
-				reach := &txReach{prog: prog, pool: b.Pool, memo: map[*types.Func]bool{}, helpers: map[*types.Func]accessorHelper{}}
+				reach := newTxReach(prog, b.Pool)
+				b.strict = newTxReach(prog, nil)
+				b.response = &responseReach{prog: prog, memo: newFuncMemo()}
 				b.findActions(prog, c, reach)
 				out = append(out, b)
 			}
 		})
 	})
+	calledElsewhere(prog, out)
 	return out
+}
+
+// calledElsewhere keeps the actions the loaded code also calls, or takes
+// as a value, other than to route or skip them: what the migration changes
+// in an action's body would change there too, where it runs in another
+// action's transaction or in none.
+func calledElsewhere(prog *load.Program, apps []*Buffalo) {
+	actions := map[*types.Func][]*Action{}
+	for _, b := range apps {
+		for _, a := range b.Actions {
+			if a.Func != nil {
+				actions[a.Func.Origin()] = append(actions[a.Func.Origin()], a)
+			}
+		}
+	}
+	if len(actions) == 0 {
+		return
+	}
+	first := map[*types.Func]token.Pos{}
+	for _, pkg := range prog.Packages {
+		info := pkg.TypesInfo
+		routed := map[*ast.Ident]bool{}
+		for _, f := range pkg.Syntax {
+			syntax.Calls(info, f, func(call *ast.CallExpr, fn *types.Func) {
+				if rules.IsBuffaloRoute(fn) || rules.IsBuffaloResource(fn) || rules.IsBuffaloSkip(fn) {
+					for _, arg := range call.Args {
+						ast.Inspect(arg, func(n ast.Node) bool {
+							if id, ok := n.(*ast.Ident); ok {
+								routed[id] = true
+							}
+							return true
+						})
+					}
+				}
+			})
+		}
+		for id, obj := range info.Uses {
+			if fn, ok := obj.(*types.Func); ok && !routed[id] && actions[fn.Origin()] != nil {
+				if p, seen := first[fn.Origin()]; !seen || id.Pos() < p {
+					first[fn.Origin()] = id.Pos()
+				}
+			}
+		}
+	}
+	for fn, pos := range first {
+		for _, a := range actions[fn] {
+			a.Why = cmp.Or(a.Why, fmt.Sprintf("%s is also called at %s, not through its route: a change to its body would change it there too", a.Name, prog.Position(pos)))
+		}
+	}
 }
 
 // buffaloAt reads the statement a popmw.Transaction call is in: the app it
@@ -170,8 +231,10 @@ func (b *Buffalo) findActions(prog *load.Program, c *Classifier, reach *txReach)
 		return
 	}
 	// apps are the app and its groups, each with why its routes keep the
-	// transaction whatever they do ("" when that is up to them).
+	// transaction whatever they do ("" when that is up to them), and why
+	// none can open its own around its writes (Action.Around).
 	apps := map[types.Object]string{root: b.middlewareInside(prog, reach, root)}
+	around := map[types.Object]string{root: b.middlewareAround(prog, root)}
 	skipped := map[*types.Func]bool{}
 	if b.Skip != nil {
 		for _, h := range b.Skip.Args[1:] {
@@ -194,14 +257,15 @@ func (b *Buffalo) findActions(prog *load.Program, c *Classifier, reach *txReach)
 				if parent, ok := onApp(info, call, apps, rules.IsBuffaloGroup); ok {
 					if obj := syntax.ObjectOf(info, syntax.IdentOf(lhs)); obj != nil {
 						apps[obj] = cmp.Or(apps[parent], b.middlewareInside(prog, reach, obj))
+						around[obj] = cmp.Or(around[parent], b.middlewareAround(prog, obj))
 					}
 				}
 			}
 		case *ast.CallExpr:
 			if app, ok := onApp(info, n, apps, rules.IsBuffaloRoute); ok && len(n.Args) == 2 {
-				b.addAction(prog, c, reach, n, n.Args[1], skipped, apps[app])
+				b.addAction(prog, c, reach, n, n.Args[1], skipped, apps[app], around[app])
 			} else if app, ok := onApp(info, n, apps, rules.IsBuffaloResource); ok && len(n.Args) == 2 {
-				b.addResource(prog, c, reach, n, skipped, apps[app])
+				b.addResource(prog, c, reach, n, skipped, apps[app], around[app])
 			}
 		}
 		return true
@@ -222,16 +286,42 @@ func onApp(info *types.Info, call *ast.CallExpr, apps map[types.Object]string, i
 
 // middlewareInside is why middleware that app (or a group) uses inside
 // popmw.Transaction keeps its actions in the transaction: one that takes
-// the transaction from the context. For the app, that is what it uses
-// after popmw's (the stack runs in that order); a group's runs after all
-// of its app's. "" when none does.
+// the transaction from the context. "" when none does.
 func (b *Buffalo) middlewareInside(prog *load.Program, reach *txReach, app types.Object) string {
-	info := b.Func.Pkg.TypesInfo
 	why := ""
+	b.eachInside(app, func(mw ast.Expr) bool {
+		if how, ok := reach.expr(b.Func.Pkg.TypesInfo, mw); ok {
+			why = fmt.Sprintf("middleware %s at %s runs inside popmw.Transaction and %s", types.ExprString(mw), prog.Position(mw.Pos()), how)
+		}
+		return why == ""
+	})
+	return why
+}
+
+// middlewareAround is why an action of app (or a group) cannot open its
+// own transaction around its writes: middleware inside popmw.Transaction
+// that does not pass the action's result on as it is (passesThrough).
+// "" when there is none.
+func (b *Buffalo) middlewareAround(prog *load.Program, app types.Object) string {
+	why := ""
+	b.eachInside(app, func(mw ast.Expr) bool {
+		why = b.passesThrough(prog, mw)
+		return why == ""
+	})
+	return why
+}
+
+// eachInside visits the middleware app (or a group) uses inside
+// popmw.Transaction, until visit returns false. For the app, that is what
+// it uses after popmw's (the stack runs in that order); a group's runs
+// after all of its app's.
+func (b *Buffalo) eachInside(app types.Object, visit func(mw ast.Expr) bool) {
+	info := b.Func.Pkg.TypesInfo
+	more := true
 	ast.Inspect(b.Func.Decl.Body, func(n ast.Node) bool {
 		call, ok := n.(*ast.CallExpr)
-		if !ok || why != "" {
-			return why == ""
+		if !ok || !more {
+			return more
 		}
 		fn, _ := typeutil.Callee(info, call).(*types.Func)
 		sel, isSel := ast.Unparen(call.Fun).(*ast.SelectorExpr)
@@ -242,18 +332,17 @@ func (b *Buffalo) middlewareInside(prog *load.Program, reach *txReach, app types
 			if call.Pos() < b.Use.Pos() || mw.Pos() <= b.MW.Pos() && call == b.Use.X {
 				continue // runs before popmw's
 			}
-			if how, ok := reach.expr(info, mw); ok {
-				why = fmt.Sprintf("middleware %s at %s runs inside popmw.Transaction and %s", types.ExprString(mw), prog.Position(mw.Pos()), how)
+			if more = visit(mw); !more {
+				break
 			}
 		}
-		return true
+		return more
 	})
-	return why
 }
 
 // addResource adds the actions of `app.Resource(path, R{})`: each method
 // Resource routes, named "pkgpath.R.Method" by Buffalo.
-func (b *Buffalo) addResource(prog *load.Program, c *Classifier, reach *txReach, call *ast.CallExpr, skipped map[*types.Func]bool, inside string) {
+func (b *Buffalo) addResource(prog *load.Program, c *Classifier, reach *txReach, call *ast.CallExpr, skipped map[*types.Func]bool, inside, around string) {
 	info := b.Func.Pkg.TypesInfo
 	res := ast.Unparen(call.Args[1])
 	lit := res
@@ -283,6 +372,7 @@ func (b *Buffalo) addResource(prog *load.Program, c *Classifier, reach *txReach,
 			a.Why = fmt.Sprintf("%s has a pointer receiver: Buffalo names its route after %s, which no method value of *%s matches, so Skip cannot name it",
 				a.Name, named.Obj().Name(), named.Obj().Name())
 		}
+		a.Around = around
 		b.readAction(prog, c, reach, a, skipped, inside)
 	}
 }
@@ -299,9 +389,9 @@ func lookupMethod(named *types.Named, name string) (*types.Func, bool, bool) {
 }
 
 // addAction adds the action of `app.GET(path, h)`.
-func (b *Buffalo) addAction(prog *load.Program, c *Classifier, reach *txReach, call *ast.CallExpr, h ast.Expr, skipped map[*types.Func]bool, inside string) {
+func (b *Buffalo) addAction(prog *load.Program, c *Classifier, reach *txReach, call *ast.CallExpr, h ast.Expr, skipped map[*types.Func]bool, inside, around string) {
 	info := b.Func.Pkg.TypesInfo
-	a := &Action{Name: types.ExprString(h), Route: call, Func: handlerFunc(info, h)}
+	a := &Action{Name: types.ExprString(h), Route: call, Func: handlerFunc(info, h), Around: around}
 	if _, ok := ast.Unparen(h).(*ast.FuncLit); ok {
 		a.Name = "a function literal"
 	}
@@ -515,13 +605,17 @@ func okCheck(prog *load.Program, info *types.Info, body *ast.BlockStmt, as *ast.
 	return check, ""
 }
 
+func newTxReach(prog *load.Program, pool *types.Var) *txReach {
+	return &txReach{prog: prog, pool: pool, memo: newFuncMemo(), helpers: map[*types.Func]accessorHelper{}}
+}
+
 // txReach answers whether code reaches the request's transaction through
 // a context: c.Value under the key "tx" or a key that is not a constant,
 // or a call of a function of the module that does, transitively.
 type txReach struct {
 	prog    *load.Program
 	pool    *types.Var // popmw's pool, nil when it is not a package variable
-	memo    map[*types.Func]bool
+	memo    *funcMemo
 	helpers map[*types.Func]accessorHelper
 }
 
@@ -580,25 +674,60 @@ func funcName(fn *types.Func) string {
 }
 
 // funcReaches reports whether a function of the loaded code reaches the
-// transaction; a recursive cycle counts as reaching it.
+// transaction (a library does not know buffalo-pop's key).
 func (r *txReach) funcReaches(fn *types.Func) bool {
+	return r.memo.has(r.prog, fn, func(src load.FuncSource) bool {
+		found := false
+		ast.Inspect(src.Decl.Body, func(n ast.Node) bool {
+			if call, ok := n.(*ast.CallExpr); ok && !found {
+				_, found = r.call(src.Pkg.TypesInfo, call)
+			}
+			return !found
+		})
+		return found
+	})
+}
+
+// funcMemo memoizes a property that a function of the loaded code has when
+// a call in its body has it, directly or through the function it calls:
+// the least fixpoint, so a recursive cycle adds nothing (models that load
+// each other). A function on the path being searched does not have it
+// there; a search that finds nothing proves that of every function it
+// visited, and one that finds it, of the functions on the path.
+type funcMemo struct {
+	known    map[*types.Func]bool
+	visiting map[*types.Func]bool // during a search
+}
+
+func newFuncMemo() *funcMemo { return &funcMemo{known: map[*types.Func]bool{}} }
+
+// has reports whether fn has the property, as body finds it in fn's body
+// (asking has, through its calls, of the functions they call); false for
+// a function whose body is not loaded.
+func (m *funcMemo) has(prog *load.Program, fn *types.Func, body func(load.FuncSource) bool) (found bool) {
 	fn = fn.Origin()
-	if v, ok := r.memo[fn]; ok {
+	if v, ok := m.known[fn]; ok {
 		return v
 	}
-	src, ok := r.prog.Source(fn)
-	if !ok {
-		return false // a library does not know buffalo-pop's key
+	src, ok := prog.Source(fn)
+	if !ok || m.visiting[fn] {
+		return false
 	}
-	r.memo[fn] = true
-	found := false
-	ast.Inspect(src.Decl.Body, func(n ast.Node) bool {
-		if call, ok := n.(*ast.CallExpr); ok && !found {
-			_, found = r.call(src.Pkg.TypesInfo, call)
-		}
-		return !found
-	})
-	r.memo[fn] = found
+	if m.visiting == nil {
+		m.visiting = map[*types.Func]bool{}
+		defer func() {
+			for f := range m.visiting {
+				if !found {
+					m.known[f] = false
+				}
+			}
+			m.visiting = nil
+		}()
+	}
+	m.visiting[fn] = true
+	if found = body(src); found {
+		m.known[fn] = true
+	}
 	return found
 }
 

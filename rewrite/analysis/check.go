@@ -121,7 +121,7 @@ func classify(stmts []StmtEffect) Class {
 func handlerFindings(h *Wrapped) []Finding {
 	var out []Finding
 	if h.Class != ClassWriteOnly {
-		out = append(out, Finding{Code: "TS001", Pos: h.Site.Call.Pos(),
+		out = append(out, Finding{Code: "TS001", Pos: h.Site.Call.Pos(), Handler: h,
 			Message: fmt.Sprintf("whole-request %s in %s (%s): %s", transactionKind(h.Site.Wrapper), h.Site.Name(), h.Class, classAdvice[h.Class])})
 	}
 	for _, s := range h.Stmts {

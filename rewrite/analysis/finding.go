@@ -15,4 +15,6 @@ type Finding struct {
 	Pos     token.Pos
 	At      rules.Position
 	Message string
+	// Handler is the handler a TS001 is about; nil for other findings.
+	Handler *Wrapped
 }

@@ -366,7 +366,7 @@ func (fr *fileRewrite) mapReturns(sh plan.Shape, moved []ast.Stmt, dstMoved []ds
 		}
 	}
 	for _, s := range moved {
-		plan.WalkReturns(s, func(r *ast.ReturnStmt) {
+		syntax.WalkReturns(s, func(r *ast.ReturnStmt) {
 			dr := fr.dec.Dst.Nodes[r].(*dst.ReturnStmt)
 			name := types.ExprString(r.Results[0])
 			repl := dst.Clone(sinkBody).(*dst.BlockStmt).List

@@ -5,6 +5,7 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -15,25 +16,32 @@ import (
 )
 
 // buffaloEdits makes the edits of a Buffalo migration that fall in the
-// file: the Skip after popmw.Transaction, and each moved action's
-// accessor, which takes the pool instead. It returns the functions edited.
+// file: the Skip after popmw.Transaction, each pooled action's accessor,
+// which takes the pool instead, and each narrowed action's transaction of
+// its own. It returns the functions edited.
 func (fr *fileRewrite) buffaloEdits(bp *plan.BuffaloPlan, f *ast.File) ([]*ast.FuncDecl, error) {
 	b := bp.Buffalo
 	var edited []*ast.FuncDecl
-	pooled := bp.Pooled()
+	leaving := bp.Leaving()
 	if b.Func.File == f {
-		if err := fr.skip(bp, pooled); err != nil {
+		if err := fr.skip(bp, leaving); err != nil {
 			return nil, err
 		}
 		edited = append(edited, b.Func.Decl)
 	}
-	for _, ap := range pooled {
+	for _, ap := range leaving {
 		acc := ap.Action.Accessor
 		src := ap.Plan.Wrapped.Site.Func
 		if acc == nil || src.File != f {
 			continue
 		}
-		if err := fr.takePool(bp, acc, src.Decl); err != nil {
+		var err error
+		if ap.Plan.Action == plan.ActionNarrowed {
+			err = fr.narrow(bp, ap)
+		} else {
+			err = fr.takePool(bp, acc, src.Decl)
+		}
+		if err != nil {
 			return nil, fmt.Errorf("%s: %w", ap.Action.Name, err)
 		}
 		edited = append(edited, src.Decl)
@@ -41,16 +49,60 @@ func (fr *fileRewrite) buffaloEdits(bp *plan.BuffaloPlan, f *ast.File) ([]*ast.F
 	return edited, nil
 }
 
-// skip names the moved actions in the Skip right after the middleware,
-// adding one when there is none. Calling popmw.Transaction again for Skip
-// only makes the key Buffalo matches on (the middleware's function name);
-// its second registration of popmw's event listener fails quietly and
-// changes nothing.
-func (fr *fileRewrite) skip(bp *plan.BuffaloPlan, pooled []plan.ActionPlan) error {
+// narrow gives an action its own transaction on the pool around its
+// statements from the plan's Start on: they become the callback of
+// `return models.DB.Transaction(func(tx *pop.Connection) error {…})`,
+// whose parameter has the accessor variable's name, so they go on using
+// it unchanged. The accessor takes the pool for the statements before, or
+// goes when none of them uses it.
+func (fr *fileRewrite) narrow(bp *plan.BuffaloPlan, ap plan.ActionPlan) error {
+	acc, p := ap.Action.Accessor, ap.Plan
+	decl := p.Wrapped.Site.Func.Decl
+	pool, err := fr.poolName(bp.Buffalo.Pool, acc.Stmt.Pos())
+	if err != nil {
+		return err
+	}
+	// The tx's type as the file names its package (pop, or an alias).
+	qualifier := func(pkg *types.Package) string {
+		if name, ok := fileImportName(fr.astFile, pkg); ok && pkg.Path() != fr.pkgPath {
+			return name
+		}
+		return fr.qualifier(pkg)
+	}
+	tx := acc.Var.Name()
+	p.WrapperCall = &plan.WrapperCall{Tx: tx,
+		Src: fmt.Sprintf("return %s.Transaction(func(%s %s) error {\n})", pool, tx, types.TypeString(acc.Var.Type(), qualifier))}
+	before := slices.DeleteFunc(slices.Clone(p.Body()[:p.Start]), func(s ast.Stmt) bool { return s == ast.Stmt(acc.Stmt) })
+	used := mentionsIn(fr.info, before, acc.Var)
+	if err := fr.wrapTail(fr.dec.Dst.Nodes[decl.Body].(*dst.BlockStmt), p.Wrapped.Site, p, nil); err != nil {
+		return err
+	}
+	// The accessor's edits find their statements by node: the block is
+	// gone from the body's list, they are still in it.
+	if used {
+		return fr.takePool(bp, acc, decl)
+	}
+	gone := []ast.Stmt{acc.Stmt}
+	if acc.Check != nil {
+		gone = append(gone, acc.Check)
+	}
+	return fr.dropStmts(decl, gone...)
+}
+
+// skip names the actions that leave in the Skip right after the
+// middleware, adding one when there is none. Calling popmw.Transaction
+// again for Skip only makes the key Buffalo matches on (the middleware's
+// function name); its second registration of popmw's event listener fails
+// quietly and changes nothing.
+func (fr *fileRewrite) skip(bp *plan.BuffaloPlan, leaving []plan.ActionPlan) error {
 	b := bp.Buffalo
 	var names []string
-	for _, ap := range pooled {
+	comment := "// These actions only read: they need no transaction."
+	for _, ap := range leaving {
 		names = append(names, ap.Action.SkipName)
+		if ap.Plan.Action == plan.ActionNarrowed {
+			comment = "// These actions need no transaction, or open their own around their writes."
+		}
 	}
 	if b.Skip != nil {
 		call := fr.dec.Dst.Nodes[b.Skip].(*dst.CallExpr)
@@ -71,7 +123,7 @@ func (fr *fileRewrite) skip(bp *plan.BuffaloPlan, pooled []plan.ActionPlan) erro
 	if err != nil {
 		return err
 	}
-	stmt.Decorations().Start.Append("// These actions only read: they need no transaction.")
+	stmt.Decorations().Start.Append(comment)
 	parent, index := syntax.EnclosingBlock(b.Func.Decl.Body, b.Use)
 	list := stmtList(fr.dec.Dst.Nodes[parent])
 	if list == nil {
@@ -98,18 +150,29 @@ func (fr *fileRewrite) takePool(bp *plan.BuffaloPlan, acc *analysis.Accessor, de
 	if acc.Check == nil {
 		return nil
 	}
-	parent, index := syntax.EnclosingBlock(decl.Body, acc.Check)
-	list := stmtList(fr.dec.Dst.Nodes[parent])
-	if list == nil {
-		return fmt.Errorf("no statement list around the ok check")
+	return fr.dropStmts(decl, acc.Check)
+}
+
+// dropStmts removes statements of decl from their blocks, found by node;
+// the comments of each stay, on what follows it.
+func (fr *fileRewrite) dropStmts(decl *ast.FuncDecl, stmts ...ast.Stmt) error {
+	for _, s := range stmts {
+		parent, _ := syntax.EnclosingBlock(decl.Body, s)
+		list := stmtList(fr.dec.Dst.Nodes[parent])
+		gone := fr.dec.Dst.Nodes[s]
+		index := -1
+		if list != nil {
+			index = slices.IndexFunc(*list, func(d dst.Stmt) bool { return d == gone })
+		}
+		if index < 0 {
+			return fmt.Errorf("no statement list around %s", fr.text(s))
+		}
+		if index+1 < len(*list) {
+			next := (*list)[index+1].Decorations()
+			next.Start.Replace(append((*list)[index].Decorations().Start, next.Start...)...)
+		}
+		*list = append((*list)[:index:index], (*list)[index+1:]...)
 	}
-	check := (*list)[index]
-	if index+1 < len(*list) {
-		// The check's comments stay, on what follows it.
-		next := (*list)[index+1].Decorations()
-		next.Start.Replace(append(check.Decorations().Start, next.Start...)...)
-	}
-	*list = append((*list)[:index:index], (*list)[index+1:]...)
 	return nil
 }
 

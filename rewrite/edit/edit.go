@@ -42,6 +42,9 @@ type Failure struct {
 	// pos is where a type error is, "path:line:col", with "(rewritten)"
 	// when that is a line of the rewritten text rather than the user's.
 	Pos string
+	// Func is the function the type error is in, as verify.FuncKey names
+	// it; "" when it is in none.
+	Func string
 }
 
 // Describe is the failure with its position: the type error's, else the
@@ -116,14 +119,14 @@ func Apply(prog *load.Program, plans []plan.Plan, chains []*plan.ChainPlan, apps
 }
 
 // buffaloFiles are the files a Buffalo migration edits: the app's, and
-// each moved action's that takes the transaction.
+// each leaving action's that takes the transaction.
 func buffaloFiles(bp *plan.BuffaloPlan) []*ast.File {
-	pooled := bp.Pooled()
-	if len(pooled) == 0 {
+	leaving := bp.Leaving()
+	if len(leaving) == 0 {
 		return nil
 	}
 	files := []*ast.File{bp.Buffalo.Func.File}
-	for _, ap := range pooled {
+	for _, ap := range leaving {
 		if f := ap.Plan.Wrapped.Site.Func.File; ap.Action.Accessor != nil && !slices.Contains(files, f) {
 			files = append(files, f)
 		}

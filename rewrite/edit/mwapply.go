@@ -56,15 +56,6 @@ func renameCall(fr *fileRewrite, call *ast.CallExpr, name string) {
 // The plan's Order, when not nil, is the slow-call move's order of the
 // handler's statements, which its Start counts in.
 func (fr *fileRewrite) wrapBlock(m *analysis.Middleware, h *analysis.Wrapped, p plan.Plan) error {
-	start, order, wc := p.Start, p.Order, p.WrapperCall
-	ret, err := parseStmt(wc.Src)
-	if err != nil {
-		return fmt.Errorf("wrapper call %q: %w", wc.Src, err)
-	}
-	for path, name := range wc.Imports {
-		fr.imports[path] = true
-		fr.names[path] = name
-	}
 	// The carriers of the block, and of the reads it replays.
 	carriers := map[dst.Node]bool{}
 	for _, s := range h.Site.Callback.Body.List {
@@ -85,13 +76,30 @@ func (fr *fileRewrite) wrapBlock(m *analysis.Middleware, h *analysis.Wrapped, p 
 			return true
 		})
 	}
-	replays, err := fr.replays(h.Site, p, carriers, wc.Tx)
+	lit := fr.dec.Dst.Nodes[h.Site.Callback].(*dst.FuncLit)
+	return fr.wrapTail(lit.Body, h.Site, p, carriers)
+}
+
+// wrapTail puts the statements of body from the plan's Start on (in its
+// Order) into the callback of its WrapperCall, `return W(…, func(tx T)
+// error {})`, which ends body instead: carriers become the callback's tx,
+// and the reads --recheck replays go first in it.
+func (fr *fileRewrite) wrapTail(body *dst.BlockStmt, site *analysis.Site, p plan.Plan, carriers map[dst.Node]bool) error {
+	start, order, wc := p.Start, p.Order, p.WrapperCall
+	ret, err := parseStmt(wc.Src)
+	if err != nil {
+		return fmt.Errorf("wrapper call %q: %w", wc.Src, err)
+	}
+	for path, name := range wc.Imports {
+		fr.imports[path] = true
+		fr.names[path] = name
+	}
+	replays, err := fr.replays(site, p, carriers, wc.Tx)
 	if err != nil {
 		return err
 	}
-	lit := fr.dec.Dst.Nodes[h.Site.Callback].(*dst.FuncLit)
-	lit.Body.List = plan.Reorder(lit.Body.List, order)
-	block := append([]dst.Stmt{}, lit.Body.List[start:]...)
+	body.List = plan.Reorder(body.List, order)
+	block := append([]dst.Stmt{}, body.List[start:]...)
 	for _, s := range block {
 		dstutil.Apply(s, func(c *dstutil.Cursor) bool {
 			if carriers[c.Node()] {
@@ -109,7 +117,7 @@ func (fr *fileRewrite) wrapBlock(m *analysis.Middleware, h *analysis.Wrapped, p 
 	block[0].Decorations().Start.Clear()
 	// The replays' comment stays with them.
 	innerLit.Body.List = insertReplays(block, p, replays)
-	lit.Body.List = append(lit.Body.List[:start:start], ret)
+	body.List = append(body.List[:start:start], ret)
 	return nil
 }
 

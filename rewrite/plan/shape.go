@@ -190,7 +190,7 @@ func (sh Shape) returnsMapToSink(info *types.Info, moved []ast.Stmt, pooled, tai
 	ok := true
 	for i, s := range moved {
 		tail := pooled && i == len(moved)-1
-		WalkReturns(s, func(r *ast.ReturnStmt) {
+		syntax.WalkReturns(s, func(r *ast.ReturnStmt) {
 			if tail && ast.Node(r) == s {
 				return // the callback's own last return: becomes the sink check
 			}
@@ -203,20 +203,6 @@ func (sh Shape) returnsMapToSink(info *types.Info, moved []ast.Stmt, pooled, tai
 		})
 	}
 	return ok
-}
-
-// WalkReturns visits the returns of the callback itself, not of nested
-// function literals.
-func WalkReturns(n ast.Node, visit func(*ast.ReturnStmt)) {
-	ast.Inspect(n, func(x ast.Node) bool {
-		switch x := x.(type) {
-		case *ast.FuncLit:
-			return false
-		case *ast.ReturnStmt:
-			visit(x)
-		}
-		return true
-	})
 }
 
 // knownNonNil accepts an error that cannot be nil: a package-level

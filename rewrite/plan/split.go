@@ -75,7 +75,7 @@ func splittable(prog *load.Program, info *types.Info, block []analysis.StmtEffec
 	}
 	why := ""
 	for _, s := range stmts {
-		WalkReturns(s, func(r *ast.ReturnStmt) {
+		syntax.WalkReturns(s, func(r *ast.ReturnStmt) {
 			if why == "" && (len(r.Results) != 1 || !knownNonNil(info, r.Results[0])) {
 				why = fmt.Sprintf("the return at %s may end the callback without an error", prog.Position(r.Pos()))
 			}

@@ -75,6 +75,9 @@ func Verify(prog *load.Program, edits []edit.FileEdit, plans []plan.Plan) []edit
 			}
 			for _, f := range blame(prog, plans, name, decl, errors.New(te.Msg)) {
 				f.Pos = pos
+				if decl != nil {
+					f.Func = FuncKey(decl)
+				}
 				failures = append(failures, f)
 			}
 		}
@@ -207,7 +210,7 @@ func blame(prog *load.Program, plans []plan.Plan, file string, decl *ast.FuncDec
 			continue
 		}
 		all = append(all, edit.Failure{Plan: i, File: file, Err: err})
-		if decl != nil && funcKey(d) == funcKey(decl) {
+		if decl != nil && FuncKey(d) == FuncKey(decl) {
 			out = append(out, edit.Failure{Plan: i, File: file, Err: err})
 		}
 	}
@@ -217,8 +220,8 @@ func blame(prog *load.Program, plans []plan.Plan, file string, decl *ast.FuncDec
 	return out
 }
 
-// funcKey names a declaration by receiver type and name, stable across edits.
-func funcKey(fd *ast.FuncDecl) string {
+// FuncKey names a declaration by receiver type and name, stable across edits.
+func FuncKey(fd *ast.FuncDecl) string {
 	if fd.Recv == nil || len(fd.Recv.List) == 0 {
 		return fd.Name.Name
 	}

@@ -139,6 +139,20 @@ func Calls(info *types.Info, n ast.Node, visit func(call *ast.CallExpr, fn *type
 	})
 }
 
+// WalkReturns visits the returns under n of the function n is in, not
+// those of nested function literals.
+func WalkReturns(n ast.Node, visit func(*ast.ReturnStmt)) {
+	ast.Inspect(n, func(x ast.Node) bool {
+		switch x := x.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.ReturnStmt:
+			visit(x)
+		}
+		return true
+	})
+}
+
 func ContainsNode(outer, inner ast.Node) bool {
 	return outer.Pos() <= inner.Pos() && inner.End() <= outer.End()
 }
