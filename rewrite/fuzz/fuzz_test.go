@@ -3,7 +3,9 @@
 // handles; type-checking; a second run changing nothing) and dynamically
 // (the original and the rewritten handlers, run against an in-memory
 // transactional store with a fault injected at every step, return and
-// commit the same).
+// commit the same, and every statement runs under the tenant it ran under
+// before, and a read that guards or feeds a write in the write's
+// transaction).
 package fuzz
 
 import (
@@ -191,13 +193,23 @@ func check(t *testing.T, m *module, progs []program, opts rewrite.Options, run b
 	}
 	afterBin, err := m.build("after.bin")
 	require.NoError(t, err, "the rewritten module must build")
-	before, after, err := m.outcomes(beforeBin, afterBin, opts.Recheck)
+	diffs, err := m.dynamicDiffs(beforeBin, afterBin, opts.Recheck)
 	require.NoError(t, err, "the runners must run")
-	for _, d := range outcomeDiffs(before, after) {
+	for _, d := range diffs {
 		p := programOf(progs, d)
-		assert.Fail(t, "the rewrite changed an outcome", "%s\n%s", d, explain(p, res, edits[handlersFile(p)]))
+		assert.Fail(t, "the rewrite changed an outcome or where a statement ran", "%s\n%s", d, explain(p, res, edits[handlersFile(p)]))
 	}
 	return res
+}
+
+// dynamicDiffs runs both runners (outcomes) and compares what they did
+// (dynamicDiffs).
+func (m *module) dynamicDiffs(beforeBin, afterBin string, recheck bool) ([]string, error) {
+	before, after, err := m.outcomes(beforeBin, afterBin, recheck)
+	if err != nil {
+		return nil, err
+	}
+	return dynamicDiffs(before, after)
 }
 
 // outcomeDiffs pairs the runner's lines before and after; at most one
@@ -225,7 +237,7 @@ func outcomeDiffs(before, after string) []string {
 
 func programOf(progs []program, diff string) program {
 	for _, p := range progs {
-		if strings.HasPrefix(diff, "before: "+p.pkg+".") || strings.Contains(diff, "after:  "+p.pkg+".") {
+		if strings.HasPrefix(diff, "before: "+p.pkg+".") || strings.Contains(diff, "after:  "+p.pkg+".") || strings.HasPrefix(diff, "statements of "+p.pkg+".") {
 			return p
 		}
 	}

@@ -133,7 +133,7 @@ func (g *gen) sink(outer *scope, void, total bool) string {
 // wrapperCall is the wrapper call and what declares its arguments before
 // it: WithTenant's, or with issue 13's shapes sometimes WithTenantCtx's.
 func (g *gen) wrapperCall(outer *scope) (pre, call string) {
-	if g.shapes > 0 && g.chance(0.4) {
+	if g.shapes > 0 && g.chance(0.6) {
 		return g.ctxCall(outer)
 	}
 	return "", "d.WithTenant(ctx, tenant, func(tx pgx.Tx) error {\n" + g.callback(outer) + "})"

@@ -120,7 +120,8 @@ func (m *module) setPrograms(progs []program) error {
 // handler and initial state, the steps of its faultless run, one
 // "name\tstate\tstep" line each. "faults FILE" runs every handler against
 // every initial state with no fault and then with a fault at each step FILE
-// lists for it, and prints one line per run. Steps are named by what they
+// lists for it, and prints one line per run: its outcome, a tab and its
+// statements (fake.Event, as JSON). Steps are named by what they
 // do, and the faults come from the union of the original's and the
 // rewrite's lists, so that both meet the same faults in the same
 // statements even where the rewrite reorders them (the slow-call move) or
@@ -153,7 +154,7 @@ func main() {
 ` + appends.String() + `	if os.Args[1] == "list" {
 		for _, h := range all {
 			for state := range fake.States {
-				_, steps := fake.Run(h, state, "")
+				_, steps, _ := fake.Run(h, state, "")
 				for _, step := range steps {
 					fmt.Printf("%s\t%d\t%s\n", h.Name, state, step)
 				}
@@ -179,16 +180,16 @@ func main() {
 	}
 	for _, h := range all {
 		for state := range fake.States {
-			line, _ := fake.Run(h, state, "")
-			fmt.Println(line)
+			line, _, trace := fake.Run(h, state, "")
+			fmt.Printf("%s\t%s\n", line, trace)
 			var steps []string
 			for step := range faults[fmt.Sprintf("%s\t%d", h.Name, state)] {
 				steps = append(steps, step)
 			}
 			sort.Strings(steps)
 			for _, step := range steps {
-				line, _ := fake.Run(h, state, step)
-				fmt.Println(line)
+				line, _, trace := fake.Run(h, state, step)
+				fmt.Printf("%s\t%s\n", line, trace)
 			}
 		}
 	}

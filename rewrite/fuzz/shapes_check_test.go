@@ -19,6 +19,7 @@ const (
 	minShapesRewritten = 8 // handlers with a shape, pooled or narrowed
 	minCtxRewritten    = 3 // of them with an own-context callback
 	minGuardRewritten  = 2 // of them with a marked guard or feeding read
+	minPrepRewritten   = 2 // of them with a prepared statement (narrowed)
 	minTS005           = 1 // raw module: handlers kept by an unfiltered read
 )
 
@@ -29,7 +30,7 @@ const (
 // rewritten that the dynamic property meets them; in a raw module, onto
 // the raw pool, and some are kept by an unfiltered read (TS005).
 func assertShapes(t *testing.T, res *rewrite.Result, raw bool) {
-	var rewritten, ctx, guard, ts005 int
+	var rewritten, ctx, guard, prep, ts005 int
 	for _, pl := range res.Plans {
 		site := pl.Wrapped.Site
 		name := site.Name()
@@ -51,20 +52,21 @@ func assertShapes(t *testing.T, res *rewrite.Result, raw bool) {
 		if done && own {
 			ctx++
 		}
-		if own {
-			t.Logf("DEBUG %s %s: %s %s", site.Func.Pkg.PkgPath, name, pl.Action, pl.Reason)
-		}
 		if done && marked {
 			guard++
+		}
+		if done && len(prepared) > 0 {
+			prep++
 		}
 		if pl.Action == plan.ActionKept && strings.Contains(pl.Reason, "(TS005)") {
 			ts005++
 		}
 	}
-	t.Logf("shapes (raw %v): %d rewritten, %d with their own context, %d with a marked guard, %d kept by TS005", raw, rewritten, ctx, guard, ts005)
+	t.Logf("shapes (raw %v): %d rewritten, %d with their own context, %d with a marked guard, %d with a prepared statement; %d kept by TS005", raw, rewritten, ctx, guard, prep, ts005)
 	assert.GreaterOrEqual(t, rewritten, minShapesRewritten, "handlers with a shape rewritten")
 	assert.GreaterOrEqual(t, ctx, minCtxRewritten, "handlers with an own-context callback rewritten")
 	assert.GreaterOrEqual(t, guard, minGuardRewritten, "handlers with a marked guard rewritten")
+	assert.GreaterOrEqual(t, prep, minPrepRewritten, "handlers with a prepared statement rewritten")
 	if raw {
 		assert.GreaterOrEqual(t, ts005, minTS005, "handlers kept by an unfiltered read on the raw pool")
 	}

@@ -2,14 +2,17 @@
 // notes, the latter under keys prefixed notes.) behind pgx's
 // interfaces. It injects a fault at a chosen step, records what was
 // committed and, for every statement, the tenant it ran under and the
-// transaction it ran in, and flags statements that run where they must
-// not: under another tenant or none, with the handler's context where the
-// callback's was given, a read that guards or feeds a write outside that
-// write's transaction.
+// transaction it ran in (Event: the fuzz test compares these of the
+// original and of the rewrite statement by statement), and flags
+// statements that run where they must not whatever the original did: a
+// write or a locking read outside a transaction, a pooled statement while
+// one is open, a statement run with the handler's context where the
+// callback was given its own.
 package fake
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -37,9 +40,8 @@ var errAborted = errors.New("current transaction is aborted, commands ignored un
 
 // RLS says whether the database keeps tenants apart by row-level security
 // (the runner of a module whose config says it does not sets it false).
-// With it, a statement on the raw pool runs with no tenant set; without
-// it, one that does not filter on tenant_id returns another tenant's rows.
-// Either way the store flags such a statement.
+// With it, a statement on the raw pool runs under no tenant; without it,
+// one that filters on tenant_id runs under the tenant it filters on.
 var RLS = true
 
 // otherRows are another tenant's rows, which only a statement that
@@ -60,7 +62,7 @@ type Store struct {
 	seen       map[string]int // how often each step ran
 	failAt     string         // the step that fails, "" for none
 	scoped     bool           // every step must run with a world.Scoped context
-	trace      []event
+	trace      []Event
 	violations []string
 }
 
@@ -84,13 +86,20 @@ func (c conn) String() string {
 	return "on the raw pool"
 }
 
-// event is a statement as the store ran it. A generated statement may
-// carry a marker comment: "/* wN */" names a write, "/* feeds:wN */" a
-// read whose value guards or feeds write wN.
-type event struct {
-	at    conn
-	write string
-	feeds string
+// Event is a statement as the store ran it: its step (as Step names it),
+// the tenant it ran under ("" for none), the transaction it ran in (Tx,
+// numbered in the order they began: a transaction or a pooled batch's
+// implicit one; 0 alone on the raw pool) and where that was (Where). A
+// generated statement may carry a marker comment, which Write and Feeds
+// hold: "/* wN */" names a write, "/* feeds:wN */" a read whose value
+// guards or feeds write wN.
+type Event struct {
+	Step   string
+	Tenant string `json:",omitempty"`
+	Tx     int    `json:",omitempty"`
+	Where  string
+	Write  string `json:",omitempty"`
+	Feeds  string `json:",omitempty"`
 }
 
 // Step records a statement or slow call and fails the chosen one. A step
@@ -98,6 +107,12 @@ type event struct {
 // place in the run, so that a rewrite that reorders steps (the slow-call
 // move) meets the same fault in the same statement.
 func (s *Store) Step(ctx context.Context, what string) error {
+	_, err := s.step(ctx, what)
+	return err
+}
+
+// step is Step that also returns the step's name.
+func (s *Store) step(ctx context.Context, what string) (string, error) {
 	if s.scoped && !world.IsScoped(ctx) {
 		s.violate("%s ran with the handler's context, not the one its callback was given", what)
 	}
@@ -105,9 +120,9 @@ func (s *Store) Step(ctx context.Context, what string) error {
 	step := fmt.Sprintf("%s#%d", what, s.seen[what])
 	s.steps = append(s.steps, step)
 	if step == s.failAt {
-		return fmt.Errorf("fault at %s", step)
+		return step, fmt.Errorf("fault at %s", step)
 	}
-	return nil
+	return step, nil
 }
 
 func (s *Store) violate(format string, args ...any) {
@@ -131,63 +146,27 @@ func untag(sql string) (text, write, feeds string) {
 // (its first argument then is the tenant filtered on).
 func filtersTenant(text string) bool { return strings.Contains(text, "tenant_id = $1") }
 
-// record adds a statement to the trace and checks where it ran: under the
-// tenant, and, a write with a marker, in the transaction of the read that
-// feeds it.
-func (s *Store) record(c conn, text, write, feeds string, args []any) {
-	e := event{at: c, write: write, feeds: feeds}
-	switch {
-	case c.id == 0 && RLS:
-		s.violate("statement on the raw pool, with no tenant set: %s", text)
-	case c.id == 0 && !filtersTenant(text):
-		s.violate("statement on the raw pool without a tenant filter: %s", text)
-	case c.id == 0:
-	case c.t != nil && c.tenant != tenant:
-		s.violate("statement in a transaction with tenant %q", c.tenant)
-	case c.t == nil && c.tenant != tenant:
-		s.violate("pooled statement with tenant %q", c.tenant)
-	}
-	if filtersTenant(text) && fmt.Sprint(args[0]) != tenant {
-		s.violate("statement filtered on tenant %q", args[0])
-	}
-	if write != "" {
-		if v := feedViolation(s.trace, e); v != "" {
-			s.violate("%s", v)
-		}
+// record adds a statement to the trace: where it ran and under which
+// tenant, which on the raw pool without row-level security is the one it
+// filters on.
+func (s *Store) record(c conn, step, text string, args []any) {
+	_, write, feeds := untag(text)
+	e := Event{Step: step, Tenant: c.tenant, Tx: c.id, Where: c.String(), Write: write, Feeds: feeds}
+	if c.id == 0 && !RLS && filtersTenant(text) {
+		e.Tenant = fmt.Sprint(args[0])
 	}
 	s.trace = append(s.trace, e)
-}
-
-// feedViolation is what is wrong with a marked write w given the trace
-// before it: the last read that feeds it must have run in the same
-// transaction; "" when it did.
-func feedViolation(trace []event, w event) string {
-	for i := len(trace) - 1; i >= 0; i-- {
-		r := trace[i]
-		if r.feeds != w.write {
-			continue
-		}
-		switch {
-		case r.at.id == w.at.id && w.at.t != nil:
-			return ""
-		case r.at.t != nil && w.at.t != nil:
-			return fmt.Sprintf("the read that feeds %s ran in another transaction than the write", w.write)
-		}
-		return fmt.Sprintf("the read that feeds %s ran %s, the write %s", w.write, r.at, w.at)
-	}
-	return fmt.Sprintf("write %s ran with no read that feeds it before it", w.write)
 }
 
 // run executes one statement, in c.t or (c.t == nil) on its own.
 func (s *Store) run(ctx context.Context, c conn, sql string, args []any) ([]int, error) {
 	t := c.t
-	fault := s.Step(ctx, fmt.Sprintf("%s %v", sql, args))
-	text, write, feeds := untag(sql)
-	s.record(c, text, write, feeds, args)
-	sql = text
+	step, fault := s.step(ctx, fmt.Sprintf("%s %v", sql, args))
+	s.record(c, step, sql, args)
+	sql, _, _ = untag(sql)
 	// Another tenant's rows are what a statement with neither the tenant
 	// set nor a filter on it reads.
-	foreign := c.id == 0 && !filtersTenant(text)
+	foreign := c.id == 0 && !filtersTenant(sql)
 	if t != nil && t.aborted {
 		return nil, errAborted
 	}
@@ -440,7 +419,8 @@ func (t *tx) Prepare(ctx context.Context, name, sql string) (*pgconn.StatementDe
 		t.s.violate("statement on a finished transaction")
 		return nil, pgx.ErrTxClosed
 	}
-	fault := t.s.Step(ctx, "PREPARE "+name)
+	step, fault := t.s.step(ctx, "PREPARE "+name)
+	t.s.record(conn{t: t, id: t.id, tenant: t.tenant}, step, sql, nil)
 	if t.aborted {
 		return nil, errAborted
 	}
@@ -536,8 +516,9 @@ func (r row) Scan(dest ...any) error {
 // Run runs a handler against state with a fault at step failAt ("": none)
 // and renders what it returned, wrote and committed; it also returns the
 // steps the run took, sorted (the faults to inject next, in an order that
-// does not depend on the order they ran in).
-func Run(h world.Handler, state int, failAt string) (string, []string) {
+// does not depend on the order they ran in), and its statements in the
+// order they ran, as JSON.
+func Run(h world.Handler, state int, failAt string) (line string, steps []string, trace []byte) {
 	s := &Store{committed: map[string]int{}, seen: map[string]int{}, failAt: failAt, scoped: h.Scoped}
 	for k, v := range States[state] {
 		s.committed[k] = v
@@ -561,10 +542,14 @@ func Run(h world.Handler, state int, failAt string) (string, []string) {
 	if fault == "" {
 		fault = "none"
 	}
-	line := fmt.Sprintf("%s state%d fault=%q: result=%s out=%v committed=%v violations=%q",
+	line = fmt.Sprintf("%s state%d fault=%q: result=%s out=%v committed=%v violations=%q",
 		h.Name, state, fault, result, out.Log, st, s.violations)
 	sort.Strings(s.steps)
-	return line, s.steps
+	trace, err := json.Marshal(s.trace)
+	if err != nil {
+		panic(err)
+	}
+	return line, s.steps, trace
 }
 
 func call(ctx context.Context, h world.Handler, d *world.DB, out *world.Out) (result string) {
