@@ -73,7 +73,11 @@ func (fr *fileRewrite) rewriteSite(p plan.Plan) error {
 		usesTx = usesTx || syntax.Mentions(fr.info, s, map[types.Object]bool{site.Tx: true})
 		fr.renameUses(s, site.Tx, qName)
 	}
-	params, err := fr.bindParams(site, moved)
+	sh := plan.ShapeOf(fr.info, site, moved, pooled)
+	// Inlined, the moved statements and what binds their names land in the
+	// block around the call; otherwise in a closure of their own.
+	inline := sh.Inline && (len(p.Splits) == 0 || sh.Sink == plan.SinkReturn)
+	params, err := fr.bindParams(site, moved, inline, append(bound, qName)...)
 	if err != nil {
 		return err
 	}
@@ -87,7 +91,6 @@ func (fr *fileRewrite) rewriteSite(p plan.Plan) error {
 			fr.imports[path] = true
 		}
 	}
-	sh := plan.ShapeOf(fr.info, site, moved, pooled)
 	lit := fr.dec.Dst.Nodes[site.Callback].(*dst.FuncLit)
 	dstMoved := append([]dst.Stmt{}, lit.Body.List[:p.Start]...)
 	lit.Body.List = lit.Body.List[p.Start:]
@@ -162,8 +165,12 @@ func (fr *fileRewrite) localSite(site *analysis.Site) *analysis.Site {
 // outside it, for the moved statements that use them: a context parameter
 // is what the wrapper's body passes its callback, when that is its own
 // context parameter as it came (bound by name when the names differ); any
-// other parameter has no value there and stops the rewrite.
-func (fr *fileRewrite) bindParams(site *analysis.Site, moved []ast.Stmt) ([]dst.Stmt, error) {
+// other parameter has no value there and stops the rewrite. Inlined
+// (inline), a binding whose name the enclosing function already has (its
+// own ctx beside the callback's) takes a fresh name, not among taken, and
+// the moved statements use that: `ctx := sctx` there would not compile, or
+// would hand sctx to the code after the call.
+func (fr *fileRewrite) bindParams(site *analysis.Site, moved []ast.Stmt, inline bool, taken ...string) ([]dst.Stmt, error) {
 	var out []dst.Stmt
 	index := 0
 	for _, field := range site.Callback.Type.Params.List {
@@ -185,7 +192,15 @@ func (fr *fileRewrite) bindParams(site *analysis.Site, moved []ast.Stmt) ([]dst.
 			if !sideEffectFree(arg) && !isRequestContext(fr.info, arg) {
 				return nil, fmt.Errorf("%s: the wrapper's context argument %s is evaluated once; it is not a plain expression", at, fr.text(arg))
 			}
-			bind, err := parseStmt(name.Name + " := " + fr.text(arg))
+			bindName := name.Name
+			if inline && !plan.FreeAt(fr.info, site, bindName) {
+				bindName = plan.FreshName(fr.info, site, bindName, taken...)
+				taken = append(taken, bindName)
+				for _, s := range moved {
+					fr.renameUses(s, obj, bindName)
+				}
+			}
+			bind, err := parseStmt(bindName + " := " + fr.text(arg))
 			if err != nil {
 				return nil, err
 			}

@@ -3,7 +3,9 @@
 // handles; type-checking; a second run changing nothing) and dynamically
 // (the original and the rewritten handlers, run against an in-memory
 // transactional store with a fault injected at every step, return and
-// commit the same).
+// commit the same, and every statement runs under the tenant it ran under
+// before, and a read that guards or feeds a write in the write's
+// transaction).
 package fuzz
 
 import (
@@ -24,17 +26,20 @@ var (
 	seedStart   = flag.Uint64("seedstart", 1000, "first generator seed of TestSeeds")
 	seedBatches = flag.Int("seedbatches", 1, "how many batches of seeds TestSeeds runs")
 	slowStart   = flag.Uint64("slowseedstart", 2000, "first generator seed of TestSeeds' slow-shape batches")
+	shapeStart  = flag.Uint64("shapeseedstart", 3000, "first generator seed of TestSeeds' batches of issue 13's shapes")
 )
 
-// fuzzModule is the fuzz target's module, one per process: workers run
-// inputs one at a time.
-var fuzzModule *module
+// fuzzModules are the fuzz target's modules, one per process and kind
+// (index 1 raw): workers run inputs one at a time.
+var fuzzModules [2]*module
 
 func TestMain(m *testing.M) {
 	flag.Parse()
 	code := m.Run()
-	if fuzzModule != nil {
-		os.RemoveAll(fuzzModule.dir)
+	for _, fm := range fuzzModules {
+		if fm != nil {
+			os.RemoveAll(fm.dir)
+		}
 	}
 	os.Exit(code)
 }
@@ -44,10 +49,15 @@ func FuzzRewrite(f *testing.F) {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, seed uint64) {
-		if fuzzModule == nil {
+		raw := rawSeed(seed)
+		kind := 0
+		if raw {
+			kind = 1
+		}
+		if fuzzModules[kind] == nil {
 			dir, err := os.MkdirTemp("", "txscope-fuzz-")
 			require.NoError(t, err)
-			fuzzModule, err = newModule(dir)
+			fuzzModules[kind], err = newModule(dir, raw)
 			require.NoError(t, err)
 		}
 		p, err := generate(seed, "h0")
@@ -59,7 +69,7 @@ func FuzzRewrite(f *testing.F) {
 		// runs on the others only.
 		split := seed%4 == 0
 		opts := rewrite.Options{PlanOptions: plan.PlanOptions{Split: split}}
-		check(t, fuzzModule, []program{p}, opts, *dynamic && !split)
+		check(t, fuzzModules[kind], []program{p}, opts, *dynamic && !split)
 	})
 }
 
@@ -75,16 +85,19 @@ const minMoved = 8
 // batch at once: one module, one rewrite, one build before and one after.
 // Each general batch (-seedstart) is followed by one whose callbacks all
 // have the slow-call shape (-slowseedstart), where a read, the slow call on
-// it and the writes after move. -seedbatches runs more of both.
+// it and the writes after move, and by two of issue 13's shapes
+// (-shapeseedstart, shapesBatch). -seedbatches runs more of each.
 func TestSeeds(t *testing.T) {
-	m, err := newModule(t.TempDir())
+	m, err := newModule(t.TempDir(), false)
 	require.NoError(t, err)
-	batch := func(name string, first uint64, slowRate float64, opts rewrite.Options) *rewrite.Result {
+	rawModule, err := newModule(t.TempDir(), true)
+	require.NoError(t, err)
+	batchIn := func(m *module, name string, first uint64, slowRate, shapes float64, opts rewrite.Options) *rewrite.Result {
 		var res *rewrite.Result
 		t.Run(fmt.Sprintf("%s%d", name, first), func(t *testing.T) {
 			var progs []program
 			for i := range seedCount {
-				p, err := generateWith(first+uint64(i), fmt.Sprintf("h%02d", i), slowRate)
+				p, err := generateWith(first+uint64(i), fmt.Sprintf("h%02d", i), slowRate, shapes)
 				require.NoError(t, err)
 				progs = append(progs, p)
 			}
@@ -92,8 +105,18 @@ func TestSeeds(t *testing.T) {
 		})
 		return res
 	}
+	batch := func(name string, first uint64, slowRate float64, opts rewrite.Options) *rewrite.Result {
+		return batchIn(m, name, first, slowRate, 0, opts)
+	}
 	for b := range *seedBatches {
 		batch("seeds", *seedStart+uint64(b*seedCount), 0, rewrite.Options{})
+		shapes := *shapeStart + uint64(b*seedCount)
+		if res := batchIn(m, "shapes", shapes, slowShapeRate, shapeRate, rewrite.Options{}); res != nil {
+			assertShapes(t, res, false)
+		}
+		if res := batchIn(rawModule, "raw", shapes, slowShapeRate, shapeRate, rewrite.Options{}); res != nil {
+			assertShapes(t, res, true)
+		}
 		slow := *slowStart + uint64(b*seedCount)
 		if res := batch("slow", slow, 1, rewrite.Options{}); res != nil {
 			moved, all := movedPlans(res)
@@ -170,13 +193,23 @@ func check(t *testing.T, m *module, progs []program, opts rewrite.Options, run b
 	}
 	afterBin, err := m.build("after.bin")
 	require.NoError(t, err, "the rewritten module must build")
-	before, after, err := m.outcomes(beforeBin, afterBin, opts.Recheck)
+	diffs, err := m.dynamicDiffs(beforeBin, afterBin, opts.Recheck)
 	require.NoError(t, err, "the runners must run")
-	for _, d := range outcomeDiffs(before, after) {
+	for _, d := range diffs {
 		p := programOf(progs, d)
-		assert.Fail(t, "the rewrite changed an outcome", "%s\n%s", d, explain(p, res, edits[handlersFile(p)]))
+		assert.Fail(t, "the rewrite changed an outcome or where a statement ran", "%s\n%s", d, explain(p, res, edits[handlersFile(p)]))
 	}
 	return res
+}
+
+// dynamicDiffs runs both runners (outcomes) and compares what they did
+// (dynamicDiffs).
+func (m *module) dynamicDiffs(beforeBin, afterBin string, recheck bool) ([]string, error) {
+	before, after, err := m.outcomes(beforeBin, afterBin, recheck)
+	if err != nil {
+		return nil, err
+	}
+	return dynamicDiffs(before, after)
 }
 
 // outcomeDiffs pairs the runner's lines before and after; at most one
@@ -204,7 +237,7 @@ func outcomeDiffs(before, after string) []string {
 
 func programOf(progs []program, diff string) program {
 	for _, p := range progs {
-		if strings.HasPrefix(diff, "before: "+p.pkg+".") || strings.Contains(diff, "after:  "+p.pkg+".") {
+		if strings.HasPrefix(diff, "before: "+p.pkg+".") || strings.Contains(diff, "after:  "+p.pkg+".") || strings.HasPrefix(diff, "statements of "+p.pkg+".") {
 			return p
 		}
 	}

@@ -18,24 +18,32 @@ type program struct {
 
 // generate makes a package of well-typed handlers from seed: each wraps a
 // callback in world's WithTenant and sends the result to one of the sinks
-// txscope knows (or another use of it).
+// txscope knows (or another use of it). Seeds that hasShapes picks also
+// draw issue 13's shapes.
 func generate(seed uint64, pkg string) (program, error) {
-	return generateWith(seed, pkg, slowShapeRate)
+	shapes := 0.0
+	if hasShapes(seed) {
+		shapes = shapeRate
+	}
+	return generateWith(seed, pkg, slowShapeRate, shapes)
 }
 
 // slowShapeRate is the share of callbacks generate draws in the slow-call
 // shape (slowShape).
 const slowShapeRate = 0.3
 
-// generateWith is generate with the share of slow-shape callbacks given.
-// Whether a callback has that shape is drawn from a stream of its own, so
-// that a seed none of whose callbacks draws it generates the program it
-// generated before the shape existed.
-func generateWith(seed uint64, pkg string, slowRate float64) (program, error) {
+// generateWith is generate with the share of slow-shape callbacks and of
+// issue 13's shapes given. Whether a callback has the slow shape is drawn
+// from a stream of its own, so that a seed none of whose callbacks draws it
+// generates the program it generated before the shape existed; issue 13's
+// shapes are drawn only when their share is not zero, so that without them
+// a seed generates what it did before they existed.
+func generateWith(seed uint64, pkg string, slowRate, shapes float64) (program, error) {
 	g := &gen{
 		r:        rand.New(rand.NewPCG(seed, seed>>32^0x9e3779b97f4a7c15)),
 		shape:    rand.New(rand.NewPCG(seed^0x5bd1e995, seed>>16^0x27d4eb2f165667c5)),
 		slowRate: slowRate,
+		shapes:   shapes,
 	}
 	p := program{pkg: pkg}
 	var src, reg strings.Builder
@@ -50,7 +58,11 @@ func generateWith(seed uint64, pkg string, slowRate float64) (program, error) {
 		if void {
 			field = "Void"
 		}
-		fmt.Fprintf(&reg, "\t{Name: %q, %s: %s},\n", pkg+"."+name, field, name)
+		scoped := ""
+		if g.scoped {
+			scoped = ", Scoped: true"
+		}
+		fmt.Fprintf(&reg, "\t{Name: %q, %s: %s%s},\n", pkg+"."+name, field, name, scoped)
 		p.handlers = append(p.handlers, name)
 	}
 	reg.WriteString("}\n")
@@ -71,6 +83,8 @@ type gen struct {
 	n        int
 	shape    *rand.Rand // draws which callbacks have the slow shape
 	slowRate float64
+	shapes   float64 // the share of statements drawn from issue 13's shapes
+	scoped   bool    // the handler hands its callback a world.Scoped context
 }
 
 func (g *gen) chance(p float64) bool { return g.r.Float64() < p }
@@ -87,6 +101,7 @@ func pick[T any](g *gen, xs ...T) T { return xs[g.r.IntN(len(xs))] }
 // the callback, an optional one written inside and read after, and a sink.
 func (g *gen) handler(name string, void bool) string {
 	g.n = 0
+	g.scoped = false
 	var b strings.Builder
 	results := " error"
 	if void {
@@ -111,7 +126,21 @@ func (g *gen) handler(name string, void bool) string {
 
 // sink places the wrapper call in one of the shapes handlers use.
 func (g *gen) sink(outer *scope, void, total bool) string {
-	call := "d.WithTenant(ctx, tenant, func(tx pgx.Tx) error {\n" + g.callback(outer) + "})"
+	pre, call := g.wrapperCall(outer)
+	return pre + g.sinkOf(call, void, total)
+}
+
+// wrapperCall is the wrapper call and what declares its arguments before
+// it: WithTenant's, or with issue 13's shapes sometimes WithTenantCtx's.
+func (g *gen) wrapperCall(outer *scope) (pre, call string) {
+	if g.shapes > 0 && g.chance(0.6) {
+		return g.ctxCall(outer)
+	}
+	return "", "d.WithTenant(ctx, tenant, func(tx pgx.Tx) error {\n" + g.callback(outer) + "})"
+}
+
+// sinkOf sends the wrapper call's result to a sink.
+func (g *gen) sinkOf(call string, void, total bool) string {
 	after := ""
 	if total {
 		after = "out.Emit(\"total\", total)\n"

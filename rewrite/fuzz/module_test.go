@@ -38,20 +38,30 @@ require (
 replace github.com/txscope/txscope => $REPO
 `
 
+// rawConfig is the txscope.yaml of a raw module: no row-level security,
+// tenants kept apart by the tenant_id column, and the pooled handle the
+// raw pool, so that every read moved there must filter on the column.
+const rawConfig = `version: 1
+pooled: "{recv}.Pool"
+tenant: {rls: false, column: tenant_id}
+`
+
 // module is a temporary Go module: world and fake from testdata, the
-// generated handler packages and a runner that calls every handler.
+// generated handler packages and a runner that calls every handler. A raw
+// one has rawConfig, and its fake store no row-level security.
 type module struct {
 	dir  string
 	repo string
+	raw  bool
 }
 
 // newModule lays out the fixed part of the module in dir.
-func newModule(dir string) (*module, error) {
+func newModule(dir string, raw bool) (*module, error) {
 	repo, err := filepath.Abs("../..")
 	if err != nil {
 		return nil, err
 	}
-	m := &module{dir: dir, repo: repo}
+	m := &module{dir: dir, repo: repo, raw: raw}
 	sum, err := os.ReadFile(filepath.Join(repo, "go.sum"))
 	if err != nil {
 		return nil, err
@@ -59,6 +69,9 @@ func newModule(dir string) (*module, error) {
 	files := map[string][]byte{
 		"go.mod": []byte(strings.ReplaceAll(goMod, "$REPO", repo)),
 		"go.sum": sum,
+	}
+	if raw {
+		files["txscope.yaml"] = []byte(rawConfig)
 	}
 	for _, f := range []string{"world/world.go", "fake/fake.go"} {
 		if files[f], err = os.ReadFile(filepath.Join("testdata", "module", f)); err != nil {
@@ -95,7 +108,7 @@ func (m *module) setPrograms(progs []program) error {
 			return err
 		}
 	}
-	files := map[string][]byte{"run/main.go": runner(progs)}
+	files := map[string][]byte{"run/main.go": runner(progs, m.raw)}
 	for _, p := range progs {
 		files[handlersFile(p)] = p.src
 		files[p.pkg+"/registry.go"] = p.registry
@@ -107,12 +120,14 @@ func (m *module) setPrograms(progs []program) error {
 // handler and initial state, the steps of its faultless run, one
 // "name\tstate\tstep" line each. "faults FILE" runs every handler against
 // every initial state with no fault and then with a fault at each step FILE
-// lists for it, and prints one line per run. Steps are named by what they
+// lists for it, and prints one line per run: its outcome, a tab and its
+// statements (fake.Event, as JSON). Steps are named by what they
 // do, and the faults come from the union of the original's and the
 // rewrite's lists, so that both meet the same faults in the same
 // statements even where the rewrite reorders them (the slow-call move) or
-// runs a statement the original never reaches.
-func runner(progs []program) []byte {
+// runs a statement the original never reaches. A raw module's runner runs
+// the store without row-level security.
+func runner(progs []program, raw bool) []byte {
 	var imports, appends strings.Builder
 	for _, p := range progs {
 		fmt.Fprintf(&imports, "\t%q\n", modulePath+"/"+p.pkg)
@@ -134,11 +149,12 @@ import (
 ` + imports.String() + `)
 
 func main() {
+	fake.RLS = ` + fmt.Sprint(!raw) + `
 	var all []world.Handler
 ` + appends.String() + `	if os.Args[1] == "list" {
 		for _, h := range all {
 			for state := range fake.States {
-				_, steps := fake.Run(h, state, "")
+				_, steps, _ := fake.Run(h, state, "")
 				for _, step := range steps {
 					fmt.Printf("%s\t%d\t%s\n", h.Name, state, step)
 				}
@@ -164,16 +180,16 @@ func main() {
 	}
 	for _, h := range all {
 		for state := range fake.States {
-			line, _ := fake.Run(h, state, "")
-			fmt.Println(line)
+			line, _, trace := fake.Run(h, state, "")
+			fmt.Printf("%s\t%s\n", line, trace)
 			var steps []string
 			for step := range faults[fmt.Sprintf("%s\t%d", h.Name, state)] {
 				steps = append(steps, step)
 			}
 			sort.Strings(steps)
 			for _, step := range steps {
-				line, _ := fake.Run(h, state, step)
-				fmt.Println(line)
+				line, _, trace := fake.Run(h, state, step)
+				fmt.Printf("%s\t%s\n", line, trace)
 			}
 		}
 	}

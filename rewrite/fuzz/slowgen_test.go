@@ -47,7 +47,7 @@ func (g *gen) slowShape(s *scope) string {
 		fmt.Fprintf(&b, "%s, err := world.Summarize(ctx, %s)\n%s", r, v, g.errCheck(s))
 		s.declare(r)
 	} else {
-		fmt.Fprintf(&b, "if err := world.Slow(ctx, %s); err != nil {\n%s", v, strings.TrimPrefix(g.errCheck(s), "if err != nil {\n"))
+		b.WriteString(g.checked(s, "err := world.Slow(ctx, "+v+")"))
 	}
 	if g.chance(0.1) {
 		b.WriteString(g.stmt(s, 1))
@@ -73,6 +73,9 @@ func (g *gen) slowShape(s *scope) string {
 // (a note) or one that does not (kv written or deleted, a note bump whose
 // result is tested).
 func (g *gen) earlyWrite(s *scope) string {
+	if g.shapes > 0 && g.chance(0.3) {
+		return g.scanGuard(s)
+	}
 	switch g.r.IntN(6) {
 	case 0, 1:
 		return "if err := world.Note(ctx, tx, " + g.key() + ", " + g.expr(s) + "); err != nil {\nreturn err\n}\n"

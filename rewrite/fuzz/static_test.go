@@ -102,14 +102,14 @@ type placement struct {
 }
 
 // placementProblems checks where the world's calls and the pooled handles
-// sit relative to the WithTenant callbacks of fd.
+// sit relative to the WithTenant and WithTenantCtx callbacks of fd.
 func placementProblems(fd *ast.FuncDecl, pl plan.Plan, reportedSlow bool) []placement {
 	var callbacks []*ast.FuncLit
 	pooled := map[string]bool{}
 	ast.Inspect(fd, func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.CallExpr:
-			if sel, ok := n.Fun.(*ast.SelectorExpr); ok && sel.Sel.Name == "WithTenant" {
+			if sel, ok := n.Fun.(*ast.SelectorExpr); ok && (sel.Sel.Name == "WithTenant" || sel.Sel.Name == "WithTenantCtx") {
 				for _, a := range n.Args {
 					if lit, ok := a.(*ast.FuncLit); ok {
 						callbacks = append(callbacks, lit)

@@ -90,6 +90,9 @@ func (s *scope) fillers() string {
 
 // stmt draws one statement of a callback block at nesting depth.
 func (g *gen) stmt(s *scope, depth int) string {
+	if g.shapes > 0 && g.chance(g.shapes) {
+		return g.shapeStmt(s)
+	}
 	for {
 		switch k := g.r.IntN(100); {
 		case k < 14:
@@ -143,6 +146,11 @@ func (g *gen) stmt(s *scope, depth int) string {
 	}
 }
 
+// checked is `if init; err != nil { … }` with errCheck's exit.
+func (g *gen) checked(s *scope, init string) string {
+	return "if " + init + "; err != nil {\n" + strings.TrimPrefix(g.errCheck(s), "if err != nil {\n")
+}
+
 // errCheck is `if err != nil { … }` with an early exit.
 func (g *gen) errCheck(s *scope) string {
 	exit := pick(g, "return err", "return err", "return err", "return nil", "return world.ErrX")
@@ -156,8 +164,11 @@ func (g *gen) errCheck(s *scope) string {
 func (g *gen) read(s *scope, fn string) string {
 	v := g.fresh("v")
 	args := "ctx, tx, " + g.key()
-	if fn == "Sum" {
+	switch fn {
+	case "Sum":
 		args = "ctx, tx"
+	case "ReadOwn":
+		args = "ctx, tx, tenant, " + g.key()
 	}
 	if g.chance(0.08) {
 		s.declare(v)
@@ -182,7 +193,7 @@ func (g *gen) write(s *scope) string {
 	call := "world.Write(ctx, tx, " + g.key() + ", " + g.expr(s) + ")"
 	switch kind {
 	case 0, 1, 2:
-		return "if err := " + call + "; err != nil {\n" + strings.TrimPrefix(g.errCheck(s), "if err != nil {\n")
+		return g.checked(s, "err := "+call)
 	case 3, 4:
 		tok := " := "
 		if s.hasErr || s.errVisible() && g.chance(0.5) {
@@ -193,7 +204,7 @@ func (g *gen) write(s *scope) string {
 	case 7:
 		return "_ = " + call + "\n"
 	}
-	return "if err := " + call + "; err != nil {\n" + strings.TrimPrefix(g.errCheck(s), "if err != nil {\n")
+	return g.checked(s, "err := "+call)
 }
 
 func (g *gen) slow(s *scope) string {
@@ -201,7 +212,7 @@ func (g *gen) slow(s *scope) string {
 	if g.chance(0.15) {
 		return "_ = " + call + "\n"
 	}
-	return "if err := " + call + "; err != nil {\n" + strings.TrimPrefix(g.errCheck(s), "if err != nil {\n")
+	return g.checked(s, "err := "+call)
 }
 
 // block renders a nested block's statements and its fillers.

@@ -22,29 +22,33 @@ func FreshName(info *types.Info, site *analysis.Site, base string, also ...strin
 		}
 		return true
 	})
-	scope := innermostScope(info, site.Func.Decl.Body, site.Call)
-	if scope == nil {
-		scope = info.Scopes[site.Func.Decl.Type]
-	}
 	candidates := []string{base, base + "2", base + "3"}
 	if base == "q" {
 		candidates = []string{"q", "pq", "tq", "pooled"}
 	}
 	for _, name := range candidates {
-		if taken[name] {
-			continue
+		if !taken[name] && FreeAt(info, site, name) {
+			return name
 		}
-		if scope != nil {
-			if _, obj := scope.LookupParent(name, site.Call.Pos()); obj != nil {
-				continue
-			}
-			if scope.Lookup(name) != nil {
-				continue
-			}
-		}
-		return name
 	}
 	return base + "_"
+}
+
+// FreeAt reports whether name is neither visible at the site's call nor
+// declared in the block around it, so that declaring it before the call
+// neither fails nor shadows anything the code after the call uses.
+func FreeAt(info *types.Info, site *analysis.Site, name string) bool {
+	scope := innermostScope(info, site.Func.Decl.Body, site.Call)
+	if scope == nil {
+		scope = info.Scopes[site.Func.Decl.Type]
+	}
+	if scope == nil {
+		return true
+	}
+	if _, obj := scope.LookupParent(name, site.Call.Pos()); obj != nil {
+		return false
+	}
+	return scope.Lookup(name) == nil
 }
 
 func DeclaresName(info *types.Info, stmts []ast.Stmt, name string) bool {

@@ -1,11 +1,18 @@
 // Package fake is an in-memory transactional key-value store (tables kv and
 // notes, the latter under keys prefixed notes.) behind pgx's
 // interfaces. It injects a fault at a chosen step, records what was
-// committed and flags statements that run where they must not.
+// committed and, for every statement, the tenant it ran under and the
+// transaction it ran in (Event: the fuzz test compares these of the
+// original and of the rewrite statement by statement), and flags
+// statements that run where they must not whatever the original did: a
+// write or a locking read outside a transaction, a pooled statement while
+// one is open, a statement run with the handler's context where the
+// callback was given its own.
 package fake
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -31,6 +38,16 @@ const tenant = "t1"
 
 var errAborted = errors.New("current transaction is aborted, commands ignored until end of transaction block")
 
+// RLS says whether the database keeps tenants apart by row-level security
+// (the runner of a module whose config says it does not sets it false).
+// With it, a statement on the raw pool runs under no tenant; without it,
+// one that filters on tenant_id runs under the tenant it filters on.
+var RLS = true
+
+// otherRows are another tenant's rows, which only a statement that
+// neither runs under the tenant nor filters on it sees.
+var otherRows = map[string]int{"a": 101, "b": 102, "c": 103, "d": 104, "notes.a": 105, "notes.b": 106, "notes.c": 107, "notes.d": 108}
+
 // locksBeforeTx allows a FOR UPDATE read outside a transaction, where its
 // lock is released at once: a --recheck rewrite runs a replayed locking
 // read before the transaction too.
@@ -40,33 +57,116 @@ var locksBeforeTx = os.Getenv("FAKE_LOCKS_BEFORE_TX") != ""
 type Store struct {
 	committed  map[string]int
 	open       *tx
+	conns      int            // the transactions and batches begun
 	steps      []string       // the steps run, each as what#occurrence
 	seen       map[string]int // how often each step ran
 	failAt     string         // the step that fails, "" for none
+	scoped     bool           // every step must run with a world.Scoped context
+	trace      []Event
 	violations []string
+}
+
+// conn is where a statement runs: in a transaction (t), in a batch's
+// implicit one, or alone on the raw pool (id 0); tenant is the tenant
+// setting it runs under.
+type conn struct {
+	t      *tx
+	id     int
+	tenant string
+	batch  bool
+}
+
+func (c conn) String() string {
+	switch {
+	case c.t != nil:
+		return "in a transaction"
+	case c.batch:
+		return "in a pooled batch"
+	}
+	return "on the raw pool"
+}
+
+// Event is a statement as the store ran it: its step (as Step names it),
+// the tenant it ran under ("" for none), the transaction it ran in (Tx,
+// numbered in the order they began: a transaction or a pooled batch's
+// implicit one; 0 alone on the raw pool) and where that was (Where). A
+// generated statement may carry a marker comment, which Write and Feeds
+// hold: "/* wN */" names a write, "/* feeds:wN */" a read whose value
+// guards or feeds write wN.
+type Event struct {
+	Step   string
+	Tenant string `json:",omitempty"`
+	Tx     int    `json:",omitempty"`
+	Where  string
+	Write  string `json:",omitempty"`
+	Feeds  string `json:",omitempty"`
 }
 
 // Step records a statement or slow call and fails the chosen one. A step
 // is named by what it does and how often that was done before, not by its
 // place in the run, so that a rewrite that reorders steps (the slow-call
 // move) meets the same fault in the same statement.
-func (s *Store) Step(what string) error {
+func (s *Store) Step(ctx context.Context, what string) error {
+	_, err := s.step(ctx, what)
+	return err
+}
+
+// step is Step that also returns the step's name.
+func (s *Store) step(ctx context.Context, what string) (string, error) {
+	if s.scoped && !world.IsScoped(ctx) {
+		s.violate("%s ran with the handler's context, not the one its callback was given", what)
+	}
 	s.seen[what]++
 	step := fmt.Sprintf("%s#%d", what, s.seen[what])
 	s.steps = append(s.steps, step)
 	if step == s.failAt {
-		return fmt.Errorf("fault at %s", step)
+		return step, fmt.Errorf("fault at %s", step)
 	}
-	return nil
+	return step, nil
 }
 
 func (s *Store) violate(format string, args ...any) {
 	s.violations = append(s.violations, fmt.Sprintf(format, args...))
 }
 
-// run executes one statement, in t or (t == nil) on its own.
-func (s *Store) run(t *tx, sql string, args []any) ([]int, error) {
-	fault := s.Step(fmt.Sprintf("%s %v", sql, args))
+// untag splits a statement's marker comment off its text.
+func untag(sql string) (text, write, feeds string) {
+	text, tag, ok := strings.Cut(sql, " /* ")
+	if !ok {
+		return sql, "", ""
+	}
+	tag = strings.TrimSuffix(tag, " */")
+	if w, ok := strings.CutPrefix(tag, "feeds:"); ok {
+		return text, "", w
+	}
+	return text, tag, ""
+}
+
+// filtersTenant reports whether a statement filters on the tenant column
+// (its first argument then is the tenant filtered on).
+func filtersTenant(text string) bool { return strings.Contains(text, "tenant_id = $1") }
+
+// record adds a statement to the trace: where it ran and under which
+// tenant, which on the raw pool without row-level security is the one it
+// filters on.
+func (s *Store) record(c conn, step, text string, args []any) {
+	_, write, feeds := untag(text)
+	e := Event{Step: step, Tenant: c.tenant, Tx: c.id, Where: c.String(), Write: write, Feeds: feeds}
+	if c.id == 0 && !RLS && filtersTenant(text) {
+		e.Tenant = fmt.Sprint(args[0])
+	}
+	s.trace = append(s.trace, e)
+}
+
+// run executes one statement, in c.t or (c.t == nil) on its own.
+func (s *Store) run(ctx context.Context, c conn, sql string, args []any) ([]int, error) {
+	t := c.t
+	step, fault := s.step(ctx, fmt.Sprintf("%s %v", sql, args))
+	s.record(c, step, sql, args)
+	sql, _, _ = untag(sql)
+	// Another tenant's rows are what a statement with neither the tenant
+	// set nor a filter on it reads.
+	foreign := c.id == 0 && !filtersTenant(sql)
 	if t != nil && t.aborted {
 		return nil, errAborted
 	}
@@ -77,6 +177,10 @@ func (s *Store) run(t *tx, sql string, args []any) ([]int, error) {
 		return nil, fault
 	}
 	get := func(k string) (int, bool) {
+		if foreign {
+			v, ok := otherRows[k]
+			return v, ok
+		}
 		if t != nil {
 			if c, ok := t.writes[k]; ok {
 				return c.v, !c.gone
@@ -106,6 +210,8 @@ func (s *Store) run(t *tx, sql string, args []any) ([]int, error) {
 			s.violate("locking read outside a transaction")
 		}
 		return row(args[0].(string)), nil
+	case strings.HasPrefix(sql, "SELECT v FROM kv WHERE tenant_id = $1 AND k = $2"):
+		return row(args[1].(string)), nil
 	case strings.HasPrefix(sql, "SELECT v FROM kv WHERE"):
 		return row(args[0].(string)), nil
 	case strings.HasPrefix(sql, "SELECT v FROM notes WHERE"):
@@ -114,6 +220,12 @@ func (s *Store) run(t *tx, sql string, args []any) ([]int, error) {
 		keys := map[string]bool{}
 		for k := range s.committed {
 			keys[k] = true
+		}
+		if foreign {
+			keys = map[string]bool{}
+			for k := range otherRows {
+				keys[k] = true
+			}
 		}
 		if t != nil {
 			for k := range t.writes {
@@ -192,21 +304,50 @@ func (p *Pool) Begin(ctx context.Context) (pgx.Tx, error) {
 	if p.s.open != nil {
 		p.s.violate("transaction begun while another is open")
 	}
-	t := &tx{s: p.s, writes: map[string]cell{}}
+	p.s.conns++
+	t := &tx{s: p.s, id: p.s.conns, writes: map[string]cell{}, prepared: map[string]string{}}
 	p.s.open = t
 	return t, nil
 }
 
 // SendBatch runs a batch as one implicit transaction.
 func (p *Pool) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
+	p.pooled()
+	p.s.conns++
+	return &batch{s: p.s, ctx: ctx, id: p.s.conns, queries: b.QueuedQueries}
+}
+
+func (p *Pool) pooled() {
 	if p.s.open != nil {
 		p.s.violate("pooled statement while a transaction is open")
 	}
-	return &batch{s: p.s, queries: b.QueuedQueries}
+}
+
+// raw runs a statement on the pool alone, with no tenant set.
+func (p *Pool) raw(ctx context.Context, sql string, args []any) ([]int, error) {
+	p.pooled()
+	return p.s.run(ctx, conn{}, sql, args)
+}
+
+func (p *Pool) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	_, err := p.raw(ctx, sql, args)
+	return pgconn.CommandTag{}, err
+}
+
+func (p *Pool) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	vals, err := p.raw(ctx, sql, args)
+	return &rows{vals: vals, err: err}, err
+}
+
+func (p *Pool) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	vals, err := p.raw(ctx, sql, args)
+	return row{&rows{vals: vals, err: err}}
 }
 
 type batch struct {
 	s       *Store
+	ctx     context.Context
+	id      int
 	queries []*pgx.QueuedQuery
 	tenant  string
 }
@@ -221,10 +362,7 @@ func (b *batch) next() ([]int, error) {
 		b.tenant = fmt.Sprint(q.Arguments[1])
 		return nil, nil
 	}
-	if b.tenant != tenant {
-		b.s.violate("pooled statement with tenant %q", b.tenant)
-	}
-	return b.s.run(nil, q.SQL, q.Arguments)
+	return b.s.run(b.ctx, conn{id: b.id, tenant: b.tenant, batch: true}, q.SQL, q.Arguments)
 }
 
 func (b *batch) Exec() (pgconn.CommandTag, error) {
@@ -246,17 +384,20 @@ func (b *batch) Close() error { return nil }
 
 func (b *batch) Tx() pgx.Tx { return nil }
 
-// tx is a transaction: writes are buffered until Commit.
+// tx is a transaction: writes are buffered until Commit. Statements it
+// prepared run by name.
 type tx struct {
 	pgx.Tx
-	s       *Store
-	writes  map[string]cell
-	tenant  string
-	aborted bool
-	done    bool
+	s        *Store
+	id       int
+	writes   map[string]cell
+	prepared map[string]string
+	tenant   string
+	aborted  bool
+	done     bool
 }
 
-func (t *tx) statement(sql string, args []any) ([]int, error) {
+func (t *tx) statement(ctx context.Context, sql string, args []any) ([]int, error) {
 	if t.done {
 		t.s.violate("statement on a finished transaction")
 		return nil, pgx.ErrTxClosed
@@ -265,24 +406,44 @@ func (t *tx) statement(sql string, args []any) ([]int, error) {
 		t.tenant = fmt.Sprint(args[0])
 		return nil, nil
 	}
-	if t.tenant != tenant {
-		t.s.violate("statement in a transaction with tenant %q", t.tenant)
+	if text, ok := t.prepared[sql]; ok {
+		sql = text
 	}
-	return t.s.run(t, sql, args)
+	return t.s.run(ctx, conn{t: t, id: t.id, tenant: t.tenant}, sql, args)
+}
+
+// Prepare names a statement for the transaction's later calls; it is a
+// step (it can fail) but runs nothing.
+func (t *tx) Prepare(ctx context.Context, name, sql string) (*pgconn.StatementDescription, error) {
+	if t.done {
+		t.s.violate("statement on a finished transaction")
+		return nil, pgx.ErrTxClosed
+	}
+	step, fault := t.s.step(ctx, "PREPARE "+name)
+	t.s.record(conn{t: t, id: t.id, tenant: t.tenant}, step, sql, nil)
+	if t.aborted {
+		return nil, errAborted
+	}
+	if fault != nil {
+		t.aborted = true
+		return nil, fault
+	}
+	t.prepared[name] = sql
+	return &pgconn.StatementDescription{Name: name, SQL: sql}, nil
 }
 
 func (t *tx) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
-	_, err := t.statement(sql, args)
+	_, err := t.statement(ctx, sql, args)
 	return pgconn.CommandTag{}, err
 }
 
 func (t *tx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
-	vals, err := t.statement(sql, args)
+	vals, err := t.statement(ctx, sql, args)
 	return &rows{vals: vals, err: err}, err
 }
 
 func (t *tx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
-	vals, err := t.statement(sql, args)
+	vals, err := t.statement(ctx, sql, args)
 	return row{&rows{vals: vals, err: err}}
 }
 
@@ -355,9 +516,10 @@ func (r row) Scan(dest ...any) error {
 // Run runs a handler against state with a fault at step failAt ("": none)
 // and renders what it returned, wrote and committed; it also returns the
 // steps the run took, sorted (the faults to inject next, in an order that
-// does not depend on the order they ran in).
-func Run(h world.Handler, state int, failAt string) (string, []string) {
-	s := &Store{committed: map[string]int{}, seen: map[string]int{}, failAt: failAt}
+// does not depend on the order they ran in), and its statements in the
+// order they ran, as JSON.
+func Run(h world.Handler, state int, failAt string) (line string, steps []string, trace []byte) {
+	s := &Store{committed: map[string]int{}, seen: map[string]int{}, failAt: failAt, scoped: h.Scoped}
 	for k, v := range States[state] {
 		s.committed[k] = v
 	}
@@ -380,10 +542,14 @@ func Run(h world.Handler, state int, failAt string) (string, []string) {
 	if fault == "" {
 		fault = "none"
 	}
-	line := fmt.Sprintf("%s state%d fault=%q: result=%s out=%v committed=%v violations=%q",
+	line = fmt.Sprintf("%s state%d fault=%q: result=%s out=%v committed=%v violations=%q",
 		h.Name, state, fault, result, out.Log, st, s.violations)
 	sort.Strings(s.steps)
-	return line, s.steps
+	trace, err := json.Marshal(s.trace)
+	if err != nil {
+		panic(err)
+	}
+	return line, s.steps, trace
 }
 
 func call(ctx context.Context, h world.Handler, d *world.DB, out *world.Out) (result string) {

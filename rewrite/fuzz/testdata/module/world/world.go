@@ -1,6 +1,8 @@
-// Package world is the fixed world that generated handlers live in: a
-// tenant wrapper, a session check, store functions with known effects, a
-// slow call and a helper that takes the concrete transaction type.
+// Package world is the fixed world that generated handlers live in: tenant
+// wrappers (one whose callback gets its context), a session check, store
+// functions with known effects (with a tenant filter or, relying on the
+// policy, without), a slow call and a helper that takes the concrete
+// transaction type.
 package world
 
 import (
@@ -20,8 +22,10 @@ type Querier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
-// Pool begins transactions and runs batches.
+// Pool begins transactions and runs batches; its own statements run with
+// no tenant set, as a raw pool's do.
 type Pool interface {
+	Querier
 	Begin(ctx context.Context) (pgx.Tx, error)
 	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
 }
@@ -48,19 +52,58 @@ func (d *DB) WithTenant(ctx context.Context, tenant string, fn func(tx pgx.Tx) e
 	return tx.Commit(ctx)
 }
 
+// WithTenantCtx is WithTenant whose callback gets the context too: the
+// one it was given, as it came.
+func (d *DB) WithTenantCtx(ctx context.Context, tenant string, fn func(ctx context.Context, tx pgx.Tx) error) error {
+	tx, err := d.Pool.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, "select set_config('app.current_tenant_id', $1, true)", tenant); err != nil {
+		return err
+	}
+	if err := fn(ctx, tx); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
+}
+
+type scopeKey struct{}
+
+// Scoped derives the context a handler hands WithTenantCtx, so that a
+// statement run with the handler's own context instead shows.
+func Scoped(ctx context.Context) context.Context {
+	return context.WithValue(ctx, scopeKey{}, true)
+}
+
+// IsScoped reports whether ctx is, or derives from, one Scoped made.
+func IsScoped(ctx context.Context) bool {
+	ok, _ := ctx.Value(scopeKey{}).(bool)
+	return ok
+}
+
 // ErrX is a sentinel error handlers return.
 var ErrX = errors.New("x")
 
 // Session validates the tenant's session.
 func Session(ctx context.Context, q Querier, tenant string) error {
 	var one int
-	return q.QueryRow(ctx, "SELECT 1 FROM sessions WHERE tenant = $1", tenant).Scan(&one)
+	return q.QueryRow(ctx, "SELECT 1 FROM sessions WHERE tenant_id = $1", tenant).Scan(&one)
 }
 
 // Read reads a key.
 func Read(ctx context.Context, q Querier, key string) (int, error) {
 	var v int
 	err := q.QueryRow(ctx, "SELECT v FROM kv WHERE k = $1", key).Scan(&v)
+	return v, err
+}
+
+// ReadOwn reads a key of the tenant's, filtering on the tenant column
+// (Read relies on the policy alone).
+func ReadOwn(ctx context.Context, q Querier, tenant, key string) (int, error) {
+	var v int
+	err := q.QueryRow(ctx, "SELECT v FROM kv WHERE tenant_id = $1 AND k = $2", tenant, key).Scan(&v)
 	return v, err
 }
 
@@ -135,9 +178,11 @@ func HelperTx(ctx context.Context, tx pgx.Tx, key string) (int, error) {
 	return v, err
 }
 
-// Faults decides whether the next step of a run, named by what it does,
-// fails.
-type Faults interface{ Step(what string) error }
+// Faults decides whether the next step of a run, named by what it does
+// and run with ctx, fails.
+type Faults interface {
+	Step(ctx context.Context, what string) error
+}
 
 type faultsKey struct{}
 
@@ -151,7 +196,7 @@ func WithFaults(ctx context.Context, f Faults) context.Context {
 func Slow(ctx context.Context, n int) error {
 	time.Sleep(0)
 	if f, ok := ctx.Value(faultsKey{}).(Faults); ok {
-		return f.Step(fmt.Sprintf("Slow(%d)", n))
+		return f.Step(ctx, fmt.Sprintf("Slow(%d)", n))
 	}
 	return nil
 }
@@ -161,7 +206,7 @@ func Slow(ctx context.Context, n int) error {
 func Summarize(ctx context.Context, n int) (int, error) {
 	time.Sleep(0)
 	if f, ok := ctx.Value(faultsKey{}).(Faults); ok {
-		if err := f.Step(fmt.Sprintf("Summarize(%d)", n)); err != nil {
+		if err := f.Step(ctx, fmt.Sprintf("Summarize(%d)", n)); err != nil {
 			return 0, err
 		}
 	}
@@ -183,9 +228,12 @@ func (o *Out) Fail(err error) { o.Log = append(o.Log, "fail:"+err.Error()) }
 // Result writes a result, nil or not, to the response.
 func (o *Out) Result(err error) { o.Log = append(o.Log, fmt.Sprintf("result:%v", err)) }
 
-// Handler is a generated handler: one of Err and Void is set.
+// Handler is a generated handler: one of Err and Void is set. Scoped says
+// that it hands WithTenantCtx a context from Scoped: every statement and
+// slow call it makes runs with that context.
 type Handler struct {
-	Name string
-	Err  func(ctx context.Context, d *DB, tenant string, out *Out) error
-	Void func(ctx context.Context, d *DB, tenant string, out *Out)
+	Name   string
+	Err    func(ctx context.Context, d *DB, tenant string, out *Out) error
+	Void   func(ctx context.Context, d *DB, tenant string, out *Out)
+	Scoped bool
 }
