@@ -53,7 +53,7 @@ type MiddlewareReport struct {
 type HelperReport struct {
 	Func     string `json:"func"`
 	Pos      string `json:"pos"`
-	Param    string `json:"param"` // "tx pgx.Tx"
+	Param    string `json:"param"`  // "tx pgx.Tx"
 	Action   string `json:"action"` // "widened" or "left"
 	To       string `json:"to,omitempty"`
 	Reason   string `json:"reason,omitempty"`
