@@ -43,7 +43,7 @@ func (fr *fileRewrite) querierExpr(q *plan.Querier) dst.Expr {
 func (fr *fileRewrite) querierDecl(q *plan.Querier) ([]byte, error) {
 	var b strings.Builder
 	tx := types.TypeString(q.Tx, func(p *types.Package) string { return p.Name() })
-	fmt.Fprintf(&b, "// %s is the part of %s that this package's helpers use, which the\n// tenant-scoped pooled handle offers too: they take either.\n", q.Name, tx)
+	fmt.Fprintf(&b, "// %s is the part of %s this package's helpers use; the\n// tenant-scoped pooled handle has it too, so they take either.\n", q.Name, tx)
 	fmt.Fprintf(&b, "type %s interface {\n", q.Name)
 	for _, name := range q.Methods {
 		obj, _, _ := types.LookupFieldOrMethod(q.Tx, true, nil, name)

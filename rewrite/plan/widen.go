@@ -87,12 +87,12 @@ func (w *widener) visit(fn *types.Func, i int) string {
 	switch {
 	case !w.prog.Whole():
 		return "the analyzer sees one package at a time, and the helper's callers in other packages cannot be checked"
+	case sig.Variadic() && i == sig.Params().Len()-1: // tx is a slice of them
+		return "its transaction parameter is variadic"
 	case pooledMethods[TxKind(tx)] == nil || !rules.IsTxType(tx):
 		return fmt.Sprintf("tenantpool has no handle for %s", shortType(tx))
 	case sig.TypeParams().Len() > 0 || sig.RecvTypeParams().Len() > 0:
 		return "it is generic"
-	case sig.Variadic() && i == sig.Params().Len()-1:
-		return "its transaction parameter is variadic"
 	}
 	src, ok := w.prog.Source(fn)
 	switch {
@@ -332,7 +332,11 @@ func (w *widener) references(fn *types.Func, i int) string {
 	case err != nil:
 		return err.Error()
 	case len(refs) > 0:
-		return fmt.Sprintf("it is referred to at %s, outside the loaded build, where txscope cannot check the change: run with --tests", strings.Join(refs, ", "))
+		hint := "" // another build (tags, GOOS) or a package outside the pattern: --tests would not load it
+		if !slices.ContainsFunc(refs, func(ref string) bool { return !strings.Contains(ref, "_test.go:") }) {
+			hint = ": run with --tests"
+		}
+		return fmt.Sprintf("it is referred to at %s, outside the loaded build, where txscope cannot check the change%s", strings.Join(refs, ", "), hint)
 	}
 	if fn.Signature().Recv() != nil {
 		return satisfiable(w.prog, fn)

@@ -198,15 +198,31 @@ func (g *querierGroup) choose(prog *load.Program, groups []*querierGroup, need [
 		}) {
 			continue // another driver's interface in the package took it
 		}
-		obj := g.pkg.Scope().Lookup(name)
+		obj, everyBuild := lookupBuilds(prog, g.pkg.Path(), name)
 		if obj == nil && !declaredOutside(prog, g.dir, name) {
 			return &Querier{Pkg: g.pkg, Name: name, Methods: need, Tx: g.tx, Declare: true}
 		}
-		if methods, ok := reusable(prog, obj, g.tx, need); ok {
+		if methods, ok := reusable(prog, obj, g.tx, need); ok && everyBuild {
 			return &Querier{Pkg: g.pkg, Name: name, Methods: methods}
 		}
 	}
 	return nil
+}
+
+// lookupBuilds looks name up in the package as loaded (with --tests, the
+// variant its _test.go files join): what declares it, and whether that is
+// in every build of the package, i.e. not in a test file. A name only a
+// test declares is neither free nor usable.
+func lookupBuilds(prog *load.Program, path, name string) (obj types.Object, everyBuild bool) {
+	for _, pkg := range prog.Packages {
+		if pkg.PkgPath != path {
+			continue
+		}
+		if obj = pkg.Types.Scope().Lookup(name); obj != nil {
+			return obj, !strings.HasSuffix(syntax.RealPosition(prog.Fset, obj.Pos()).Filename, "_test.go")
+		}
+	}
+	return nil, false
 }
 
 // reusable reports whether obj is an interface the helpers can take: tx
