@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"go/ast"
 	"go/token"
+	"go/types"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/txscope/txscope/rewrite/analysis"
@@ -42,7 +44,9 @@ type Result struct {
 	Chains   []*plan.ChainPlan
 	// Buffalo are the migrations of the apps behind popmw.Transaction.
 	Buffalo []*plan.BuffaloPlan
-	Edits   []edit.FileEdit
+	// Widen are the helpers whose tx parameter the edits widen.
+	Widen *plan.Widen
+	Edits []edit.FileEdit
 }
 
 // maxVerifyRounds bounds the plan → apply → verify loop: each round keeps
@@ -91,7 +95,8 @@ func Rewrite(prog *load.Program, opts Options) (*Result, error) {
 	}
 	for round := 0; ; round++ {
 		fixes := plan.WrapperFixes(prog, res.Plans, res.Analysis.Wrappers.List())
-		edits, failures, err := edit.Apply(prog, res.Plans, res.Chains, res.Buffalo, fixes)
+		widen := res.widenings()
+		edits, failures, err := edit.Apply(prog, res.Plans, res.Chains, res.Buffalo, fixes, widen)
 		if err != nil {
 			return nil, err
 		}
@@ -106,14 +111,14 @@ func Rewrite(prog *load.Program, opts Options) (*Result, error) {
 			failures = verify.Verify(prog, edits, res.Plans)
 		}
 		if len(failures) == 0 {
-			res.Edits = edits
+			res.Edits, res.Widen = edits, widen
 			return res, nil
 		}
 		if round == maxVerifyRounds {
 			return nil, fmt.Errorf("verify: rewrites still fail after %d rounds: %s", round, failures[0].Describe(prog))
 		}
 		for _, f := range failures {
-			if res.dropBuffalo(f, stage) || res.dropChains(f) {
+			if res.dropBuffalo(f, stage) || res.dropWidenings(widen, f, stage) || res.dropChains(f) {
 				continue
 			}
 			if f.Plan < 0 {
@@ -124,6 +129,65 @@ func Rewrite(prog *load.Program, opts Options) (*Result, error) {
 			}
 		}
 	}
+}
+
+// widenings are the helpers the plans need widened; a plan that relies
+// on one that cannot be is kept (a chain with one fails), until every
+// widening has its interface. (A Buffalo action's pop connection is its
+// own pooled handle: it widens nothing.)
+func (r *Result) widenings() *plan.Widen {
+	for {
+		plans := slices.Clone(r.Plans)
+		for _, cp := range r.Chains {
+			plans = append(plans, cp.ReportPlans()...)
+		}
+		widen := plan.Widenings(r.Analysis.Prog, plans)
+		if len(widen.Failed) == 0 {
+			return widen
+		}
+		r.unwiden(widen.Failed)
+	}
+}
+
+// unwiden keeps the plans that rely on a failed widening and fails the
+// chains with one.
+func (r *Result) unwiden(failed map[plan.WidenKey]string) {
+	for i, p := range r.Plans {
+		r.Plans[i], _ = p.Unwiden(failed)
+	}
+	for _, cp := range r.Chains {
+		if cp.Failed != nil {
+			continue
+		}
+		for _, p := range cp.Plans {
+			if kept, ok := p.Unwiden(failed); ok {
+				cp.Failed = fmt.Errorf("%s", kept.Reason)
+				break
+			}
+		}
+	}
+}
+
+// dropWidenings fails the widenings a type error may come from: those
+// that edit its file, or, for an error no plan and no chain's file holds,
+// all of them (a changed parameter type breaks callers elsewhere).
+func (r *Result) dropWidenings(widen *plan.Widen, f edit.Failure, stage string) bool {
+	failed := map[plan.WidenKey]string{}
+	for _, h := range widen.Helpers {
+		if slices.Contains(h.Paths(r.Analysis.Prog), f.File) {
+			failed[h.Key()] = fmt.Sprintf("%s: %v", stage, f.Err)
+		}
+	}
+	if len(failed) == 0 && f.Plan < 0 && !slices.ContainsFunc(r.Chains, func(cp *plan.ChainPlan) bool { return cp.Failed == nil && cp.Touches(f.File) }) {
+		for _, h := range widen.Helpers {
+			failed[h.Key()] = fmt.Sprintf("%s: %s", stage, f.Describe(r.Analysis.Prog))
+		}
+	}
+	if len(failed) == 0 {
+		return false
+	}
+	r.unwiden(failed)
+	return f.Plan < 0
 }
 
 // usesRuntime reports whether a plan or chain that changes code moves
@@ -172,10 +236,47 @@ func (r *Result) Report() *report.Report {
 	all := r.AllPlans()
 	rep.Handlers = handlers
 	rep.Middleware = append(r.middlewareReports(), r.buffaloReports()...)
+	rep.Helpers = r.helperReports(all)
 	rep.Summary = countActions(all)
 	rep.Runtime = r.runtimeReport()
 	return rep
 }
+
+// helperReports name each widened helper, with how many handlers rely on
+// it, and each helper left needing the concrete transaction, with why.
+func (r *Result) helperReports(plans []plan.Plan) []report.HelperReport {
+	prog := r.Analysis.Prog
+	var out []report.HelperReport
+	if r.Widen != nil {
+		for _, h := range r.Widen.Helpers {
+			p := h.Func.Signature().Params().At(h.Param)
+			out = append(out, report.HelperReport{
+				Func: plan.ShortName(rules.FuncName(h.Func)), Pos: prog.Position(h.Func.Pos()), Action: report.HelperWidened,
+				Param: strings.TrimSpace(p.Name() + " " + types.TypeString(h.Tx, packageName)), To: h.To.String(), Handlers: h.Handlers,
+			})
+		}
+	}
+	left := map[token.Pos]int{}
+	for _, p := range plans {
+		counted := map[token.Pos]bool{}
+		for _, u := range p.Unwidened {
+			pos := u.Func.Pos()
+			if counted[pos] {
+				continue
+			}
+			counted[pos] = true
+			i, ok := left[pos]
+			if !ok {
+				i, left[pos] = len(out), len(out)
+				out = append(out, report.HelperReport{Func: plan.ShortName(rules.FuncName(u.Func)), Pos: prog.Position(pos), Action: report.HelperLeft, Param: types.TypeString(u.Tx, packageName), Reason: u.String()})
+			}
+			out[i].Handlers++
+		}
+	}
+	return out
+}
+
+func packageName(p *types.Package) string { return p.Name() }
 
 // runtimeReport names the runtime's files the edits add or update.
 func (r *Result) runtimeReport() string {

@@ -190,6 +190,14 @@ func (e explainer) handler(h *analysis.Wrapped, p plan.Plan, planned bool, rewri
 	for _, m := range p.Moves {
 		e.printf("    move: %s\n", m)
 	}
+	widened := map[plan.WidenKey]bool{}
+	for _, w := range p.Widen {
+		if p.Action != plan.ActionKept && !widened[w.Key()] {
+			widened[w.Key()] = true
+			param := w.Func.Signature().Params().At(w.Param)
+			e.printf("    widen: %s's %s %s, to an interface the pooled handle satisfies too\n", plan.ShortName(rules.FuncName(w.Func)), param.Name(), types.TypeString(w.Tx, func(p *types.Package) string { return p.Name() }))
+		}
+	}
 	if rewriteErr != nil {
 		e.printf("    note: not type-checked, since the rewrite as a whole fails: %v\n", rewriteErr)
 	}

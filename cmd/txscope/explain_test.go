@@ -8,9 +8,10 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestExplain prints a kept handler whole: each statement with its effect,
-// the SQL text and preset of a query on the tx, the summary of a helper,
-// the plan and why, and the findings of the function.
+// TestExplain prints a handler whole: each statement with its effect, the
+// SQL text and preset of a query on the tx, the summary of a helper, the
+// plan and why (with the helper widened to take the pooled handle), and
+// the findings of the function; and a kept handler's reason.
 func TestExplain(t *testing.T) {
 	t.Parallel()
 	dir := fixtureModule(t, "check/incident")
@@ -20,16 +21,19 @@ func TestExplain(t *testing.T) {
   wrapper: example.com/app/db.(*DB).WithTenant
   class: read-only
   statements:
-    1. api/api.go:23:3: read, stays in the transaction
+    1. api/api.go:23:3: read, on the pool
        if err := session(ctx, tx, r.Header.Get("X-Session")); err != nil {…}
        - example.com/app/api.session: read: via example.com/app/api.session: SQL text
-    2. api/api.go:26:3: pure, stays in the transaction
+    2. api/api.go:26:3: pure, on the pool
        var name string
-    3. api/api.go:27:3: read, stays in the transaction
+    3. api/api.go:27:3: read, on the pool
        return tx.QueryRow(ctx, "SELECT name FROM customers WHERE id = $1", r.PathValue("id")).Scan(&name)
        - github.com/jackc/pgx/v5.Tx.QueryRow: read: SQL text "SELECT name FROM customers WHERE id = $1" (preset github.com/jackc/pgx/v5.Tx.QueryRow)
-  plan: kept
-    why: session at api/api.go:23:13 needs the concrete transaction type: its query stays in the transaction
+  plan: pooled
+    why: no statement writes, locks, changes transaction state or hands the tx off, so none needs the transaction: the queries run on the tenant-scoped pooled handle
+    move: read api.session at api/api.go:23:13: onto the pool
+    move: read pgx.Tx.QueryRow at api/api.go:27:10: onto the pool
+    widen: api.session's tx pgx.Tx, to an interface the pooled handle satisfies too
   findings in (*Server).ShowCustomer:
     api/api.go:22:9: whole-request tenant transaction in (*Server).ShowCustomer (read-only): it only reads, so it needs no transaction (TS001)
 `, stdout)
@@ -44,7 +48,12 @@ func TestExplain(t *testing.T) {
 	quote, _, code := runIn(dir, "explain", "Quote")
 	require.Equal(t, exitOK, code)
 	assert.Contains(t, quote, "       - net/http.(*Client).Get: slow: slow call (net/http.(*Client).Get)\n")
-	assert.Contains(t, quote, "  plan: kept\n    why: slow call http.(*Client).Get at api/api.go:51:16 would stay inside the write block (use --split to commit before it)\n")
+	assert.Contains(t, quote, "  plan: pooled\n")
+	assert.Contains(t, quote, "    move: slow call http.(*Client).Get at api/api.go:51:16: out of the transaction\n")
+
+	signup, _, code := runIn(fixtureModule(t, "rewrite/slow_kept"), "explain", "Signup")
+	require.Equal(t, exitOK, code)
+	assert.Contains(t, signup, "  plan: kept\n    why: slow call http.(*Client).Post at api/order.go:37:16 would stay inside the write block (use --split to commit before it)\n")
 }
 
 // TestExplainPlans: a pooled and a narrowed handler say where each

@@ -58,9 +58,10 @@ func (f Failure) Describe(prog *load.Program) string {
 }
 
 // Apply renders the pooled and narrowed plans (and the wrapper fixes,
-// plan.WrapperFixes) into new file contents, in memory. A plan whose edit cannot be made comes
-// back as a failure; the other plans still apply.
-func Apply(prog *load.Program, plans []plan.Plan, chains []*plan.ChainPlan, apps []*plan.BuffaloPlan, fixes []plan.SettingFix) ([]FileEdit, []Failure, error) {
+// plan.WrapperFixes, and the helpers' widenings, plan.Widenings) into new
+// file contents, in memory. A plan whose edit cannot be made comes back as
+// a failure; the other plans still apply.
+func Apply(prog *load.Program, plans []plan.Plan, chains []*plan.ChainPlan, apps []*plan.BuffaloPlan, fixes []plan.SettingFix, widen *plan.Widen) ([]FileEdit, []Failure, error) {
 	byFile := map[*ast.File][]int{}
 	var files []*ast.File
 	ops := map[*ast.File][]plan.ChainOp{}
@@ -102,10 +103,33 @@ func Apply(prog *load.Program, plans []plan.Plan, chains []*plan.ChainPlan, apps
 			byFile[fix.File] = []int{}
 		}
 	}
+	widenings := map[*ast.File]*fileWidening{}
+	inFile := func(f *ast.File) *fileWidening {
+		if byFile[f] == nil {
+			files = append(files, f)
+			byFile[f] = []int{}
+		}
+		if widenings[f] == nil {
+			widenings[f] = &fileWidening{}
+		}
+		return widenings[f]
+	}
+	for _, h := range widen.Helpers {
+		if h.To == nil {
+			continue
+		}
+		fw := inFile(h.Src.File)
+		fw.helpers = append(fw.helpers, h)
+		if q := h.To; q.Declare {
+			if fq := inFile(q.File); !slices.Contains(fq.queriers, q) {
+				fq.queriers = append(fq.queriers, q)
+			}
+		}
+	}
 	var edits []FileEdit
 	var failures []Failure
 	for _, f := range files {
-		edit, failed, err := applyFile(prog, f, plans, byFile[f], ops[f], migrations[f], fixes)
+		edit, failed, err := applyFile(prog, f, plans, byFile[f], ops[f], migrations[f], fixes, widenings[f])
 		if err != nil {
 			return nil, nil, err
 		}
@@ -134,7 +158,7 @@ func buffaloFiles(bp *plan.BuffaloPlan) []*ast.File {
 	return files
 }
 
-func applyFile(prog *load.Program, f *ast.File, plans []plan.Plan, indexes []int, ops []plan.ChainOp, apps []*plan.BuffaloPlan, fixes []plan.SettingFix) (*FileEdit, []Failure, error) {
+func applyFile(prog *load.Program, f *ast.File, plans []plan.Plan, indexes []int, ops []plan.ChainOp, apps []*plan.BuffaloPlan, fixes []plan.SettingFix, widen *fileWidening) (*FileEdit, []Failure, error) {
 	name, err := prog.TargetFile(f)
 	if err != nil {
 		return nil, nil, err
@@ -180,6 +204,21 @@ func applyFile(prog *load.Program, f *ast.File, plans []plan.Plan, indexes []int
 	}
 	inserts := map[ast.Decl][]byte{}
 	removed := map[ast.Decl]bool{}
+	before := map[ast.Decl][]byte{}
+	if widen != nil {
+		for _, h := range widen.helpers {
+			fr.widen(h)
+			edited[h.Src.Outer] = true
+		}
+		for _, q := range widen.queriers {
+			text, err := fr.querierDecl(q)
+			if err != nil {
+				failures = append(failures, Failure{Plan: -1, File: name, Err: err})
+				continue
+			}
+			before[q.Before] = append(before[q.Before], text...)
+		}
+	}
 	for _, op := range ops {
 		if op.Kind == plan.OpRemove {
 			removed[op.Func.Decl] = true
@@ -200,14 +239,14 @@ func applyFile(prog *load.Program, f *ast.File, plans []plan.Plan, indexes []int
 		}
 		edited[op.Func.Decl] = true
 	}
-	if len(edited) == 0 && len(inserts) == 0 && len(removed) == 0 {
+	if len(edited) == 0 && len(inserts) == 0 && len(removed) == 0 && len(before) == 0 {
 		return nil, failures, nil
 	}
 	var restored bytes.Buffer
 	if err := decorator.Fprint(&restored, df); err != nil {
 		return nil, nil, fmt.Errorf("apply: %s: %w", prog.Rel(name), err)
 	}
-	out, err := splice(src, f, prog.Fset, restored.Bytes(), declEdits{edited, inserts, removed}, fr.imports, fr.names, modulePath(pkg))
+	out, err := splice(src, f, prog.Fset, restored.Bytes(), declEdits{edited, inserts, removed, before}, fr.imports, fr.names, modulePath(pkg))
 	if err != nil {
 		return nil, nil, fmt.Errorf("apply: %s: %w", prog.Rel(name), err)
 	}
@@ -275,11 +314,12 @@ func preorder(f *ast.File) []ast.Node {
 // imports: adds what the edits need, drops what nothing uses any more.
 // What it adds has the file's line endings.
 // declEdits says what happens to declarations: edited in the restored
-// file, followed by inserted text, or removed.
+// file, followed or preceded by inserted text, or removed.
 type declEdits struct {
 	edited  map[ast.Decl]bool
 	inserts map[ast.Decl][]byte
 	removed map[ast.Decl]bool
+	before  map[ast.Decl][]byte
 }
 
 func splice(src []byte, orig *ast.File, fset *token.FileSet, restored []byte, de declEdits, imports map[string]bool, names map[string]string, module string) ([]byte, error) {
@@ -299,11 +339,15 @@ func splice(src []byte, orig *ast.File, fset *token.FileSet, restored []byte, de
 	last := 0
 	for i, od := range orig.Decls {
 		rd, replaced := replacements[i]
-		if !replaced && de.inserts[od] == nil && !de.removed[od] {
+		if !replaced && de.inserts[od] == nil && !de.removed[od] && de.before[od] == nil {
 			continue
 		}
 		start, end := declRange(fset, od)
 		out.Write(src[last:start])
+		if text := de.before[od]; text != nil {
+			out.Write(textdiff.WithEnding(text, eol))
+			out.WriteString(eol + eol)
+		}
 		last = end
 		switch {
 		case de.removed[od]:

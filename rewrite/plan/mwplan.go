@@ -75,7 +75,7 @@ func typeName(sig *types.Signature) string {
 	if sig.Recv() == nil {
 		return "the middleware's type"
 	}
-	return types.TypeString(sig.Recv().Type(), func(p *types.Package) string { return p.Name() })
+	return shortType(sig.Recv().Type())
 }
 
 // handlerContext finds a context in scope at the handler: a ctx variable,

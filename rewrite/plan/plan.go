@@ -53,6 +53,12 @@ type Plan struct {
 	// WrapperCall is how a handler behind a middleware opens its own
 	// transaction around its writes.
 	WrapperCall *WrapperCall
+	// Widen are the helpers the moved statements pass the pooled handle
+	// to, whose tx parameter becomes a querier interface (Widenings).
+	Widen []Widening
+	// Unwidened are the helpers that kept a query in the transaction
+	// because they need the concrete transaction type.
+	Unwidened []Unwidened
 }
 
 // PlanOptions are the planner's switches.
@@ -92,7 +98,10 @@ func Decide(prog *load.Program, h *analysis.Wrapped, opts PlanOptions) Plan {
 	if first < len(h.Stmts) {
 		start = pullReads(h.Site.Func.Pkg.TypesInfo, h.Stmts, first, SrcSpanOf(h.Site.Func.Decl.Body))
 	}
-	start, txOnly := keepTxOnlyCalls(h, start)
+	start, txOnly := keepTxOnlyCalls(prog, h, start)
+	if txOnly.left != nil {
+		p.Unwidened = append(p.Unwidened, *txOnly.left)
+	}
 	start = keepDecls(h.Stmts, start)
 	if opts.Split {
 		splits, why := planSplits(prog, h, start)
@@ -106,6 +115,7 @@ func Decide(prog *load.Program, h *analysis.Wrapped, opts PlanOptions) Plan {
 		case !applies:
 			return p.Keep("slow call %s at %s would stay inside the write block (use --split to commit before it)", ShortName(ce.Callee), prog.Position(ce.Node.Pos()))
 		case why != "":
+			p.Unwidened = append(p.Unwidened, mv.left...)
 			return p.Keep("slow call %s at %s would stay inside the write block: %s (use --split to commit before it)", ShortName(ce.Callee), prog.Position(ce.Node.Pos()), why)
 		}
 		p.Order, start, slowLine, p.Replays = mv.order, mv.start, mv.line, mv.replays
@@ -113,8 +123,8 @@ func Decide(prog *load.Program, h *analysis.Wrapped, opts PlanOptions) Plan {
 			p.Conflict = analysis.LookupName(prog, prog.Config.Conflict)
 		}
 	}
-	if txOnly != nil && start == 0 && len(p.Splits) == 0 {
-		return p.Keep("%s at %s needs the concrete transaction type: its query stays in the transaction", types.ExprString(txOnly.Fun), prog.Position(txOnly.Pos()))
+	if txOnly.call != nil && start == 0 && len(p.Splits) == 0 {
+		return p.Keep("%s at %s needs the concrete transaction type: its query stays in the transaction%s", types.ExprString(txOnly.call.Fun), prog.Position(txOnly.call.Pos()), txOnly.why())
 	}
 	if slowLine == "" && len(p.Splits) == 0 {
 		if why := isolationKeepsReads(prog, h.Site); why != "" {
@@ -132,6 +142,7 @@ func Decide(prog *load.Program, h *analysis.Wrapped, opts PlanOptions) Plan {
 		return p.Keep("the error of the read at %s is ignored: in the transaction a failed statement failed the commit, on the pool the handler would carry on", prog.Position(pos))
 	}
 	p.Start = start
+	p.Widen = movedWidenings(prog, h, stmts[:start])
 	p.Action = ActionNarrowed
 	if start == len(h.Stmts) {
 		p.Action = ActionPooled

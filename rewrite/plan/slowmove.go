@@ -25,6 +25,7 @@ type slowMove struct {
 	start   int   // the first statement of the write block, in order
 	replays []Replay
 	line    string
+	left    []Unwidened // the helper that kept the move from being made
 }
 
 // side is where a statement of the block goes.
@@ -219,7 +220,7 @@ func planSlowMove(prog *load.Program, h *analysis.Wrapped, start int, recheck bo
 	if len(replays) == 0 {
 		block := Reorder(stmts, order)[newStart:]
 		head := keepDecls(block, pullReads(info, block, firstWrite(block), SrcSpanOf(h.Site.Func.Decl.Body)))
-		for k := 0; k < head && k < len(block)-1 && needsTx(info, block[k].Stmt, aliases.Objs) == nil; k++ {
+		for k := 0; k < head && k < len(block)-1 && needsTx(prog, info, block[k].Stmt, aliases.Objs).call == nil; k++ {
 			newStart++
 		}
 	}
@@ -240,8 +241,11 @@ func planSlowMove(prog *load.Program, h *analysis.Wrapped, start int, recheck bo
 		}
 	}
 	for _, i := range order[start:newStart] {
-		if call := needsTx(info, stmts[i].Stmt, aliases.Objs); call != nil {
-			return mv, true, fmt.Sprintf("%s at %s needs the concrete transaction type", types.ExprString(call.Fun), prog.Position(call.Pos()))
+		if need := needsTx(prog, info, stmts[i].Stmt, aliases.Objs); need.call != nil {
+			if need.left != nil {
+				mv.left = append(mv.left, *need.left)
+			}
+			return mv, true, fmt.Sprintf("%s at %s needs the concrete transaction type%s", types.ExprString(need.call.Fun), prog.Position(need.call.Pos()), need.why())
 		}
 	}
 	for k := range replays {

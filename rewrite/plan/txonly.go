@@ -5,6 +5,7 @@ import (
 	"go/types"
 
 	"github.com/txscope/txscope/rewrite/analysis"
+	"github.com/txscope/txscope/rewrite/load"
 	"github.com/txscope/txscope/rules"
 	"golang.org/x/tools/go/types/typeutil"
 )
@@ -41,29 +42,62 @@ func pooledMethod(tx types.Type, name string) bool {
 
 // keepTxOnlyCalls moves the block start back to the first statement before
 // it that needs the concrete transaction: a helper whose parameter is the
-// driver's tx type, or a tx method the pooled handle lacks. The call that
-// needs it comes back too, for the report.
-func keepTxOnlyCalls(h *analysis.Wrapped, start int) (int, *ast.CallExpr) {
+// driver's tx type and that cannot be widened, or a tx method the pooled
+// handle lacks. What it needs comes back too, for the report.
+func keepTxOnlyCalls(prog *load.Program, h *analysis.Wrapped, start int) (int, txNeed) {
 	if rules.IsSelfPooled(h.Site.Tx.Type()) {
-		return start, nil // the pooled handle is of the tx's own type: it serves every call
+		return start, txNeed{} // the pooled handle is of the tx's own type: it serves every call
 	}
 	info := h.Site.Func.Pkg.TypesInfo
 	aliases := analysis.TrackAliases(info, h.Site.Callback.Body, []types.Object{h.Site.Tx})
 	for i := 0; i < start; i++ {
-		if call := needsTx(info, h.Stmts[i].Stmt, aliases.Objs); call != nil {
-			return i, call
+		if need := needsTx(prog, info, h.Stmts[i].Stmt, aliases.Objs); need.call != nil {
+			return i, need
 		}
 	}
-	return start, nil
+	return start, txNeed{}
+}
+
+// movedWidenings are the helpers the statements that leave the
+// transaction pass the pooled handle to, each widened to take it.
+func movedWidenings(prog *load.Program, h *analysis.Wrapped, moved []analysis.StmtEffect) []Widening {
+	if rules.IsSelfPooled(h.Site.Tx.Type()) {
+		return nil
+	}
+	info := h.Site.Func.Pkg.TypesInfo
+	aliases := analysis.TrackAliases(info, h.Site.Callback.Body, []types.Object{h.Site.Tx})
+	var out []Widening
+	for _, s := range moved {
+		out = append(out, needsTx(prog, info, s.Stmt, aliases.Objs).widen...)
+	}
+	return out
+}
+
+// txNeed is what a statement needs of the concrete transaction: call is
+// the first call only the tx can serve (nil: none), left the helper it
+// calls when txscope cannot widen it; widen are the helpers its other
+// calls take the tx through, which can be.
+type txNeed struct {
+	call  *ast.CallExpr
+	left  *Unwidened
+	widen []Widening
+}
+
+// why is the clause the keep reason adds for a helper left as it is.
+func (n txNeed) why() string {
+	if n.left == nil {
+		return ""
+	}
+	return " (" + n.left.String() + ")"
 }
 
 // needsTx finds a call in s that only the concrete transaction can serve.
-func needsTx(info *types.Info, s ast.Stmt, aliases map[types.Object]bool) *ast.CallExpr {
-	var found *ast.CallExpr
+func needsTx(prog *load.Program, info *types.Info, s ast.Stmt, aliases map[types.Object]bool) txNeed {
+	var need txNeed
 	ast.Inspect(s, func(n ast.Node) bool {
 		call, ok := n.(*ast.CallExpr)
-		if !ok || found != nil {
-			return found == nil
+		if !ok || need.call != nil {
+			return need.call == nil
 		}
 		fn, _ := typeutil.Callee(info, call).(*types.Func)
 		if fn == nil {
@@ -71,16 +105,22 @@ func needsTx(info *types.Info, s ast.Stmt, aliases map[types.Object]bool) *ast.C
 		}
 		sig := fn.Type().(*types.Signature)
 		if recv := analysis.ReceiverExpr(call, fn); recv != nil && isTxIdent(info, recv, aliases) && !pooledMethod(info.TypeOf(recv), fn.Name()) {
-			found = call
+			need.call = call
 		}
 		for i, a := range call.Args {
-			if isTxIdent(info, a, aliases) && rules.IsTxType(paramType(sig, i)) {
-				found = call
+			if need.call != nil || !isTxIdent(info, a, aliases) || !rules.IsTxType(paramType(sig, i)) {
+				continue
 			}
+			ws, why := widenHelper(prog, fn, i)
+			if why != "" {
+				need.call, need.left = call, &Unwidened{Func: fn.Origin(), Tx: paramType(sig, i), Why: why}
+				continue
+			}
+			need.widen = append(need.widen, ws...)
 		}
-		return found == nil
+		return need.call == nil
 	})
-	return found
+	return need
 }
 
 // isTxIdent matches the tx itself (not values computed from it).

@@ -21,6 +21,9 @@ type Report struct {
 	Findings   []Diagnostic       `json:"findings"`
 	Summary    string             `json:"summary,omitempty"`
 	Middleware []MiddlewareReport `json:"middleware,omitempty"`
+	// Helpers are the helpers whose tx parameter the rewrite widens to a
+	// querier interface, and those it leaves needing the concrete type.
+	Helpers []HelperReport `json:"helpers,omitempty"`
 	// Runtime says which files of the runtime's copy the rewrite adds or
 	// updates in the module, and why.
 	Runtime string `json:"runtime,omitempty"`
@@ -43,6 +46,39 @@ type MiddlewareReport struct {
 	Action         string   `json:"action"`
 	Reason         string   `json:"reason,omitempty"`
 	LeftOnOriginal []string `json:"left_on_original,omitempty"`
+}
+
+// HelperReport is a helper taking a driver's transaction that a moved
+// statement calls: widened to To, or left (Reason says why).
+type HelperReport struct {
+	Func     string `json:"func"`
+	Pos      string `json:"pos"`
+	Param    string `json:"param"`  // "tx pgx.Tx"
+	Action   string `json:"action"` // "widened" or "left"
+	To       string `json:"to,omitempty"`
+	Reason   string `json:"reason,omitempty"`
+	Handlers int    `json:"handlers"`
+}
+
+// String is the report's line for the helper.
+func (h HelperReport) String() string {
+	if h.Action == HelperWidened {
+		return fmt.Sprintf("%s: widened %s's %s to %s (used by %d %s)", h.Pos, h.Func, h.Param, h.To, h.Handlers, plural(h.Handlers, "handler"))
+	}
+	return fmt.Sprintf("%s: %s (left as it is; called by %d %s)", h.Pos, h.Reason, h.Handlers, plural(h.Handlers, "handler"))
+}
+
+// What the rewrite does with a helper.
+const (
+	HelperWidened = "widened"
+	HelperLeft    = "left"
+)
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
 }
 
 // HandlerReport is one wrapped function.
@@ -207,6 +243,9 @@ func (r *Report) WriteText(w io.Writer) error {
 		for _, h := range m.LeftOnOriginal {
 			fmt.Fprintf(&b, "\tleft on the original: %s\n", h)
 		}
+	}
+	for _, h := range r.Helpers {
+		fmt.Fprintln(&b, h.String())
 	}
 	for _, d := range r.Findings {
 		if d.Baseline != BaselineUnchanged {
