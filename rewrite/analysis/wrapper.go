@@ -32,6 +32,17 @@ type Wrapper struct {
 	// the transaction back. Narrowing relies on it.
 	RollsBack bool
 	Contract  string // why RollsBack is false, for the report
+	// Commits are the errors that commit the transaction when the
+	// callback returns them (a commit-anyway contract, read or stated in
+	// the config); the wrapper still returns them.
+	Commits []CommitError
+	// MapsWith is M when the wrapper returns M(e) for the callback's
+	// result e (`return errutil.MapDBError(run())`): what moves out of the
+	// callback must return through M too. MapsError says how it returns
+	// something else in place of the callback's error, which a rewrite
+	// cannot reproduce; "" when it returns the error as it is.
+	MapsWith  *types.Func
+	MapsError string
 	// EndsOuter is a library wrapper's contract (rules.WrapperContract)
 	// when its pool is already in a transaction: the callback runs in that
 	// one, and the wrapper's commit or rollback ends it.
@@ -218,7 +229,7 @@ func analyzeWrapper(prog *load.Program, src load.FuncSource, fn *types.Func) *Wr
 		return cbCall == nil
 	})
 	if cbCall == nil {
-		return delegatingWrapper(src, fn, cbIndex, cbVar)
+		return delegatingWrapper(prog, src, fn, cbIndex, cbVar)
 	}
 	txVar := syntax.ObjectOf(info, syntax.RootIdent(cbCall.Args[txIndex]))
 	if txVar == nil {
@@ -232,7 +243,7 @@ func analyzeWrapper(prog *load.Program, src load.FuncSource, fn *types.Func) *Wr
 		}
 		w.Plain = true
 	}
-	w.RollsBack, w.Contract = readContract(info, src.Decl.Body, txVar, cbCall)
+	w.setContract(prog.Config, readContract(prog, src, cbVar))
 	w.Passes = callbackPasses(info, src.Decl.Body, sig, cbCall)
 	w.Isolation, w.IsolationWhy = readIsolation(prog, src)
 	return w
@@ -241,7 +252,7 @@ func analyzeWrapper(prog *load.Program, src load.FuncSource, fn *types.Func) *Wr
 // delegatingWrapper reads a function that hands its callback, as it came,
 // to a library's transaction wrapper (`return pgx.BeginFunc(ctx, d.Pool,
 // fn)`): a plain wrapper with the library's contract, on the pool given.
-func delegatingWrapper(src load.FuncSource, fn *types.Func, cbIndex int, cbVar types.Object) *Wrapper {
+func delegatingWrapper(prog *load.Program, src load.FuncSource, fn *types.Func, cbIndex int, cbVar types.Object) *Wrapper {
 	info := src.Pkg.TypesInfo
 	var w *Wrapper
 	syntax.Calls(info, src.Decl.Body, func(call *ast.CallExpr, lib *types.Func) {
@@ -272,10 +283,8 @@ func delegatingWrapper(src load.FuncSource, fn *types.Func, cbIndex int, cbVar t
 		}
 		sig := fn.Type().(*types.Signature)
 		w = &Wrapper{Func: fn, Callback: cbIndex, Tenant: -1, Plain: true, Source: src,
-			Pool: exprTemplate(info, sig, arg), RollsBack: c.RollsBack && c.Commits, IsolationWhy: c.Source + " chooses no level"}
-		if !w.RollsBack {
-			w.Contract = c.Source + " does not roll back on a callback error and commit on nil"
-		}
+			Pool: exprTemplate(info, sig, arg), IsolationWhy: c.Source + " chooses no level"}
+		w.setContract(prog.Config, libraryContract(c))
 	})
 	if w == nil || w.Pool == "" {
 		return nil
