@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/txscope/txscope/rewrite/internal/importfix"
 	"github.com/txscope/txscope/rewrite/internal/syntax"
 	"github.com/txscope/txscope/rewrite/load"
 	"github.com/txscope/txscope/rules"
@@ -352,8 +353,8 @@ func (r *flow) classify(rets []ret, ftype *ast.FuncType) contract {
 		switch {
 		case v.k == vCallback:
 			asIs++
-		case v.k == vNil && special:
-			out.maps = cmp.Or(out.maps, fmt.Sprintf("returns nil at %s when the callback returns %s (%s)", r.pos(rt.at), t.name, t.text))
+		case special:
+			out.maps = cmp.Or(out.maps, fmt.Sprintf("returns %s at %s when the callback returns %s (%s)", returned(rt), r.pos(rt.at), shortName(t.name), t.text))
 		case v.k == vNil:
 			return contract{why: fmt.Sprintf("the wrapper ignores the callback's error: %s, it returns nil at %s", r.after(), r.pos(rt.at))}
 		case v.with != nil && r.returnsDirectly(rt, ftype, v):
@@ -373,6 +374,17 @@ func (r *flow) classify(rets []ret, ftype *ast.FuncType) contract {
 		out.maps = cmp.Or(out.maps, "maps the callback's error on some paths and not on others")
 	}
 	return out
+}
+
+// returned is what a return gives back, for the report.
+func returned(rt ret) string {
+	if rt.val.k == vNil {
+		return "nil"
+	}
+	if rs, ok := rt.at.(*ast.ReturnStmt); ok && len(rs.Results) > 0 {
+		return types.ExprString(rs.Results[len(rs.Results)-1])
+	}
+	return "its named result"
 }
 
 // returnsDirectly reports whether the return rt gives back v's call
@@ -424,6 +436,13 @@ func (r *flow) giveUp(n ast.Node, detail string) {
 	}
 	r.failed = &contract{unread: true, why: fmt.Sprintf("%s: %s, the statement at %s (%s) could not be followed: %s",
 		unreadPrefix, r.after(), r.pos(n), r.snippet(n), detail)}
+}
+
+// shortName is importpath.Name by its package's assumed name:
+// "sql.ErrTxDone".
+func shortName(name string) string {
+	i := strings.LastIndexByte(name, '.')
+	return importfix.AssumedName(name[:i]) + name[i:]
 }
 
 // shortFunc names fn by its package's name: "errutil.MapDBError",

@@ -509,9 +509,12 @@ func (r *flow) call(st *state, call *ast.CallExpr) val {
 		r.giveUp(call, "it passes the transaction to a function value txscope cannot resolve")
 		return val{}
 	}
-	return r.mapped(call, nil, args)
+	return r.mapped(st, call, nil, args)
 }
 
+// funcCall is a call of fn. A commit or rollback is taken to succeed: the
+// rewrite never commits nor rolls back what moves out, and one that fails
+// is the database failing, as a pooled query would.
 func (r *flow) funcCall(st *state, call *ast.CallExpr, fn *types.Func, recv ast.Expr, args []val) val {
 	if recv != nil && fn.Signature().Recv() != nil && r.isTx(recv) {
 		switch {
@@ -519,10 +522,8 @@ func (r *flow) funcCall(st *state, call *ast.CallExpr, fn *types.Func, recv ast.
 			if st.reached && st.commit == nil {
 				st.commit = call
 			}
+			return val{k: vNil}
 		case strings.HasPrefix(fn.Name(), "Rollback"):
-			// Taken to succeed: the rewrite never rolls back what moves
-			// out, and a rollback that fails is the database failing, as
-			// a pooled query would.
 			return val{k: vNil}
 		}
 		return val{}
@@ -553,17 +554,18 @@ func (r *flow) funcCall(st *state, call *ast.CallExpr, fn *types.Func, recv ast.
 		r.giveUp(call, "it passes the transaction to "+shortFunc(fn)+", which txscope does not follow")
 		return val{}
 	}
-	return r.mapped(call, fn, args)
+	return r.mapped(st, call, fn, args)
 }
 
 // mapped is the result of a call given the callback's error: made from
-// it, or unknown.
-func (r *flow) mapped(call *ast.CallExpr, fn *types.Func, args []val) val {
+// it, or unknown. M(run()) is a mapping the rewrite can repeat: M gets
+// whatever the call returns, nil included.
+func (r *flow) mapped(st *state, call *ast.CallExpr, fn *types.Func, args []val) val {
 	if !slices.ContainsFunc(args, val.fromCallback) || !isErrorType(r.info.TypeOf(call)) {
 		return val{}
 	}
 	v := val{k: vMapped, why: r.where(call)}
-	if fn != nil && len(args) == 1 && args[0].k == vCallback && isErrorMapper(fn) {
+	if fn != nil && len(args) == 1 && args[0].k == vCallback && ast.Unparen(call.Args[0]) == st.at && isErrorMapper(fn) {
 		v.with, v.src = fn, call
 	}
 	return v

@@ -88,6 +88,12 @@ func (fr *fileRewrite) rewriteSite(p plan.Plan) error {
 		}
 	}
 	sh := plan.ShapeOf(fr.info, site, moved, pooled)
+	if p.MapError != nil {
+		fr.mapErrors(p.MapError, moved)
+		// The sink would see the mapped error under another name: only
+		// `return W(…)` takes the moved returns as they are.
+		sh.Inline = sh.Inline && sh.Sink == plan.SinkReturn
+	}
 	lit := fr.dec.Dst.Nodes[site.Callback].(*dst.FuncLit)
 	dstMoved := append([]dst.Stmt{}, lit.Body.List[:p.Start]...)
 	lit.Body.List = lit.Body.List[p.Start:]
@@ -301,6 +307,23 @@ func (fr *fileRewrite) closure(site *analysis.Site, call *dst.CallExpr, lit *dst
 		stmts = append(stmts, &dst.ReturnStmt{Results: []dst.Expr{dst.Clone(call).(dst.Expr)}})
 	}
 	return fr.closureOf(site, call, lit, stmts)
+}
+
+// mapErrors makes each return of the moved statements go through the
+// wrapper's mapping of its callback's error, `return M(X)`, as it did
+// inside the wrapper.
+func (fr *fileRewrite) mapErrors(m *types.Func, moved []ast.Stmt) {
+	var fun dst.Expr = dst.NewIdent(m.Name())
+	if q := fr.qualifier(m.Pkg()); q != "" {
+		fun = &dst.SelectorExpr{X: dst.NewIdent(q), Sel: dst.NewIdent(m.Name())}
+	}
+	for _, s := range moved {
+		plan.WalkReturns(s, func(r *ast.ReturnStmt) {
+			dr := fr.dec.Dst.Nodes[r].(*dst.ReturnStmt)
+			last := len(dr.Results) - 1
+			dr.Results[last] = &dst.CallExpr{Fun: dst.Clone(fun).(dst.Expr), Args: []dst.Expr{dr.Results[last]}}
+		})
+	}
 }
 
 // placeSplit puts the moved statements and the split blocks in place of
