@@ -140,6 +140,7 @@ func (cr *contractReader) readCall(src load.FuncSource, cbVar types.Object, call
 	for i := len(levels) - 1; ; i-- {
 		body, ftype := funcParts(levels[i])
 		if i > 0 {
+			r.inGoroutine(body0(levels[i-1]), levels[i].(*ast.FuncLit))
 			r.assignsOutside(levels[i].(*ast.FuncLit))
 		}
 		rets := r.from(body, ftype, seeds)
@@ -163,6 +164,17 @@ func (cr *contractReader) readCall(src load.FuncSource, cbVar types.Object, call
 func body0(n ast.Node) *ast.BlockStmt {
 	body, _ := funcParts(n)
 	return body
+}
+
+// inGoroutine gives up on a literal run by a go statement: the wrapper
+// goes on without waiting for it.
+func (r *flow) inGoroutine(outer *ast.BlockStmt, lit *ast.FuncLit) {
+	path := pathTo(outer, lit)
+	if len(path) >= 3 {
+		if g, ok := path[len(path)-3].(*ast.GoStmt); ok && g.Call.Fun == lit {
+			r.giveUp(g, "the callback runs in a goroutine")
+		}
+	}
 }
 
 // assignsOutside gives up on a literal that assigns a variable declared

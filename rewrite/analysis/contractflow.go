@@ -270,6 +270,8 @@ func stmtKind(s ast.Stmt) string {
 		return "a select"
 	case *ast.GoStmt:
 		return "a goroutine given the transaction"
+	case *ast.SendStmt:
+		return "a send on a channel"
 	case *ast.BranchStmt:
 		return "a jump"
 	}

@@ -18,7 +18,7 @@ func (p *Plan) honourContract(start int) string {
 	site := p.Wrapped.Site
 	w := site.Wrapper
 	if w.MapsError != "" {
-		return "the wrapper " + w.MapsError + ": what moves out of the callback would return its error unmapped"
+		return "the wrapper " + w.MapsError + ": an error returned by what moves out of the callback would reach the caller as it is"
 	}
 	if m := w.MapsWith; m != nil {
 		fn := ShortName(m.Pkg().Path() + "." + m.Name())
@@ -26,7 +26,7 @@ func (p *Plan) honourContract(start int) string {
 		case len(p.Splits) > 0:
 			return "the wrapper returns its callback's error through " + fn + ", which --split would not apply between the blocks"
 		case !m.Exported() && m.Pkg() != site.Func.Pkg.Types:
-			return "the wrapper returns its callback's error through " + fn + ", which the handler's package cannot call: what moves out of the callback would return its error unmapped"
+			return "the wrapper returns its callback's error through " + fn + ", which the handler's package cannot call: an error returned by what moves out of the callback would reach the caller as it is"
 		}
 		p.MapError = m
 	}
@@ -59,7 +59,7 @@ func (p *Plan) contractMoves() []string {
 	if len(w.Commits) > 0 && p.Action == ActionNarrowed {
 		names := make([]string, len(w.Commits))
 		for i, ce := range w.Commits {
-			names[i] = ShortName(ce.Name)
+			names[i] = ShortName(ce.Name) + " (" + ce.Why + ")"
 		}
 		out = append(out, "the write block runs inside "+ShortName(rules.FuncName(w.Func))+", which commits when it returns "+strings.Join(names, " or "))
 	}
