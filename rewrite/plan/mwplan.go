@@ -291,7 +291,7 @@ func chainUnsupported(m *analysis.Middleware) string {
 	case len(m.Site.Wrapper.Commits) > 0:
 		return "the wrapper the middleware calls commits when its callback returns " + ShortName(m.Site.Wrapper.Commits[0].Name) + ", which the handlers' own transactions would have to keep"
 	case m.Site.Wrapper.MapsWith != nil || m.Site.Wrapper.MapsError != "":
-		return "the wrapper the middleware calls returns something else than its callback's error, which the handlers' own transactions would have to repeat"
+		return "the wrapper the middleware calls maps its callback's error, which the handlers' own transactions would have to repeat"
 	}
 	return ""
 }
