@@ -124,7 +124,7 @@ func callbackCalls(info *types.Info, body *ast.BlockStmt, cbVar types.Object) []
 // function literals around it to the wrapper's returns.
 func (cr *contractReader) readCall(src load.FuncSource, cbVar types.Object, call *ast.CallExpr) contract {
 	info := src.Pkg.TypesInfo
-	r := &flow{cr: cr, info: info, cb: cbVar, cbCall: call, handles: map[types.Object]bool{}}
+	r := &flow{cr: cr, info: info, cbCall: call, handles: map[types.Object]bool{}}
 	if tx := callbackTx(info, cbVar, call); tx != nil {
 		r.handles[tx] = true
 	}

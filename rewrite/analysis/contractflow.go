@@ -108,7 +108,6 @@ type ret struct {
 type flow struct {
 	cr      *contractReader
 	info    *types.Info
-	cb      types.Object
 	cbCall  *ast.CallExpr
 	handles map[types.Object]bool // the transaction handed to the callback
 	failed  *contract
