@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"go/types"
 	"io"
 	"io/fs"
 	"os"
@@ -45,10 +46,38 @@ type Config struct {
 	// that init found in use; it writes them as a comment, since detection
 	// finds them again while wrappers: is empty. Never read from a file.
 	PlainWrappers []string
+	// Commits states wrapper contracts txscope cannot read, or confirms a
+	// commit-anyway contract it reads: for each wrapper, the errors its
+	// callback may return that commit the transaction instead of rolling it
+	// back (none: it rolls back on every error). The wrapper returns the
+	// callback's error as it is. What txscope reads in the body wins where
+	// the two disagree.
+	Commits []Commits
 	// Keys holds the position of the value of every key given in the file,
 	// by key path ("pooled", "effects.slow", "tenant.rls"), for errors
 	// found later.
 	Keys map[string]Position
+}
+
+// Commits is one wrapper's entry under commits: in txscope.yaml.
+type Commits struct {
+	Wrapper Pattern
+	Errors  []Pattern // importpath.Name of an error variable or type
+}
+
+// StatedCommits is what the config states of fn's callback errors that
+// commit: the errors' names, and whether it states anything.
+func (c *Config) StatedCommits(fn *types.Func) ([]string, bool) {
+	for _, e := range c.Commits {
+		if e.Wrapper.Match(fn) {
+			names := make([]string, len(e.Errors))
+			for i, p := range e.Errors {
+				names[i] = p.String()
+			}
+			return names, true
+		}
+	}
+	return nil, false
 }
 
 // Runtime says where a rewrite writes txscope's runtime package into a
@@ -188,10 +217,15 @@ func sortErrors(errs []*Error) {
 	})
 }
 
-// Patterns returns every pattern of wrappers, sessions, middleware and
-// effects, in that order; each one's Pos.Key says where it belongs.
+// Patterns returns every pattern of wrappers, sessions, middleware,
+// effects and the wrappers under commits, in that order; each one's
+// Pos.Key says where it belongs.
 func (c *Config) Patterns() []Pattern {
-	return slices.Concat(c.Wrappers, c.Sessions, c.Middleware, c.Effects.Read, c.Effects.Write, c.Effects.Slow)
+	commits := make([]Pattern, len(c.Commits))
+	for i, e := range c.Commits {
+		commits[i] = e.Wrapper
+	}
+	return slices.Concat(c.Wrappers, c.Sessions, c.Middleware, c.Effects.Read, c.Effects.Write, c.Effects.Slow, commits)
 }
 
 // Use is what the loaded program says about a configured function name.

@@ -58,6 +58,12 @@ func (c *Config) Marshal() []byte {
 	if c.Isolation != IsolationUnknown {
 		fmt.Fprintf(&b, "isolation:  %s\n", strconv.Quote(string(c.Isolation)))
 	}
+	if len(c.Commits) > 0 {
+		b.WriteString("commits:\n")
+		for _, e := range c.Commits {
+			writeList(&b, "  ", strconv.Quote(e.Wrapper.String())+": ", e.Errors)
+		}
+	}
 	return b.Bytes()
 }
 

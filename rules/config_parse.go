@@ -75,7 +75,7 @@ type decoder struct {
 }
 
 var (
-	topKeys     = []string{"version", "wrappers", "sessions", "middleware", "pooled", "querier", "conflict", "effects", "tenant", "runtime", "schema", "isolation"}
+	topKeys     = []string{"version", "wrappers", "sessions", "middleware", "pooled", "querier", "conflict", "effects", "tenant", "runtime", "schema", "isolation", "commits"}
 	effectKeys  = []string{"read", "write", "slow"}
 	tenantKeys  = []string{"setting", "column", "rls"}
 	runtimeKeys = []string{"dir"}
@@ -109,6 +109,8 @@ func (d *decoder) root(n *yaml.Node) {
 			c.Schema = d.paths(v, key)
 		case "isolation":
 			d.isolation(v)
+		case "commits":
+			d.commits(v)
 		}
 	})
 }
@@ -287,6 +289,47 @@ func (d *decoder) isolation(v *yaml.Node) {
 		return
 	}
 	d.cfg.Isolation = level
+}
+
+// commits reads the wrapper contracts: a mapping from a wrapper's name to
+// the list of errors (importpath.Name) that commit when its callback
+// returns them.
+func (d *decoder) commits(v *yaml.Node) {
+	if v.Kind != yaml.MappingNode {
+		d.errorf(v, "commits", "want a mapping from wrapper names to lists of error names, got %s", describe(v))
+		return
+	}
+	seen := map[string]int{}
+	for i := 0; i+1 < len(v.Content); i += 2 {
+		k, val := deref(v.Content[i]), deref(v.Content[i+1])
+		key := "commits." + k.Value
+		if k.Kind != yaml.ScalarNode || k.ShortTag() != "!!str" {
+			d.errorf(k, "commits", "want a wrapper name, got %s", describe(k))
+			continue
+		}
+		if line, dup := seen[k.Value]; dup {
+			d.errorf(k, key, "duplicate key (first at line %d)", line)
+			continue
+		}
+		seen[k.Value] = k.Line
+		w, err := ParsePattern(k.Value)
+		if err != nil {
+			d.errorf(k, key, "%v", err)
+			continue
+		}
+		w.Pos = d.pos(k, key)
+		entry := Commits{Wrapper: w, Errors: []Pattern{}}
+		d.strings(val, key, "a list of error names", "an error name", func(item *yaml.Node, ikey string) {
+			p, err := ParsePattern(item.Value)
+			if err != nil || p.Recv != "" || p.IsGlob() {
+				d.errorf(item, ikey, "bad name %q (want importpath.Name of an error variable or type)", item.Value)
+				return
+			}
+			p.Pos = d.pos(item, ikey)
+			entry.Errors = append(entry.Errors, p)
+		})
+		d.cfg.Commits = append(d.cfg.Commits, entry)
+	}
 }
 
 // qualifiedName reads a package-level name, "importpath.Name".

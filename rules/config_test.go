@@ -3,6 +3,7 @@ package rules
 import (
 	"bytes"
 	"errors"
+	"go/types"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -89,6 +90,29 @@ func TestParseIsolationKey(t *testing.T) {
 	assert.Equal(t, IsolationUnknown, Default().Isolation, "no key: PostgreSQL's default, read committed")
 }
 
+func TestParseCommits(t *testing.T) {
+	c, err := Parse("txscope.yaml", []byte(`commits:
+  "example.com/app/db.(*DB).WithTenant": ["example.com/app/db.ErrKeep", "example.com/app/db.KeepError"]
+  example.com/app/db.WithTx: []
+`))
+	require.NoError(t, err)
+	require.Len(t, c.Commits, 2)
+	assert.Equal(t, "example.com/app/db.(*DB).WithTenant", c.Commits[0].Wrapper.Raw)
+	assert.Equal(t, Position{File: "txscope.yaml", Line: 2, Col: 3, Key: "commits.example.com/app/db.(*DB).WithTenant"}, c.Commits[0].Wrapper.Pos)
+	assert.Equal(t, []string{"example.com/app/db.ErrKeep", "example.com/app/db.KeepError"}, raws(c.Commits[0].Errors))
+	assert.Equal(t, Position{File: "txscope.yaml", Line: 2, Col: 73, Key: "commits.example.com/app/db.(*DB).WithTenant[1]"}, c.Commits[0].Errors[1].Pos)
+	assert.Empty(t, c.Commits[1].Errors, "an empty list: it rolls back on every error")
+	assert.Len(t, c.Patterns(), 2, "the wrappers are checked against the loaded code like every name")
+
+	pkg := types.NewPackage("example.com/app/db", "db")
+	sig := types.NewSignatureType(nil, nil, nil, nil, nil, false)
+	errs, ok := c.StatedCommits(types.NewFunc(0, pkg, "WithTx", sig))
+	assert.True(t, ok)
+	assert.Empty(t, errs)
+	_, ok = c.StatedCommits(types.NewFunc(0, pkg, "Other", sig))
+	assert.False(t, ok)
+}
+
 func TestParseTenantZeroValues(t *testing.T) {
 	c, err := Parse("txscope.yaml", []byte(`tenant: {setting: "", column: "", rls: false}`))
 	require.NoError(t, err)
@@ -96,7 +120,7 @@ func TestParseTenantZeroValues(t *testing.T) {
 }
 
 func TestParseErrors(t *testing.T) {
-	const keys = "(want version, wrappers, sessions, middleware, pooled, querier, conflict, effects, tenant, runtime, schema or isolation)"
+	const keys = "(want version, wrappers, sessions, middleware, pooled, querier, conflict, effects, tenant, runtime, schema, isolation or commits)"
 	const forms = "want importpath.Func, importpath.T.Method or importpath.(*T).Method"
 	tests := []struct {
 		name string
@@ -153,6 +177,14 @@ func TestParseErrors(t *testing.T) {
 		{"pooled list", "pooled: [a]", "txscope.yaml:1:9: pooled: want a template, got a list"},
 		{"bad querier", `querier: "example.com/db.(*Q).Run"`, `txscope.yaml:1:10: querier: bad name "example.com/db.(*Q).Run" (want importpath.Name)`},
 		{"bad conflict", `conflict: "example.com/errs.*"`, `txscope.yaml:1:11: conflict: bad name "example.com/errs.*" (want importpath.Name)`},
+		{"commits list", "commits: [example.com/db.WithTx]", "txscope.yaml:1:10: commits: want a mapping from wrapper names to lists of error names, got a list"},
+		{"commits string", "commits: {example.com/db.WithTx: example.com/db.ErrKeep}",
+			"txscope.yaml:1:34: commits.example.com/db.WithTx: want a list of error names, got a string"},
+		{"commits bad error", "commits: {example.com/db.WithTx: [ErrKeep]}",
+			`txscope.yaml:1:35: commits.example.com/db.WithTx[0]: bad name "ErrKeep" (want importpath.Name of an error variable or type)`},
+		{"commits bad wrapper", "commits: {WithTx: []}", `txscope.yaml:1:11: commits.WithTx: bad function pattern "WithTx": ` + forms},
+		{"commits duplicate", "commits:\n  example.com/db.WithTx: []\n  example.com/db.WithTx: []\n",
+			"txscope.yaml:3:3: commits.example.com/db.WithTx: duplicate key (first at line 2)"},
 		{"root list", "- a\n- b\n", "txscope.yaml:1:1: want a mapping, got a list"},
 		{"syntax", "version: 1\nwrappers: [\n", "txscope.yaml:2:1: invalid YAML: did not find expected node content"},
 		{"tab", "\tversion: 1", "txscope.yaml:1:1: invalid YAML: found character that cannot start any token"},
@@ -256,6 +288,11 @@ tenant: {column: "", rls: false}
 			Tenant: Tenant{Setting: "app.t\"x", SettingSet: true},
 		}},
 		{"isolation", &Config{Version: 1, Pooled: DefaultPooled, Isolation: Serializable}},
+		{"commits", mustParse(t, `
+commits:
+  "example.com/app/db.(*DB).WithTenant": ["example.com/app/db.ErrKeep"]
+  "example.com/app/db.WithTx": []
+`)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -294,6 +331,16 @@ func withoutPositions(c *Config) Config {
 			ps[i] = p
 		}
 		*list = ps
+	}
+	out.Commits = nil
+	for _, e := range c.Commits {
+		e.Wrapper.Pos = Position{}
+		errs := make([]Pattern, len(e.Errors))
+		for i, p := range e.Errors {
+			p.Pos = Position{}
+			errs[i] = p
+		}
+		out.Commits = append(out.Commits, Commits{Wrapper: e.Wrapper, Errors: errs})
 	}
 	return out
 }

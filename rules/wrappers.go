@@ -58,6 +58,15 @@ func LibraryWrapper(fn *types.Func) (WrapperContract, bool) {
 	return c, ok
 }
 
+// RollsBackCallback reports whether the library function fn runs a
+// callback in a transaction that it rolls back when the callback returns
+// an error, returning that error (or a failed rollback's), and commits
+// on nil: a wrapper that runs its own callback in one inherits that.
+func RollsBackCallback(fn *types.Func) bool {
+	c, ok := LibraryWrapper(fn)
+	return ok && c.RollsBack && c.Commits
+}
+
 // freshConnections are the functions whose result is a connection outside
 // any transaction: pop's constructors.
 var freshConnections = map[string]bool{

@@ -154,6 +154,14 @@ func (e explainer) handler(h *analysis.Wrapped, p plan.Plan, planned bool, rewri
 	if !w.RollsBack && w.Contract != "" {
 		e.printf(": %s", w.Contract)
 	}
+	for _, ce := range w.Commits {
+		e.printf("\n  commits when the callback returns %s: %s", ce.Name, ce.Why)
+	}
+	if w.MapsWith != nil {
+		e.printf("\n  returns the callback's error through %s", rules.FuncName(w.MapsWith))
+	} else if w.MapsError != "" {
+		e.printf("\n  %s", w.MapsError)
+	}
 	e.printf("\n  class: %s\n", h.Class)
 	e.printf("  statements:\n")
 	if len(h.Stmts) == 0 {

@@ -47,10 +47,14 @@ type MaskSummary struct {
 // WrapperFact is a Wrapper without its syntax: what a handler of another
 // package needs to be classified and planned.
 type WrapperFact struct {
-	Callback, Tenant  int
-	Setting, Pool     string
-	RollsBack         bool
-	Contract          string
+	Callback, Tenant int
+	Setting, Pool    string
+	RollsBack        bool
+	Contract         string
+	Commits          []CommitError
+	MapsError        string
+	// MapsWith is Wrapper.MapsWith as its package path and name.
+	MapsWith          [2]string
 	Isolation         rules.Isolation
 	IsolationWhy      string
 	Middleware, Plain bool
@@ -162,7 +166,14 @@ func (f *FuncFact) summary(mask uint64) (MaskSummary, bool) {
 func (wf *WrapperFact) wrapper(fn *types.Func) *Wrapper {
 	w := &Wrapper{Func: fn, Callback: wf.Callback, Tenant: wf.Tenant, Setting: wf.Setting, Pool: wf.Pool,
 		RollsBack: wf.RollsBack, Contract: wf.Contract, Isolation: wf.Isolation, IsolationWhy: wf.IsolationWhy,
-		Middleware: wf.Middleware, Plain: wf.Plain, Passes: wf.Passes, imported: true, unfixable: wf.Unfixable, handleUnlike: wf.HandleUnlike}
+		Middleware: wf.Middleware, Plain: wf.Plain, Passes: wf.Passes, imported: true, unfixable: wf.Unfixable, handleUnlike: wf.HandleUnlike,
+		Commits: wf.Commits, MapsError: wf.MapsError}
+	if path, name := wf.MapsWith[0], wf.MapsWith[1]; name != "" {
+		w.MapsWith = lookupFunc(fn.Pkg(), path, name)
+		if w.MapsWith == nil {
+			w.MapsError = "returns " + path + "." + name + "(…) of the callback's result, which txscope cannot resolve from the wrapper's package"
+		}
+	}
 	for _, c := range wf.Codes {
 		w.Findings = append(w.Findings, Finding{Code: c})
 	}
@@ -172,11 +183,30 @@ func (wf *WrapperFact) wrapper(fn *types.Func) *Wrapper {
 func wrapperFact(w *Wrapper) *WrapperFact {
 	wf := &WrapperFact{Callback: w.Callback, Tenant: w.Tenant, Setting: w.Setting, Pool: w.Pool,
 		RollsBack: w.RollsBack, Contract: w.Contract, Isolation: w.Isolation, IsolationWhy: w.IsolationWhy,
-		Middleware: w.Middleware, Plain: w.Plain, Passes: w.Passes, Unfixable: w.SettingUnfixable(), HandleUnlike: w.HandleUnlike()}
+		Middleware: w.Middleware, Plain: w.Plain, Passes: w.Passes, Unfixable: w.SettingUnfixable(), HandleUnlike: w.HandleUnlike(),
+		Commits: w.Commits, MapsError: w.MapsError}
+	if m := w.MapsWith; m != nil {
+		wf.MapsWith = [2]string{m.Pkg().Path(), m.Name()}
+	}
 	for _, f := range w.Findings {
 		wf.Codes = append(wf.Codes, f.Code)
 	}
 	return wf
+}
+
+// lookupFunc finds the package-level function path.name from pkg: in it,
+// or in a package it imports.
+func lookupFunc(pkg *types.Package, path, name string) *types.Func {
+	if pkg == nil {
+		return nil
+	}
+	for _, p := range append([]*types.Package{pkg}, pkg.Imports()...) {
+		if p.Path() == path {
+			fn, _ := p.Scope().Lookup(name).(*types.Func)
+			return fn
+		}
+	}
+	return nil
 }
 
 // maxFactPositions bounds the positions that may carry the tx for which

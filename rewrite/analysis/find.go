@@ -197,25 +197,24 @@ func (ws *Wrappers) configuredWrapper(fn *types.Func) *Wrapper {
 	}
 	sig := fn.Type().(*types.Signature)
 	cb, _ := callbackParam(sig)
-	w := &Wrapper{Func: fn, Callback: cb, Tenant: -1, Setting: ws.setting, Pool: "{recv}", RollsBack: true,
+	w := &Wrapper{Func: fn, Callback: cb, Tenant: -1, Setting: ws.setting, Pool: "{recv}",
 		IsolationWhy: "its body is not in the loaded code"}
+	assumed := contract{rollsBack: true}
 	if c, ok := rules.LibraryWrapper(fn); ok {
 		// A library's wrapper sets no tenant of its own.
 		w.Setting, w.Plain, w.Pool, w.EndsOuter = "", true, c.Pool, c.EndsOuter
 		// Without options at the call (Site.Isolation), it begins at the default.
 		level, why := dbIsolation(ws.prog)
 		w.Isolation, w.IsolationWhy = level, c.Source+" is given no options: "+why
-		w.RollsBack = c.RollsBack && c.Commits
-		if !w.RollsBack {
-			w.Contract = c.Source + " does not roll back on a callback error and commit on nil"
-		}
+		assumed = libraryContract(c)
 	}
+	w.setContract(ws.prog.Config, assumed)
 	if src, ok := ws.prog.Source(fn); ok {
 		w.Source = src
 		w.Isolation, w.IsolationWhy = readIsolation(ws.prog, src)
 		if cb >= 0 {
 			if cbCall := callbackCall(src, sig.Params().At(cb)); cbCall != nil {
-				w.RollsBack, w.Contract = readContract(src.Pkg.TypesInfo, src.Decl.Body, nil, cbCall)
+				w.setContract(ws.prog.Config, readContract(ws.prog, src, sig.Params().At(cb)))
 				w.Passes = callbackPasses(src.Pkg.TypesInfo, src.Decl.Body, sig, cbCall)
 			}
 		}

@@ -34,6 +34,17 @@ type Wrapper struct {
 	// the transaction back. Narrowing relies on it.
 	RollsBack bool
 	Contract  string // why RollsBack is false, for the report
+	// Commits are the errors that commit the transaction when the
+	// callback returns them (a commit-anyway contract, read or stated in
+	// the config); the wrapper still returns them.
+	Commits []CommitError
+	// MapsWith is M when the wrapper returns M(e) for the callback's
+	// result e (`return errutil.MapDBError(run())`): what moves out of the
+	// callback must return through M too. MapsError says how it returns
+	// something else in place of the callback's error, which a rewrite
+	// cannot reproduce; "" when it returns the error as it is.
+	MapsWith  *types.Func
+	MapsError string
 	// EndsOuter is a library wrapper's contract (rules.WrapperContract)
 	// when its pool is already in a transaction: the callback runs in that
 	// one, and the wrapper's commit or rollback ends it.
@@ -223,7 +234,7 @@ func analyzeWrapper(prog *load.Program, src load.FuncSource, fn *types.Func) *Wr
 	}
 	info := src.Pkg.TypesInfo
 	cbVar := sig.Params().At(cbIndex)
-	calls := callbackCalls(info, src.Decl.Body, cbVar, txIndex)
+	calls := slices.DeleteFunc(callbackCalls(info, src.Decl.Body, cbVar), func(call *ast.CallExpr) bool { return txIndex >= len(call.Args) })
 	if len(calls) == 0 {
 		return delegatingWrapper(prog, src, fn, cbIndex, cbVar)
 	}
@@ -255,7 +266,7 @@ func analyzeWrapper(prog *load.Program, src load.FuncSource, fn *types.Func) *Wr
 	if w == nil {
 		return nil
 	}
-	w.RollsBack, w.Contract = readContract(info, src.Decl.Body, txVar, cbCall)
+	w.setContract(prog.Config, readContract(prog, src, cbVar))
 	if pool != nil && w.Pool == "" {
 		w.poolWhy = fmt.Sprintf("%s begins its transaction on %s (%s), which is neither its receiver nor one of its parameters", rules.FuncName(fn), types.ExprString(pool), prog.Position(pool.Pos()))
 		if w.Plain {
@@ -314,10 +325,8 @@ func delegatingWrapper(prog *load.Program, src load.FuncSource, fn *types.Func, 
 			why = c.Source + " is given no options: " + why
 		}
 		w = &Wrapper{Func: fn, Callback: cbIndex, Tenant: -1, Plain: true, Source: src,
-			Pool: exprTemplate(info, sig, arg), RollsBack: c.RollsBack && c.Commits, Isolation: level, IsolationWhy: why}
-		if !w.RollsBack {
-			w.Contract = c.Source + " does not roll back on a callback error and commit on nil"
-		}
+			Pool: exprTemplate(info, sig, arg), Isolation: level, IsolationWhy: why}
+		w.setContract(prog.Config, libraryContract(c))
 	})
 	if w == nil || w.Pool == "" {
 		return nil

@@ -14,21 +14,6 @@ import (
 	"golang.org/x/tools/go/types/typeutil"
 )
 
-// callbackCalls are the calls of the callback parameter cbVar in body
-// that hand it a tx argument.
-func callbackCalls(info *types.Info, body *ast.BlockStmt, cbVar types.Object, txIndex int) []*ast.CallExpr {
-	var calls []*ast.CallExpr
-	ast.Inspect(body, func(n ast.Node) bool {
-		if call, ok := n.(*ast.CallExpr); ok {
-			if id, ok := ast.Unparen(call.Fun).(*ast.Ident); ok && info.Uses[id] == cbVar && txIndex < len(call.Args) {
-				calls = append(calls, call)
-			}
-		}
-		return true
-	})
-	return calls
-}
-
 // runsOnceWhy says why the callback may not run exactly once, in the
 // transaction the wrapper begins, per call of the wrapper ("" when it
 // does): inlining its body, or moving it onto a pool, assumes that. A

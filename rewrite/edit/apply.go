@@ -74,6 +74,12 @@ func (fr *fileRewrite) rewriteSite(p plan.Plan) error {
 		fr.renameUses(s, site.Tx, qName)
 	}
 	sh := plan.ShapeOf(fr.info, site, moved, pooled)
+	if p.MapError != nil {
+		fr.mapErrors(p.MapError, moved)
+		// The sink would see the mapped error under another name: only
+		// `return W(…)` takes the moved returns as they are.
+		sh.Inline = sh.Inline && sh.Sink == plan.SinkReturn
+	}
 	// Inlined, the moved statements and what binds their names land in the
 	// block around the call; otherwise in a closure of their own.
 	inline := sh.Inline && (len(p.Splits) == 0 || sh.Sink == plan.SinkReturn)
@@ -316,6 +322,23 @@ func (fr *fileRewrite) closure(site *analysis.Site, call *dst.CallExpr, lit *dst
 		stmts = append(stmts, &dst.ReturnStmt{Results: []dst.Expr{dst.Clone(call).(dst.Expr)}})
 	}
 	return fr.closureOf(site, call, lit, stmts)
+}
+
+// mapErrors makes each return of the moved statements go through the
+// wrapper's mapping of its callback's error, `return M(X)`, as it did
+// inside the wrapper.
+func (fr *fileRewrite) mapErrors(m *types.Func, moved []ast.Stmt) {
+	var fun dst.Expr = dst.NewIdent(m.Name())
+	if q := fr.qualifier(m.Pkg()); q != "" {
+		fun = &dst.SelectorExpr{X: dst.NewIdent(q), Sel: dst.NewIdent(m.Name())}
+	}
+	for _, s := range moved {
+		syntax.WalkReturns(s, func(r *ast.ReturnStmt) {
+			dr := fr.dec.Dst.Nodes[r].(*dst.ReturnStmt)
+			last := len(dr.Results) - 1
+			dr.Results[last] = &dst.CallExpr{Fun: dst.Clone(fun).(dst.Expr), Args: []dst.Expr{dr.Results[last]}}
+		})
+	}
 }
 
 // placeSplit puts the moved statements and the split blocks in place of

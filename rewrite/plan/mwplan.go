@@ -288,6 +288,10 @@ func chainUnsupported(m *analysis.Middleware) string {
 		return "the middleware's handler argument carries no tenant field to open WithTenant with"
 	case !m.Site.Wrapper.RollsBack:
 		return m.Site.Wrapper.Contract
+	case len(m.Site.Wrapper.Commits) > 0:
+		return "the wrapper the middleware calls commits when its callback returns " + ShortName(m.Site.Wrapper.Commits[0].Name) + ", which the handlers' own transactions would have to keep"
+	case m.Site.Wrapper.MapsWith != nil || m.Site.Wrapper.MapsError != "":
+		return "the wrapper the middleware calls maps its callback's error, which the handlers' own transactions would have to repeat"
 	}
 	return ""
 }

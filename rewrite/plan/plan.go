@@ -59,6 +59,9 @@ type Plan struct {
 	// Unwidened are the helpers that kept a query in the transaction
 	// because they need the concrete transaction type.
 	Unwidened []Unwidened
+	// MapError is the wrapper's mapping of its callback's error
+	// (Wrapper.MapsWith): the returns of what moves out go through it.
+	MapError *types.Func
 }
 
 // PlanOptions are the planner's switches.
@@ -142,6 +145,9 @@ func Decide(prog *load.Program, h *analysis.Wrapped, opts PlanOptions) Plan {
 		return p.Keep("the error of the read at %s is ignored: in the transaction a failed statement failed the commit, on the pool the handler would carry on", prog.Position(pos))
 	}
 	p.Start = start
+	if why := p.honourContract(start); why != "" {
+		return p.Keep("%s", why)
+	}
 	p.Widen = movedWidenings(prog, h, stmts[:start])
 	p.Action = ActionNarrowed
 	if start == len(h.Stmts) {
@@ -151,6 +157,7 @@ func Decide(prog *load.Program, h *analysis.Wrapped, opts PlanOptions) Plan {
 		p.Moves = append(p.Moves, slowLine)
 	}
 	p.Moves = append(p.Moves, append(moves(prog, stmts[:start]), splitMoves(prog, h, p.Splits)...)...)
+	p.Moves = append(p.Moves, p.contractMoves()...)
 	return p
 }
 
