@@ -267,16 +267,16 @@ func analyzeWrapper(prog *load.Program, src load.FuncSource, fn *types.Func) *Wr
 		return nil
 	}
 	w.setContract(prog.Config, readContract(prog, src, cbVar))
+	if why := runsOnceWhy(prog, src.Decl.Body, calls); why != "" && w.RollsBack {
+		w.RollsBack, w.Contract = false, why
+	}
 	if pool != nil && w.Pool == "" {
 		w.poolWhy = fmt.Sprintf("%s begins its transaction on %s (%s), which is neither its receiver nor one of its parameters", rules.FuncName(fn), types.ExprString(pool), prog.Position(pool.Pos()))
-		if w.Plain {
+		if w.Plain && w.RollsBack {
 			// No pool to move onto and no tenant to scope one: its
 			// callers are found and kept, not skipped.
 			w.RollsBack, w.Contract = false, w.poolWhy
 		}
-	}
-	if why := runsOnceWhy(prog, info, src.Decl.Body, calls, txVar); why != "" {
-		w.RollsBack, w.Contract = false, why
 	}
 	if w.extra == "" {
 		w.extra = extraTxUse(prog, info, src.Decl.Body, txVar, cbCall, w.SettingCall, w.settingVia)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"go/ast"
 	"go/types"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -14,46 +15,30 @@ import (
 	"golang.org/x/tools/go/types/typeutil"
 )
 
-// runsOnceWhy says why the callback may not run exactly once, in the
-// transaction the wrapper begins, per call of the wrapper ("" when it
-// does): inlining its body, or moving it onto a pool, assumes that. A
-// function literal that receives the tx (the callback of pgx.BeginFunc or
-// a Transaction method) runs once; a loop, a goroutine or a second call
-// does not.
-func runsOnceWhy(prog *load.Program, info *types.Info, body *ast.BlockStmt, calls []*ast.CallExpr, txVar types.Object) string {
+// runsOnceWhy says why the callback may not run exactly once per call of
+// the wrapper ("" when it does): inlining its body, or moving it onto a
+// pool, assumes that. The contract reader has followed the function
+// literals and goroutines around the call; a second call, or a loop
+// around the call, is what remains.
+func runsOnceWhy(prog *load.Program, body *ast.BlockStmt, calls []*ast.CallExpr) string {
 	if len(calls) > 1 {
 		return fmt.Sprintf("the wrapper calls its callback more than once (at %s and %s), so the callback's body does not run once per call", prog.Position(calls[0].Pos()), prog.Position(calls[1].Pos()))
 	}
 	why := ""
-	var stack []ast.Node
 	ast.Inspect(body, func(n ast.Node) bool {
-		if n == nil {
-			stack = stack[:len(stack)-1]
-			return false
-		}
-		if n == calls[0] {
-			for _, outer := range stack {
-				switch o := outer.(type) {
-				case *ast.ForStmt, *ast.RangeStmt:
-					why = fmt.Sprintf("the wrapper calls its callback in a loop (%s), so the callback's body may run more than once", prog.Position(o.Pos()))
-				case *ast.GoStmt:
-					why = fmt.Sprintf("the wrapper calls its callback in a goroutine (%s)", prog.Position(o.Pos()))
-				case *ast.FuncLit:
-					if !declaresParam(info, o, txVar) {
-						why = fmt.Sprintf("the wrapper calls its callback inside a function literal (%s), which txscope cannot tell runs once", prog.Position(o.Pos()))
-					}
-				}
+		switch n.(type) {
+		case *ast.ForStmt, *ast.RangeStmt:
+			if why == "" && syntax.ContainsNode(n, calls[0]) {
+				why = fmt.Sprintf("the wrapper calls its callback in a loop (%s), so the callback's body may run more than once", prog.Position(n.Pos()))
 			}
-			return false
 		}
-		stack = append(stack, n)
-		return true
+		return why == ""
 	})
 	return why
 }
 
 // extraTxUse describes the first use of the tx in body other than the
-// calls in allowed (the callback's, the setting's) and Commit or Rollback:
+// calls in allowed (the callback's first, then the setting's) and Commit or Rollback:
 // a statement the wrapper runs in every transaction, which a handle that
 // runs the callback's reads on their own would not. "" when there is none.
 func extraTxUse(prog *load.Program, info *types.Info, body *ast.BlockStmt, txVar types.Object, allowed ...*ast.CallExpr) string {
@@ -71,6 +56,16 @@ func extraTxUse(prog *load.Program, info *types.Info, body *ast.BlockStmt, txVar
 			mark(call)
 		}
 	}
+	cb := allowed[0]
+	ast.Inspect(body, func(n ast.Node) bool {
+		// A call given the callback's result ends the transaction with it
+		// (finish(tx, fn(tx))): that is the wrapper's contract, read or
+		// stated under commits:, not a statement of its own.
+		if call, isCall := n.(*ast.CallExpr); isCall && slices.Contains(call.Args, ast.Expr(cb)) {
+			mark(call)
+		}
+		return true
+	})
 	ast.Inspect(body, func(n ast.Node) bool {
 		call, isCall := n.(*ast.CallExpr)
 		if !isCall {
