@@ -35,7 +35,9 @@ var libraryWrappers = map[string]WrapperContract{
 	// GORM v1.31 finisher_api.go: Transaction begins on the receiver, rolls
 	// back when the callback fails or panics and commits on nil (a failed
 	// commit is returned). Inside a transaction it runs the callback in it,
-	// behind a savepoint it rolls back to on error, and ends nothing.
+	// behind a savepoint it rolls back to on error, and ends nothing. The
+	// callback's tx is a session (Begin: getInstance().Session(…)), so the
+	// pooled handle is a session of the receiver (plan's gormSession).
 	gormPkg + ".(*DB).Transaction": {
 		RollsBack: true, Commits: true, Pool: "{recv}",
 		Source: "gorm v1.31 (*DB).Transaction",
