@@ -14,8 +14,10 @@ const flowWidth = 100
 
 // Marshal writes the config as YAML in the documented layout, for
 // `txscope init` and for errors that show the config to write. Keys that
-// were not set (querier, tenant fields) are left out, so the result parses
-// back to the same Config.
+// were not set (querier, tenant fields) are left out, and so is the
+// default pooled: of a config with PlainWrappers, which their pooled
+// handles do not use. The result parses back to the same Config except for
+// PlainWrappers, which is written as a comment and never read.
 func (c *Config) Marshal() []byte {
 	var b bytes.Buffer
 	if len(c.PlainWrappers) > 0 {
@@ -29,12 +31,14 @@ func (c *Config) Marshal() []byte {
 	writeList(&b, "", "wrappers:   ", c.Wrappers)
 	writeList(&b, "", "sessions:   ", c.Sessions)
 	writeList(&b, "", "middleware: ", c.Middleware)
-	pooled := cmp.Or(c.Pooled, DefaultPooled)
-	fmt.Fprintf(&b, "pooled:     %s", strconv.Quote(pooled))
-	if pooled == DefaultPooled {
-		b.WriteString("   # the default")
+	switch pooled := cmp.Or(c.Pooled, DefaultPooled); {
+	case pooled == DefaultPooled && len(c.PlainWrappers) > 0:
+		b.WriteString("# pooled: a plain wrapper's reads run on the pool it begins on.\n")
+	case pooled == DefaultPooled:
+		fmt.Fprintf(&b, "pooled:     %s   # the default\n", strconv.Quote(pooled))
+	default:
+		fmt.Fprintf(&b, "pooled:     %s\n", strconv.Quote(pooled))
 	}
-	b.WriteString("\n")
 	if c.Querier != "" {
 		fmt.Fprintf(&b, "querier:    %s\n", strconv.Quote(c.Querier))
 	}

@@ -79,13 +79,15 @@ var txMethodTable = map[string]map[string]string{
 	"*gorm.io/gorm.DB": {
 		"pure": "AddError Assign Association Attrs BindVarTo DataTypeOf Debug DefaultValueOf Distinct Explain Get Group " +
 			"Having InnerJoins InstanceGet InstanceSet Joins Limit MapColumns Migrator Model Name Not Offset Omit Or " +
-			"Order Preload QuoteTo Scopes Select Session Set Table ToSQL Unscoped Where WithContext",
-		"read":      "Count Find FindInBatches First FirstOrInit Last Pluck Row Rows Scan ScanRows Take",
-		"write":     "AutoMigrate Create CreateInBatches Delete FirstOrCreate Save Update UpdateColumn UpdateColumns Updates",
-		"sql0":      "Exec Raw",
-		"unknown":   "AfterInitialize Apply Callback Clauses Initialize SetupJoinTable Use",
-		"txcontrol": "Begin Commit Connection Rollback RollbackTo SavePoint Transaction",
-		"escapes":   "DB",
+			"Order Preload QuoteTo Select Session Set Table ToSQL Unscoped Where WithContext",
+		"read":        "Count Pluck Row Rows Scan ScanRows",
+		"read+hooks":  "Find First FirstOrInit Last Take",
+		"write":       "AutoMigrate UpdateColumn UpdateColumns",
+		"write+hooks": "Create CreateInBatches Delete FirstOrCreate Save Update Updates",
+		"sql0":        "Exec Raw",
+		"unknown":     "AfterInitialize Apply Callback Clauses FindInBatches Initialize Scopes SetupJoinTable Use",
+		"txcontrol":   "Begin Commit Connection Rollback RollbackTo SavePoint Transaction",
+		"escapes":     "DB",
 	},
 	"*gorm.io/gorm.Association": {"pure": "Unscoped", "read": "Count Find", "write": "Append Clear Delete Replace"},
 	"gorm.io/gorm.Migrator": {

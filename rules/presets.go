@@ -10,10 +10,19 @@ type MethodRule struct {
 	SQLArg  int    // index into the call's arguments of the SQL text (ctx counts), -1 if none; the call's effect is ClassifySQL of the constant
 	Default Effect // effect when SQLArg >= 0 but the text is not a constant
 	Alias   bool   // the result is a handle on the same transaction, so calls on it keep being classified
-	// Hooks are the methods of the model in argument 0 that the library
-	// calls with the transaction (pop's AfterFind, BeforeCreate…): their
-	// effects are the call's too.
+	// Hooks are the methods of the model that the library calls with the
+	// transaction (pop's AfterFind, BeforeCreate…): their effects are the
+	// call's too. The model is argument 0, and what a SetsModel call in
+	// the receiver's chain names.
 	Hooks []string
+	// SetsModel marks a chain method that names the model of the statement
+	// a later call runs (GORM's Model(&m)).
+	SetsModel bool
+	// NeedsModel marks a call whose hooks are the statement's model's and
+	// whose argument 0 need not be a model (GORM's Update: a column): when
+	// neither it nor the chain names one, the model was named where the
+	// handle was made, out of sight, and the effect is unknown.
+	NeedsModel bool
 }
 
 // CallEffect is the effect of a call under the rule; sql is the constant
@@ -52,6 +61,16 @@ func fixed(e Effect) MethodRule { return MethodRule{Effect: e, SQLArg: -1} }
 
 // sqlAt is a method running the SQL text of argument i.
 func sqlAt(i int) MethodRule { return MethodRule{SQLArg: i, Default: Unknown} }
+
+// modelMethod is a method that runs its statement for a model and calls
+// the model's callbacks (MethodRule.Hooks).
+func modelMethod(e Effect, hooks ...[]string) MethodRule {
+	r := fixed(e)
+	for _, h := range hooks {
+		r.Hooks = append(r.Hooks, h...)
+	}
+	return r
+}
 
 // aliasOf marks the result of a method as a handle on the same transaction.
 func aliasOf(r MethodRule) MethodRule {

@@ -11,18 +11,18 @@ const (
 // a finisher runs, so they are pure and return a handle on the same
 // transaction.
 var (
-	gormReads = []string{
-		"Find", "FindInBatches", "First", "Take", "Last", "FirstOrInit",
-		"Scan", "Count", "Pluck", "Rows", "Row", "ScanRows",
-	}
+	// gormReads run a statement and call no model hook: Scan and the Row
+	// methods run the row callbacks, which call none, and Count's and
+	// Pluck's destinations are the count and the column's values.
+	gormReads  = []string{"Count", "Pluck", "Rows", "Row", "ScanRows", "Scan"}
 	gormWrites = []string{
-		"Create", "CreateInBatches", "Save", "Update", "Updates", "UpdateColumn",
-		"UpdateColumns", "Delete", "FirstOrCreate", "AutoMigrate",
+		// UpdateColumn and UpdateColumns set SkipHooks.
+		"UpdateColumn", "UpdateColumns", "AutoMigrate",
 	}
 	gormChain = []string{
-		"Where", "Or", "Not", "Model", "Table", "Select", "Omit", "Order", "Limit",
+		"Where", "Or", "Not", "Table", "Select", "Omit", "Order", "Limit",
 		"Offset", "Joins", "InnerJoins", "Preload", "Group", "Having", "Distinct",
-		"Unscoped", "Session", "WithContext", "Debug", "Scopes", "Attrs", "Assign",
+		"Unscoped", "Session", "WithContext", "Debug", "Attrs", "Assign",
 		"Set", "InstanceSet", "MapColumns",
 		// An association only names the relation; its methods run the statements.
 		"Association",
@@ -37,6 +37,16 @@ var (
 	}
 )
 
+// GORM's model hooks, by the callbacks that call them on the statement's
+// values with a session on its connection, so in the transaction (gorm
+// v1.31 callbacks/query.go, create.go, update.go, delete.go).
+var (
+	gormFindHooks   = []string{"AfterFind"}
+	gormCreateHooks = []string{"BeforeSave", "BeforeCreate", "AfterCreate", "AfterSave"}
+	gormUpdateHooks = []string{"BeforeSave", "BeforeUpdate", "AfterUpdate", "AfterSave"}
+	gormDeleteHooks = []string{"BeforeDelete", "AfterDelete"}
+)
+
 func gormPresets() []driverMethods {
 	m := map[string]MethodRule{
 		"Exec": sqlAt(0),
@@ -49,6 +59,26 @@ func gormPresets() []driverMethods {
 		"Migrator": fixed(Pure),
 		// The *sql.DB behind the handle is a pool of its own.
 		"DB": fixed(Escapes),
+		// The finders call AfterFind on what they scan into (argument 0).
+		"Find": modelMethod(Read, gormFindHooks), "First": modelMethod(Read, gormFindHooks),
+		"Take": modelMethod(Read, gormFindHooks), "Last": modelMethod(Read, gormFindHooks),
+		"FirstOrInit": modelMethod(Read, gormFindHooks),
+		"Create":      modelMethod(Write, gormCreateHooks), "CreateInBatches": modelMethod(Write, gormCreateHooks),
+		// Save creates a value without a primary key and updates one with.
+		"Save": modelMethod(Write, gormCreateHooks, gormUpdateHooks),
+		// FirstOrCreate finds, then creates what it did not find or
+		// updates what it found with Assign's values.
+		"FirstOrCreate": modelMethod(Write, gormFindHooks, gormCreateHooks, gormUpdateHooks),
+		"Delete":        modelMethod(Write, gormDeleteHooks),
+		// An update's hooks are the statement's model's (update.go,
+		// SetupUpdateReflectValue), named by Model(…) or by the values.
+		"Update":  needsModel(modelMethod(Write, gormUpdateHooks)),
+		"Updates": needsModel(modelMethod(Write, gormUpdateHooks)),
+		"Model":   setsModel(aliasOf(fixed(Pure))),
+		// A scope, and each batch of FindInBatches, is the caller's
+		// function of the handle: it may do anything with it.
+		"Scopes":        aliasOf(fixed(Unknown)),
+		"FindInBatches": fixed(Unknown),
 	}
 	for _, group := range []struct {
 		names []string
@@ -72,6 +102,18 @@ func gormPresets() []driverMethods {
 		{gormPkg + ".Dialector", with(pure("BindVarTo", "DataTypeOf", "DefaultValueOf", "Explain", "Name", "QuoteTo"),
 			fixed(Unknown), "Initialize", "Migrator")},
 	}
+}
+
+// setsModel marks a chain method naming the statement's model.
+func setsModel(r MethodRule) MethodRule {
+	r.SetsModel = true
+	return r
+}
+
+// needsModel marks a call whose hooks are the statement's model's.
+func needsModel(r MethodRule) MethodRule {
+	r.NeedsModel = true
+	return r
 }
 
 // ClausesEffect refines the preset of gorm's (*DB).Clauses from the types of

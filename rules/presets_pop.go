@@ -15,23 +15,13 @@ var (
 	popDestroyHooks  = []string{"BeforeDestroy", "AfterDestroy"}
 )
 
-// popModel is a method that runs its statement for the model in argument
-// 0 and calls the model's callbacks.
-func popModel(e Effect, hooks ...[]string) MethodRule {
-	r := fixed(e)
-	for _, h := range hooks {
-		r.Hooks = append(r.Hooks, h...)
-	}
-	return r
-}
-
 // popQueryMethods are what *pop.Connection and *pop.Query share: the
 // statement builders return a query on the same connection (so on the same
 // transaction) and run nothing; the finders and writers run it.
 func popQueryMethods() map[string]MethodRule {
 	m := map[string]MethodRule{
-		"All": popModel(Read, popFindHooks), "First": popModel(Read, popFindHooks),
-		"Last": popModel(Read, popFindHooks), "Find": popModel(Read, popFindHooks),
+		"All": modelMethod(Read, popFindHooks), "First": modelMethod(Read, popFindHooks),
+		"Last": modelMethod(Read, popFindHooks), "Find": modelMethod(Read, popFindHooks),
 		// The statement is the text given here; Exec and the finders run it.
 		"RawQuery": aliasOf(sqlAt(0)),
 		// A scope is the caller's function of the query: it may do anything with it.
@@ -53,12 +43,12 @@ func popPresets() []driverMethods {
 		"Count": fixed(Read),
 		// Reload finds the model again; Load finds its associations, whose
 		// callbacks run as well.
-		"Reload": popModel(Read, popFindHooks), "Load": popModel(Read, popFindHooks),
-		"Create": popModel(Write, popCreateHooks), "ValidateAndCreate": popModel(Write, popValidateHooks, popCreateHooks, []string{"ValidateCreate"}),
-		"Update": popModel(Write, popUpdateHooks), "UpdateColumns": popModel(Write, popUpdateHooks),
-		"ValidateAndUpdate": popModel(Write, popValidateHooks, popUpdateHooks, []string{"ValidateUpdate"}),
-		"Save":              popModel(Write, popSaveHooks), "ValidateAndSave": popModel(Write, popValidateHooks, popSaveHooks, []string{"ValidateSave"}),
-		"Destroy":     popModel(Write, popDestroyHooks),
+		"Reload": modelMethod(Read, popFindHooks), "Load": modelMethod(Read, popFindHooks),
+		"Create": modelMethod(Write, popCreateHooks), "ValidateAndCreate": modelMethod(Write, popValidateHooks, popCreateHooks, []string{"ValidateCreate"}),
+		"Update": modelMethod(Write, popUpdateHooks), "UpdateColumns": modelMethod(Write, popUpdateHooks),
+		"ValidateAndUpdate": modelMethod(Write, popValidateHooks, popUpdateHooks, []string{"ValidateUpdate"}),
+		"Save":              modelMethod(Write, popSaveHooks), "ValidateAndSave": modelMethod(Write, popValidateHooks, popSaveHooks, []string{"ValidateSave"}),
+		"Destroy":     modelMethod(Write, popDestroyHooks),
 		"TruncateAll": fixed(Write),
 		"Context":     fixed(Pure), "String": fixed(Pure), "URL": fixed(Pure),
 		"MigrationURL": fixed(Pure), "MigrationTableName": fixed(Pure),
@@ -80,7 +70,7 @@ func popPresets() []driverMethods {
 		// What Exec runs was given to RawQuery, which is classified by its
 		// text where it is called; the query may come from anywhere.
 		"Exec": fixed(Unknown), "ExecWithCount": fixed(Unknown),
-		"Delete":      popModel(Write, popDestroyHooks),
+		"Delete":      modelMethod(Write, popDestroyHooks),
 		"UpdateQuery": fixed(Write), // runs no callbacks (pop's documentation)
 		// Clone hands the query's connection to another query.
 		"Clone": fixed(Unknown),

@@ -63,6 +63,18 @@ func (db *DB) Create(value any) *DB { return db }
 func (db *DB) Raw(sql string, values ...any) *DB { return db }
 func (db *DB) Exec(sql string, values ...any) *DB { return db }
 func (db *DB) Transaction(fc func(tx *DB) error) error { return nil }
+func (db *DB) Model(value any) *DB { return db }
+func (db *DB) Scopes(funcs ...func(*DB) *DB) *DB { return db }
+func (db *DB) First(dest any, conds ...any) *DB { return db }
+func (db *DB) Count(count *int64) *DB { return db }
+func (db *DB) Scan(dest any) *DB { return db }
+func (db *DB) FindInBatches(dest any, batchSize int, fc func(tx *DB, batch int) error) *DB { return db }
+func (db *DB) Save(value any) *DB { return db }
+func (db *DB) FirstOrCreate(dest any, conds ...any) *DB { return db }
+func (db *DB) Update(column string, value any) *DB { return db }
+func (db *DB) Updates(values any) *DB { return db }
+func (db *DB) UpdateColumn(column string, value any) *DB { return db }
+func (db *DB) Delete(value any, conds ...any) *DB { return db }
 `,
 	"example.com/app/store": `package store
 import ("context"; "github.com/jackc/pgx/v5"; "database/sql")

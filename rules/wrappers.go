@@ -35,7 +35,9 @@ var libraryWrappers = map[string]WrapperContract{
 	// GORM v1.31 finisher_api.go: Transaction begins on the receiver, rolls
 	// back when the callback fails or panics and commits on nil (a failed
 	// commit is returned). Inside a transaction it runs the callback in it,
-	// behind a savepoint it rolls back to on error, and ends nothing.
+	// behind a savepoint it rolls back to on error, and ends nothing. The
+	// callback's tx is a session (Begin: getInstance().Session(…)), so the
+	// pooled handle is a session of the receiver (plan's gormSession).
 	gormPkg + ".(*DB).Transaction": {
 		RollsBack: true, Commits: true, Pool: "{recv}",
 		Source: "gorm v1.31 (*DB).Transaction",
@@ -77,3 +79,18 @@ var freshConnections = map[string]bool{
 // IsFreshConnection reports whether fn returns a connection that is in no
 // transaction (pop.Connect, pop.NewConnection).
 func IsFreshConnection(fn *types.Func) bool { return freshConnections[FuncName(fn)] }
+
+// gormSessions are the methods whose result is a GORM session, a handle
+// whose every call starts from a copy of its statement, as the tx
+// Transaction hands its callback (gorm v1.31 gorm.go: WithContext and
+// Debug end in Session; Session's result is one unless its config sets
+// Initialized).
+var gormSessions = map[string]bool{
+	gormPkg + ".(*DB).WithContext": true,
+	gormPkg + ".(*DB).Debug":       true,
+	gormPkg + ".(*DB).Session":     true,
+}
+
+// IsGormSession reports whether fn is one of GORM's methods whose result is
+// a session (for Session, unless its config sets Initialized).
+func IsGormSession(fn *types.Func) bool { return gormSessions[FuncName(fn)] }

@@ -120,19 +120,20 @@ func classify(stmts []StmtEffect) Class {
 // for each slow call inside and TS006 for each pooled query inside.
 func handlerFindings(h *Wrapped) []Finding {
 	var out []Finding
+	kind := transactionKind(h.Site.Wrapper)
 	if h.Class != ClassWriteOnly {
 		out = append(out, Finding{Code: "TS001", Pos: h.Site.Call.Pos(), Handler: h,
-			Message: fmt.Sprintf("whole-request %s in %s (%s): %s", transactionKind(h.Site.Wrapper), h.Site.Name(), h.Class, classAdvice[h.Class])})
+			Message: fmt.Sprintf("whole-request %s in %s (%s): %s", kind, h.Site.Name(), h.Class, classAdvice[h.Class])})
 	}
 	for _, s := range h.Stmts {
 		for _, ce := range s.Calls {
 			switch {
 			case ce.Effect.Has(rules.Slow):
 				out = append(out, Finding{Code: "TS002", Pos: ce.Node.Pos(),
-					Message: fmt.Sprintf("slow call %s inside a tenant transaction holds its connection", ce.Callee)})
+					Message: fmt.Sprintf("slow call %s inside a %s holds its connection", ce.Callee, kind)})
 			case ce.Pooled:
 				out = append(out, Finding{Code: "TS006", Pos: ce.Node.Pos(),
-					Message: fmt.Sprintf("pooled query %s inside a tenant transaction takes a second connection while holding one", ce.Callee)})
+					Message: fmt.Sprintf("pooled query %s inside a %s takes a second connection while holding one", ce.Callee, kind)})
 			}
 		}
 	}

@@ -247,7 +247,7 @@ func (c *Classifier) method(info *types.Info, call *ast.CallExpr, fn *types.Func
 		}
 		e, why := rule.Effect, "driver method"
 		if len(rule.Hooks) > 0 {
-			he, hwhy := c.hooks(info, call, rule.Hooks)
+			he, hwhy := c.hooks(info, call, rule)
 			if he != rules.Pure {
 				e, why = e|he, "driver method; "+hwhy
 			}

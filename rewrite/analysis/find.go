@@ -93,6 +93,10 @@ func FindWrappers(prog *load.Program, cfg *rules.Config) (*Wrappers, error) {
 	return ws, nil
 }
 
+// Plain reports whether detection found no tenant wrapper and so took the
+// plain transaction wrappers.
+func (ws *Wrappers) Plain() bool { return ws.plain }
+
 func (ws *Wrappers) add(w *Wrapper) {
 	ws.byFunc[w.Func] = w
 	ws.byName[rules.FuncName(w.Func)] = w

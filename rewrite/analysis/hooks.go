@@ -3,8 +3,10 @@ package analysis
 import (
 	"go/ast"
 	"go/types"
+	"slices"
 
 	"github.com/txscope/txscope/rules"
+	"golang.org/x/tools/go/types/typeutil"
 )
 
 // hookDepth bounds the walk through a model's fields to the types whose
@@ -14,15 +16,20 @@ const hookDepth = 4
 // hooks is the effect of the model callbacks a driver method runs with the
 // transaction (pop's AfterFind, BeforeCreate…): the summary of each one the
 // model's type, or a type in its fields (associations that an eager call
-// loads or creates), declares. A model whose type is not known statically,
-// or a callback whose body is not in the loaded code, is unknown.
-func (c *Classifier) hooks(info *types.Info, call *ast.CallExpr, names []string) (rules.Effect, string) {
-	if len(call.Args) == 0 {
+// loads or creates), declares. The models are argument 0 and what the
+// receiver's chain names (GORM's Model(&m)). A model whose type is not
+// known statically, or a callback whose body is not in the loaded code, is
+// unknown.
+func (c *Classifier) hooks(info *types.Info, call *ast.CallExpr, rule rules.MethodRule) (rules.Effect, string) {
+	models := chainModels(info, call)
+	if len(call.Args) > 0 {
+		models = append(models, call.Args[0])
+	}
+	if len(models) == 0 {
 		return rules.Unknown, "the model argument is missing"
 	}
-	model := info.TypeOf(call.Args[0])
-	if opaqueModel(model) {
-		return rules.Unknown, "the model's type (" + types.TypeString(model, nil) + ") is not known statically, so its callbacks cannot be read"
+	if rule.NeedsModel && !slices.ContainsFunc(models, func(m ast.Expr) bool { return isModelType(info.TypeOf(m)) }) {
+		return rules.Unknown, "the model whose callbacks it runs was named where the handle was made"
 	}
 	var effect rules.Effect
 	why := ""
@@ -34,7 +41,7 @@ func (c *Classifier) hooks(info *types.Info, call *ast.CallExpr, names []string)
 			return
 		}
 		seen[n] = true
-		for _, name := range names {
+		for _, name := range rule.Hooks {
 			obj, _, _ := types.LookupFieldOrMethod(types.NewPointer(n), true, n.Obj().Pkg(), name)
 			if fn, ok := obj.(*types.Func); ok && isCallback(fn) {
 				e, w := c.hook(fn)
@@ -55,8 +62,50 @@ func (c *Classifier) hooks(info *types.Info, call *ast.CallExpr, names []string)
 			visit(u.Elem(), depth)
 		}
 	}
-	visit(model, 0)
+	for _, m := range models {
+		t := info.TypeOf(m)
+		if opaqueModel(t) {
+			return rules.Unknown, "the model's type (" + types.TypeString(t, nil) + ") is not known statically, so its callbacks cannot be read"
+		}
+		visit(t, 0)
+	}
 	return effect, why
+}
+
+// chainModels are the arguments of the calls in call's receiver chain that
+// name the statement's model (GORM's Model(&m) in tx.Model(&m).Where(…)).
+func chainModels(info *types.Info, call *ast.CallExpr) []ast.Expr {
+	var out []ast.Expr
+	for {
+		fn, _ := typeutil.Callee(info, call).(*types.Func)
+		inner, ok := ast.Unparen(ReceiverExpr(call, fn)).(*ast.CallExpr)
+		if !ok {
+			return out
+		}
+		fn, _ = typeutil.Callee(info, inner).(*types.Func)
+		if fn == nil {
+			return out
+		}
+		rule, ok := rules.TxMethod(fn)
+		if !ok || !rule.Alias {
+			return out
+		}
+		if rule.SetsModel && len(inner.Args) > 0 {
+			out = append(out, inner.Args[0])
+		}
+		call = inner
+	}
+}
+
+// isModelType reports whether t is a model: a named struct, or a pointer,
+// slice or array of them.
+func isModelType(t types.Type) bool {
+	n := modelNamed(t)
+	if n == nil {
+		return false
+	}
+	_, ok := n.Underlying().(*types.Struct)
+	return ok
 }
 
 // isCallback matches the callbacks' shape, a method of one parameter that

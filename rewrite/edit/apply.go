@@ -5,7 +5,6 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
-	"slices"
 
 	"github.com/dave/dst"
 	"github.com/dave/dst/decorator"
@@ -50,7 +49,7 @@ func (fr *fileRewrite) rewriteSite(p plan.Plan) error {
 	tmpl := p.Pooled
 	qName := plan.FreshName(fr.info, site, "q")
 	hoisted, bind := fr.hoister(site, pooled, qName)
-	var bound []string
+	var bound []string // what the wrapper's arguments became, names the moved code must not take
 	expr, err := renderTemplate(tmpl, site, fr.text, func(placeholder string, arg ast.Expr) (string, error) {
 		name, err := bind(placeholder, arg)
 		bound = append(bound, name)
@@ -63,9 +62,11 @@ func (fr *fileRewrite) rewriteSite(p plan.Plan) error {
 	if err != nil {
 		return fmt.Errorf("pooled template %q: %w", tmpl, err)
 	}
-	if slices.Contains(bound, expr) {
-		// The handle is a variable just bound (a plain wrapper's pool):
-		// the moved statements use it as it is.
+	if declares(*hoisted, expr) {
+		// The handle is a variable the edit just bound (a plain wrapper's
+		// pool): the moved statements use it as it is. Any other
+		// expression, a pooled call's receiver text among them, is
+		// evaluated once, into q.
 		qName, qDecl = expr, nil
 	}
 	usesTx := false
@@ -290,6 +291,19 @@ func (fr *fileRewrite) hoister(site *analysis.Site, pooled bool, taken ...string
 		}
 		return name, nil
 	}
+}
+
+// declares reports whether one of decls, the hoister's `name := …`,
+// declares the variable name.
+func declares(decls []dst.Stmt, name string) bool {
+	for _, d := range decls {
+		if a, ok := d.(*dst.AssignStmt); ok && a.Tok == token.DEFINE {
+			if id, ok := a.Lhs[0].(*dst.Ident); ok && id.Name == name {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func argIndex(call *ast.CallExpr, arg ast.Expr) int {

@@ -4,6 +4,7 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"slices"
 
 	"github.com/txscope/txscope/rewrite/analysis"
 	"github.com/txscope/txscope/rewrite/internal/syntax"
@@ -15,8 +16,10 @@ import (
 // (read-modify-write) or into a guard (before the block or in it, deciding
 // whether it commits): those reads must see the same snapshot as the write,
 // so they stay in its transaction. A value that only reaches pure code (the
-// response) does not pull its read. Error values do not count: a failed
-// read writes nothing.
+// response) does not pull its read. A read's error counts where it is used
+// other than to handle the failure (`if err != nil { return err }`): a
+// failed read writes nothing, but `errors.Is(err, ErrNoRows)` or
+// `err == nil` asks whether the row exists, which is a guard.
 //
 // local is the enclosing function's body: a pointer, map or slice declared
 // there (before the wrapper call too) can be filled by a read; the
@@ -29,9 +32,9 @@ func pullReads(info *types.Info, stmts []analysis.StmtEffect, start int, local s
 			if s.SessionCheck() {
 				continue // the session's values may feed the writes: it moves out all the same
 			}
-			if s.Effect.Has(rules.Read) && branches(s.Stmt) && !errorChecksOnly(info, s.Stmt) {
-				// The read's result decides a branch in place: an
-				// existence check (errors.Is(err, ErrNoRows)) is a guard.
+			if s.Effect.Has(rules.Read) && !errorChecksOnly(info, s.Stmt) {
+				// The read's result decides in place whether what follows
+				// runs: an existence check is a guard.
 				start = i
 				break
 			}
@@ -46,10 +49,8 @@ func pullReads(info *types.Info, stmts []analysis.StmtEffect, start int, local s
 			}
 			if s.Effect.Has(rules.Read) || !branches(s.Stmt) {
 				for _, obj := range Defs(info, s.Stmt, local) {
-					if !isError(obj.Type()) {
-						if _, seen := origin[obj]; !seen {
-							origin[obj] = from
-						}
+					if _, seen := origin[obj]; !seen {
+						origin[obj] = from
 					}
 				}
 			}
@@ -84,11 +85,13 @@ func pullReads(info *types.Info, stmts []analysis.StmtEffect, start int, local s
 	}
 }
 
-// firstTainted is the earliest read that produced a value n uses.
+// firstTainted is the earliest read that produced a value n uses. An
+// error's use that only handles the failure (failureUses) does not count.
 func firstTainted(info *types.Info, n ast.Node, origin map[types.Object]int) (int, bool) {
 	best, found := 0, false
+	benign := failureUses(info, n)
 	ast.Inspect(n, func(n ast.Node) bool {
-		if id, ok := n.(*ast.Ident); ok {
+		if id, ok := n.(*ast.Ident); ok && !benign[id] {
 			if j, ok := origin[info.Uses[id]]; ok && (!found || j < best) {
 				best, found = j, true
 			}
@@ -196,23 +199,63 @@ func pointerMethod(info *types.Info, sel *ast.SelectorExpr) bool {
 }
 
 // branches reports whether s can leave the straight line: a return, a
-// branch or a panic inside it makes it a guard.
+// panic, a goto, or a break or continue out of s makes it a guard. A break
+// or continue of a loop inside s (a row filter) only ends an iteration.
 func branches(s ast.Stmt) bool {
 	found := false
+	walkExits(s, func([]ast.Node, ast.Node) { found = true })
+	return found
+}
+
+// walkExits calls exit for each way out of s (return, panic, goto, a break
+// or continue whose target is outside s) with the nodes enclosing it in s,
+// outermost first. Function literals are not entered.
+func walkExits(s ast.Stmt, exit func(stack []ast.Node, n ast.Node)) {
+	var stack []ast.Node
 	ast.Inspect(s, func(n ast.Node) bool {
+		if n == nil {
+			stack = stack[:len(stack)-1]
+			return true
+		}
 		switch n := n.(type) {
-		case *ast.ReturnStmt, *ast.BranchStmt:
-			found = true
-		case *ast.CallExpr:
-			if id, ok := n.Fun.(*ast.Ident); ok && id.Name == "panic" {
-				found = true
-			}
 		case *ast.FuncLit:
 			return false
+		case *ast.ReturnStmt:
+			exit(stack, n)
+		case *ast.BranchStmt:
+			if !targetWithin(stack, n) {
+				exit(stack, n)
+			}
+		case *ast.CallExpr:
+			if id, ok := n.Fun.(*ast.Ident); ok && id.Name == "panic" {
+				exit(stack, n)
+			}
 		}
-		return !found
+		stack = append(stack, n)
+		return true
 	})
-	return found
+}
+
+// targetWithin reports whether the statement a break or continue goes to
+// is among stack (so inside the statement being walked).
+func targetWithin(stack []ast.Node, br *ast.BranchStmt) bool {
+	for i := len(stack) - 1; i >= 0; i-- {
+		switch n := stack[i].(type) {
+		case *ast.LabeledStmt:
+			if br.Label != nil && n.Label.Name == br.Label.Name {
+				return true
+			}
+		case *ast.ForStmt, *ast.RangeStmt:
+			if br.Label == nil && (br.Tok == token.BREAK || br.Tok == token.CONTINUE) {
+				return true
+			}
+		case *ast.SwitchStmt, *ast.TypeSwitchStmt, *ast.SelectStmt:
+			if br.Label == nil && br.Tok == token.BREAK {
+				return true
+			}
+		}
+	}
+	return br.Tok == token.FALLTHROUGH
 }
 
 // guards reports whether s decides, inside the block, whether the block
@@ -225,24 +268,95 @@ func guards(s ast.Stmt) bool {
 	return branches(s)
 }
 
-// errorChecksOnly reports whether every condition in s compares an error
-// with nil, as a failed read is handled: anything else (errors.Is, a
-// comparison with a sentinel, a switch, a scanned value) reads the result.
+// errorChecksOnly reports whether each way out of s is a failed read's
+// handling: it lies in the body of an `if err != nil` with no condition
+// between (a tail return, with none at all, hands back what it computed).
+// Anything else (errors.Is, err == nil, a comparison with a sentinel, a
+// switch, a scanned value, a loop over the rows) reads the result.
 func errorChecksOnly(info *types.Info, s ast.Stmt) bool {
 	only := true
-	ast.Inspect(s, func(n ast.Node) bool {
-		switch n := n.(type) {
-		case *ast.FuncLit:
-			return false
-		case *ast.SwitchStmt, *ast.TypeSwitchStmt, *ast.SelectStmt:
-			only = false
-		case *ast.IfStmt:
-			bin, ok := ast.Unparen(n.Cond).(*ast.BinaryExpr)
-			only = only && ok && (bin.Op == token.NEQ || bin.Op == token.EQL) && analysis.IsNil(info, bin.Y) && isError(info.TypeOf(bin.X))
-		}
-		return only
+	walkExits(s, func(stack []ast.Node, exit ast.Node) {
+		only = only && onFailure(info, stack, exit)
 	})
 	return only
+}
+
+// onFailure reports whether the nearest condition around n (stack holds
+// the nodes enclosing it, outermost first) is `if err != nil`, with n in
+// its body, or there is none.
+func onFailure(info *types.Info, stack []ast.Node, n ast.Node) bool {
+	child := n
+	for i := len(stack) - 1; i >= 0; i-- {
+		switch p := stack[i].(type) {
+		case *ast.IfStmt:
+			return child == p.Body && failureChecked(info, p) != nil
+		case *ast.ForStmt, *ast.RangeStmt, *ast.SwitchStmt, *ast.TypeSwitchStmt, *ast.SelectStmt:
+			return false
+		}
+		child = stack[i]
+	}
+	return true
+}
+
+// failureChecked is the err of `if err != nil`, nil for any other if.
+func failureChecked(info *types.Info, ifs *ast.IfStmt) ast.Expr {
+	bin, ok := ast.Unparen(ifs.Cond).(*ast.BinaryExpr)
+	if ok && bin.Op == token.NEQ && analysis.IsNil(info, bin.Y) && isError(info.TypeOf(bin.X)) {
+		return bin.X
+	}
+	return nil
+}
+
+// failureUses are the uses in n of error variables that read nothing of
+// what a read left in them but its failure: the err of an `if err != nil`
+// and its uses in that body outside any condition there (`return err`,
+// `return fmt.Errorf(…, err)`), and an error assigned anew (`err = …`,
+// `v, err := …`).
+func failureUses(info *types.Info, n ast.Node) map[*ast.Ident]bool {
+	out := map[*ast.Ident]bool{}
+	ast.Inspect(n, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.AssignStmt:
+			// `v, err := …` redeclaring err assigns it as `=` does.
+			if n.Tok == token.ASSIGN || n.Tok == token.DEFINE {
+				for _, lhs := range n.Lhs {
+					if id := syntax.IdentOf(lhs); id != nil && isError(info.TypeOf(id)) {
+						out[id] = true
+					}
+				}
+			}
+		case *ast.IfStmt:
+			if err := syntax.IdentOf(failureChecked(info, n)); err != nil {
+				out[err] = true
+				bodyUses(info, n.Body, info.Uses[err], out)
+			}
+		}
+		return true
+	})
+	return out
+}
+
+// bodyUses adds to out the uses of obj in body outside the conditions of
+// the statements there.
+func bodyUses(info *types.Info, body *ast.BlockStmt, obj types.Object, out map[*ast.Ident]bool) {
+	var conds []ast.Node
+	ast.Inspect(body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.IfStmt:
+			conds = append(conds, n.Cond)
+		case *ast.ForStmt:
+			conds = append(conds, n.Cond)
+		case *ast.SwitchStmt:
+			conds = append(conds, n.Tag, n.Body)
+		case *ast.TypeSwitchStmt:
+			conds = append(conds, n.Assign, n.Body)
+		case *ast.Ident:
+			if info.Uses[n] == obj && !slices.ContainsFunc(conds, func(c ast.Node) bool { return c != nil && syntax.ContainsNode(c, n) }) {
+				out[n] = true
+			}
+		}
+		return true
+	})
 }
 
 var errorType = types.Universe.Lookup("error").Type()

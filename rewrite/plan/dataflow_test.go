@@ -11,6 +11,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/txscope/txscope/rewrite/analysis"
+	"github.com/txscope/txscope/rules"
 )
 
 // TestDefs lists what the last statement of each body may change: every
@@ -66,9 +68,12 @@ func dataflowBody(t *testing.T, give string) (*types.Info, *ast.FuncDecl, *ast.B
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 )
 
 var errNotFound = errors.New("not found")
+
+var _ = fmt.Errorf
 
 type invoice struct{ Total int }
 
@@ -87,6 +92,8 @@ func get(any) error                 { return nil }
 func sel(any) error                 { return nil }
 func fill(*invoice) error           { return nil }
 func fillMap(map[string]int) error  { return nil }
+func write(...any) error            { return nil }
+func create() (int, error)          { return 0, nil }
 
 var _ = json.Unmarshal
 
@@ -123,12 +130,24 @@ func TestErrorChecksOnly(t *testing.T) {
 		want       bool
 	}{
 		{"error not nil", "if err := row().Scan(); err != nil {\nreturn err\n}", true},
-		{"error nil", "if err := row().Scan(); err == nil {\nreturn nil\n}", true},
+		{"error wrapped", "if err := row().Scan(); err != nil {\nprintln(err)\nreturn fmt.Errorf(\"row: %w\", err)\n}", true},
+		// err == nil returns when the row was found: an existence check.
+		{"error nil", "if err := row().Scan(); err == nil {\nreturn nil\n}", false},
+		{"else of the check", "if err := row().Scan(); err != nil {\nreturn err\n} else {\nreturn nil\n}", false},
+		{"no exit", "var n int\nif err := row().Scan(&n); n > 0 {\nprintln(err)\n}", true},
+		{"tail return", "return row().Scan()", true},
 		{"not found", "if err := row().Scan(); errors.Is(err, errNotFound) {\nreturn nil\n}", false},
 		{"sentinel", "if err := row().Scan(); err == errNotFound {\nreturn nil\n}", false},
 		{"scanned value", "var done bool\nif err := row().Scan(&done); err != nil || done {\nreturn err\n}", false},
 		{"nested check", "if err := row().Scan(); err != nil {\nif errors.Is(err, errNotFound) {\nreturn nil\n}\nreturn err\n}", false},
 		{"switch", "switch err := row().Scan(); err {\ncase nil:\ndefault:\nreturn err\n}", false},
+		// A loop's continue only skips a row: the loop still runs to its end.
+		{"row filter", "var ids []int\nfor rows().Next() {\nvar id int\nif err := rows().Scan(&id); err != nil {\nreturn err\n}\n" +
+			"if id == 0 {\ncontinue\n}\nids = append(ids, id)\n}", true},
+		{"labeled row filter", "var ids []int\nrows:\nfor rows().Next() {\nvar id int\n_ = rows().Scan(&id)\nswitch {\ncase id == 0:\ncontinue rows\n}\nids = append(ids, id)\n}", true},
+		{"return from the loop", "for rows().Next() {\nvar id int\n_ = rows().Scan(&id)\nif id == 0 {\nreturn nil\n}\n}", false},
+		{"break out", "for rows().Next() {\nbreak\n}", true},
+		{"found row", "for rows().Next() {\nreturn nil\n}", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -137,4 +156,69 @@ func TestErrorChecksOnly(t *testing.T) {
 			assert.Equal(t, tt.want, errorChecksOnly(info, last))
 		})
 	}
+}
+
+// TestPullReads decides at each use of a read's values, its error among
+// them, whether the read is a guard of the write that follows and stays
+// (the write block then starts at it) or moves out (the block starts at
+// the write). Calls of read() and row() are reads, write() and create()
+// writes.
+func TestPullReads(t *testing.T) {
+	const write = "write()\n"
+	tests := []struct {
+		name, give string
+		want       int
+	}{
+		{"error handled", "err := row().Scan()\nif err != nil {\nreturn err\n}\n" + write, 2},
+		{"error returned wrapped", "err := row().Scan()\nif err != nil {\nreturn fmt.Errorf(\"row: %w\", err)\n}\n" + write, 2},
+		{"error assigned anew", "err := row().Scan()\nif err != nil {\nreturn err\n}\nerr = write()\nprintln(err)", 2},
+		{"error redeclared", "err := row().Scan()\nif err != nil {\nreturn err\n}\nid, err := create()\nprintln(id, err)", 2},
+		{"not found separate", "err := row().Scan()\nif !errors.Is(err, errNotFound) {\nreturn errNotFound\n}\n" + write, 0},
+		{"found separate", "err := row().Scan()\nif err == nil {\nreturn errNotFound\n}\n" + write, 0},
+		{"nested check separate", "err := row().Scan()\nif err != nil {\nif errors.Is(err, errNotFound) {\nreturn nil\n}\nreturn err\n}\n" + write, 0},
+		{"error into the write", "err := row().Scan()\nprintln(err)\n_ = write(err)", 0},
+		{"value into the write", "n, err := read()\nif err != nil {\nreturn err\n}\n_ = write(n)", 0},
+		{"value to the response", "n, err := read()\nif err != nil {\nreturn err\n}\nwrite()\nprintln(n)", 2},
+		// The loop reads, skips rows, and what it collects feeds nothing
+		// the block does: it moves out.
+		{"row filter", "var ids []int\nfor _, x := range []int{1, 2} {\nn, err := read()\nif err != nil {\nreturn err\n}\nif n == x {\ncontinue\n}\nids = append(ids, n)\n}\n" +
+			write + "println(ids)", 2},
+		{"row filter into the write", "var ids []int\nfor _, x := range []int{1, 2} {\nn, err := read()\nif err != nil {\nreturn err\n}\nif n == x {\ncontinue\n}\nids = append(ids, n)\n}\n" +
+			"_ = write(ids)", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			info, fn, body := dataflowBody(t, tt.give)
+			stmts := make([]analysis.StmtEffect, len(body.List)-1) // without the final return
+			start := -1
+			for i := range stmts {
+				stmts[i] = analysis.StmtEffect{Stmt: body.List[i], Effect: testEffect(body.List[i])}
+				if start < 0 && stmts[i].Effect.Has(rules.Write) {
+					start = i
+				}
+			}
+			require.GreaterOrEqual(t, start, 0, "no write")
+			assert.Equal(t, tt.want, pullReads(info, stmts, start, SrcSpanOf(fn.Body)))
+		})
+	}
+}
+
+// testEffect is a statement's effect by the functions it calls: read() and
+// row() read, write() and create() write.
+func testEffect(s ast.Stmt) rules.Effect {
+	var e rules.Effect
+	ast.Inspect(s, func(n ast.Node) bool {
+		if call, ok := n.(*ast.CallExpr); ok {
+			if id, ok := call.Fun.(*ast.Ident); ok {
+				switch id.Name {
+				case "read", "row":
+					e |= rules.Read
+				case "write", "create":
+					e |= rules.Write
+				}
+			}
+		}
+		return true
+	})
+	return e
 }

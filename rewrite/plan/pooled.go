@@ -2,12 +2,17 @@ package plan
 
 import (
 	"fmt"
+	"go/ast"
+	"go/constant"
+	"go/token"
 	"go/types"
 	"strconv"
 	"strings"
 
 	"github.com/txscope/txscope/rewrite/analysis"
+	"github.com/txscope/txscope/rewrite/load"
 	"github.com/txscope/txscope/rules"
+	"golang.org/x/tools/go/types/typeutil"
 )
 
 // PooledTemplate is the expression that makes the pooled handle for a
@@ -36,6 +41,9 @@ func PooledTemplate(cfg *rules.Config, site *analysis.Site) (string, error) {
 	if w.Plain {
 		// A plain wrapper sets no tenant: the pool it begins on is as
 		// scoped as its transaction was, and runs each statement on its own.
+		if site.Tx != nil && TxKind(site.Tx.Type()) == gormPkg {
+			return gormSession(site, pool)
+		}
 		return pool, nil
 	}
 	kind := TxKind(site.Tx.Type())
@@ -57,6 +65,95 @@ func PooledTemplate(cfg *rules.Config, site *analysis.Site) (string, error) {
 	return fmt.Sprintf("%s(%s, {tenant})", ctor, pool), nil
 }
 
+// gormSession is the pooled handle for a plain GORM transaction begun on
+// pool: a session, as the callback's tx is. Begin (gorm v1.31
+// finisher_api.go) makes that tx with getInstance().Session(&Session{…}),
+// and every call on a session clones its statement first, so no call's
+// conditions reach the next. A chain (s.DB.Model(&Menu{}), or a field set
+// to db.Table("menus")) is no session: each call on it adds to its one
+// statement, so a Count moved out ahead of the transaction would leave its
+// WHERE on the statement the transaction then begins from and its UPDATE
+// runs. pool.Session(new(gorm.Session)) is a session over pool's statement
+// whatever pool holds (for a database opened by gorm.Open, whose statement
+// is empty, the same as the fresh one Begin makes there). The receiver
+// itself is used only when it is known to be a session: a call of
+// WithContext, Debug or Session; a variable or a field may hold a chain
+// whatever the code near the call shows.
+func gormSession(site *analysis.Site, pool string) (string, error) {
+	info := site.Func.Pkg.TypesInfo
+	if sel, ok := ast.Unparen(site.Call.Fun).(*ast.SelectorExpr); ok && pool == "{recv}" && isGormSession(info, sel.X) {
+		return pool, nil
+	}
+	name, ok := importedAs(site.Func, site.Tx.Type(), site.Call.Pos())
+	if !ok {
+		return "", fmt.Errorf("the pooled handle of %s is a gorm session, and no name refers to package gorm where %s calls it (set pooled: in txscope.yaml)",
+			rules.FuncName(site.Wrapper.Func), site.Name())
+	}
+	// new(…), not &gorm.Session{}: a template has no braces but its placeholders'.
+	return fmt.Sprintf("%s.Session(new(%s.Session))", pool, name), nil
+}
+
+// isGormSession reports whether e is a call whose result is a GORM
+// session: WithContext and Debug end in Session (gorm.go), and Session
+// returns one unless its config sets Initialized, which makes it return a
+// chain instance; a config that is not a literal is not read.
+func isGormSession(info *types.Info, e ast.Expr) bool {
+	call, ok := ast.Unparen(e).(*ast.CallExpr)
+	if !ok {
+		return false
+	}
+	fn, _ := typeutil.Callee(info, call).(*types.Func)
+	if fn == nil || !rules.IsGormSession(fn) {
+		return false
+	}
+	if fn.Name() != "Session" {
+		return true
+	}
+	u, ok := ast.Unparen(call.Args[0]).(*ast.UnaryExpr)
+	if !ok || u.Op != token.AND {
+		return false
+	}
+	lit, ok := ast.Unparen(u.X).(*ast.CompositeLit)
+	if !ok {
+		return false
+	}
+	for _, elt := range lit.Elts {
+		kv, ok := elt.(*ast.KeyValueExpr)
+		if !ok {
+			return false
+		}
+		if key, ok := kv.Key.(*ast.Ident); ok && key.Name == "Initialized" {
+			if v := info.Types[kv.Value].Value; v == nil || constant.BoolVal(v) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// importedAs is the name that refers, at pos in src's file, to the package
+// that declares t (*gorm.DB's gorm), if one does.
+func importedAs(src load.FuncSource, t types.Type, pos token.Pos) (string, bool) {
+	if p, ok := types.Unalias(t).(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	n, ok := types.Unalias(t).(*types.Named)
+	if !ok {
+		return "", false
+	}
+	scope := src.Pkg.Types.Scope().Innermost(pos)
+	for _, imp := range src.File.Imports {
+		pn := src.Pkg.TypesInfo.PkgNameOf(imp)
+		if pn == nil || pn.Imported() != n.Obj().Pkg() {
+			continue
+		}
+		if _, obj := scope.LookupParent(pn.Name(), pos); obj == pn {
+			return pn.Name(), true
+		}
+	}
+	return "", false
+}
+
 // pooledCtors are the runtime's constructors of the pooled handle, by the
 // driver of the transaction it stands in for; each has a Setting variant.
 // sqlx's is a package of its own, so that only sqlx users depend on sqlx.
@@ -67,6 +164,7 @@ var pooledCtors = map[string]string{
 }
 
 const (
+	gormPkg = "gorm.io/gorm"
 	pgxPkg  = "github.com/jackc/pgx/v5"
 	popPkg  = "github.com/gobuffalo/pop/v6"
 	sqlPkg  = "database/sql"

@@ -36,6 +36,9 @@ type Report struct {
 	// Root is the module (or workspace) root the findings' files are
 	// relative to.
 	Root string `json:"-"`
+	// Plain: no tenant wrapper was found, so plain transaction wrappers
+	// were looked for too; an empty report says it found neither.
+	Plain bool `json:"-"`
 }
 
 // MiddlewareReport says how a middleware's transaction moved.
@@ -119,7 +122,7 @@ func (d Diagnostic) String() string { return fmt.Sprintf("%s: %s (%s)", d.Pos, d
 // FromAnalysis turns the analysis into plain data: handlers in source order,
 // findings sorted by file and offset and deduplicated.
 func FromAnalysis(a *analysis.Analysis) *Report {
-	r := &Report{Handlers: []HandlerReport{}, Findings: []Diagnostic{}, Root: a.Prog.Root}
+	r := &Report{Handlers: []HandlerReport{}, Findings: []Diagnostic{}, Root: a.Prog.Root, Plain: a.Wrappers != nil && a.Wrappers.Plain()}
 	for _, h := range a.Handlers {
 		r.Handlers = append(r.Handlers, ForHandler(a, h))
 	}
@@ -195,7 +198,7 @@ func diagnostics(a *analysis.Analysis, findings []analysis.Finding) []Diagnostic
 
 // noWrapper is what a report with nothing in it says: what was looked for,
 // so that a service whose wrapper was not recognised does not read as clean.
-const noWrapper = `no tenant wrapper calls found. txscope looked for:
+const noWrapper = `no %s wrapper calls found. txscope looked for:
   - functions that take a callback with a transaction (pgx.Tx, *sql.Tx, *sqlx.Tx, *gorm.DB, *pop.Connection
     or a querier interface) and set the tenant on it before calling it (set_config('app.…', …) or
     SET [LOCAL] app.…, in the body, in a helper it passes the tx to, or through a SQL function of the
@@ -219,7 +222,11 @@ func (r *Report) WriteText(w io.Writer) error {
 		fmt.Fprintln(&b, w)
 	}
 	if len(r.Handlers) == 0 && len(r.Findings) == 0 {
-		b.WriteString(noWrapper)
+		kind := "tenant"
+		if r.Plain {
+			kind = "transaction"
+		}
+		fmt.Fprintf(&b, noWrapper, kind)
 	}
 	for _, h := range r.Handlers {
 		fmt.Fprintf(&b, "%s: %s: %s", h.Pos, h.Func, h.Class)
