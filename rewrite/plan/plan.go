@@ -124,6 +124,9 @@ func Decide(prog *load.Program, h *analysis.Wrapped, opts PlanOptions) Plan {
 	if pos, ok := swallowedReadError(h.Site.Func.Pkg.TypesInfo, h.Site.Callback.Body, stmts, start); ok {
 		return p.Keep("the error of the read at %s is ignored: in the transaction a failed statement failed the commit, on the pool the handler would carry on", prog.Position(pos))
 	}
+	if r := valueOnError(h.Site.Func.Pkg.TypesInfo, h.Site.Callback, stmts[:start]); r != nil {
+		return p.Keep("the return at %s hands back a value beside an error that may be non-nil: moved out of %s, the caller would get that value where the wrapper returns its own on an error", prog.Position(r.Pos()), ShortName(rules.FuncName(w.Func)))
+	}
 	p.Start = start
 	p.Action = ActionNarrowed
 	if start == len(h.Stmts) {
