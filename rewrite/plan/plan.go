@@ -118,6 +118,7 @@ func Decide(prog *load.Program, h *analysis.Wrapped, opts PlanOptions) Plan {
 	}
 	if start == 0 && len(p.Splits) == 0 {
 		p.Action = ActionUnchanged
+		p.Reason = unknownFirst(prog, h.Stmts, first)
 		return p
 	}
 	stmts := p.Stmts()
@@ -288,6 +289,21 @@ func firstWrite(stmts []analysis.StmtEffect) int {
 		}
 	}
 	return len(stmts)
+}
+
+// unknownFirst names the call that makes an unchanged handler's first
+// statement need the transaction when txscope does not know its effect: it
+// counts as a write, and the handler may only read.
+func unknownFirst(prog *load.Program, stmts []analysis.StmtEffect, first int) string {
+	if first >= len(stmts) || stmts[first].Effect&(rules.Write|rules.Locking|rules.TxState) != 0 {
+		return ""
+	}
+	for _, ce := range stmts[first].Calls {
+		if ce.Effect.Has(rules.Unknown) {
+			return fmt.Sprintf("%s at %s is unknown (%s) and counts as a write; an effects rule in txscope.yaml can say what it does", ShortName(ce.Callee), prog.Position(ce.Node.Pos()), ce.Why)
+		}
+	}
+	return ""
 }
 
 // ShortName drops the import path before a function's package name:
