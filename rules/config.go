@@ -45,6 +45,11 @@ type Config struct {
 	// that init found in use; it writes them as a comment, since detection
 	// finds them again while wrappers: is empty. Never read from a file.
 	PlainWrappers []string
+	// WrapperCandidates are the functions of other modules that init saw
+	// called with a callback taking a transaction, when it found no
+	// wrapper: written as a comment for a person to confirm under
+	// wrappers:. Never read from a file.
+	WrapperCandidates []string
 	// Keys holds the position of the value of every key given in the file,
 	// by key path ("pooled", "effects.slow", "tenant.rls"), for errors
 	// found later.
