@@ -53,6 +53,11 @@ type Config struct {
 	// callback's error as it is. What txscope reads in the body wins where
 	// the two disagree.
 	Commits []Commits
+	// WrapperCandidates are the functions of other modules that init saw
+	// called with a callback taking a transaction, when it found no
+	// wrapper: written as a comment for a person to confirm under
+	// wrappers:. Never read from a file.
+	WrapperCandidates []string
 	// Keys holds the position of the value of every key given in the file,
 	// by key path ("pooled", "effects.slow", "tenant.rls"), for errors
 	// found later.

@@ -27,6 +27,16 @@ func (c *Config) Marshal() []byte {
 			fmt.Fprintf(&b, "#   %s\n", name)
 		}
 	}
+	if len(c.WrapperCandidates) > 0 {
+		b.WriteString("# No wrapper found. These functions of other modules are called with a\n")
+		b.WriteString("# callback that takes a transaction; txscope cannot read their bodies. If one\n")
+		b.WriteString("# begins a transaction, runs the callback in it and rolls back when the\n")
+		b.WriteString("# callback returns an error, name it under wrappers: (and pooled:, the handle\n")
+		b.WriteString("# reads run on instead):\n")
+		for _, line := range c.WrapperCandidates {
+			fmt.Fprintf(&b, "#   %s\n", line)
+		}
+	}
 	fmt.Fprintf(&b, "version: %d\n", max(c.Version, 1))
 	writeList(&b, "", "wrappers:   ", c.Wrappers)
 	writeList(&b, "", "sessions:   ", c.Sessions)

@@ -286,6 +286,9 @@ func placements(h *analysis.Wrapped, p plan.Plan, planned bool) []string {
 	return out
 }
 
+// staysWhy is why statements before the first write stay in its transaction.
+const staysWhy = "a read whose value feeds the writes or decides whether they run must see their snapshot, a call may need the concrete tx type, a bare var declaration stays with its block"
+
 // planWhy explains the plan's action from the statements.
 func planWhy(prog *load.Program, h *analysis.Wrapped, p plan.Plan) string {
 	first := -1
@@ -305,16 +308,20 @@ func planWhy(prog *load.Program, h *analysis.Wrapped, p plan.Plan) string {
 			why := fmt.Sprintf("statement %d (%s, %s) is the first that needs the transaction; %s on the pool before it begins",
 				first+1, prog.Position(h.Stmts[first].Stmt.Pos()), h.Stmts[first].Effect, stmtRange(1, p.Start, "runs", "run"))
 			if p.Start < first {
-				why += fmt.Sprintf(", and %s with the write block: a read whose value feeds the writes must see their snapshot, a call may need the concrete tx type, a bare var declaration stays with its block", stmtRange(p.Start+1, first, "stays", "stay"))
+				why += fmt.Sprintf(", and %s with the write block: %s", stmtRange(p.Start+1, first, "stays", "stay"), staysWhy)
 			}
 			return why
 		}
 		return fmt.Sprintf("the first %d statement(s) run on the pool, the rest in the transaction", p.Start)
 	case plan.ActionUnchanged:
-		if first >= 0 {
-			return fmt.Sprintf("the transaction is already minimal: statement %d (%s, %s) needs it and nothing before it reads", first+1, prog.Position(h.Stmts[first].Stmt.Pos()), h.Stmts[first].Effect)
+		if first < 0 {
+			return "the transaction is already minimal"
 		}
-		return "the transaction is already minimal"
+		why := fmt.Sprintf("the transaction is already minimal: statement %d (%s, %s) needs it", first+1, prog.Position(h.Stmts[first].Stmt.Pos()), h.Stmts[first].Effect)
+		if slices.ContainsFunc(h.Stmts[:first], func(s analysis.StmtEffect) bool { return s.Effect&(rules.Read|rules.Slow) != 0 }) {
+			return why + fmt.Sprintf(", and %s with it: %s", stmtRange(1, first, "stays", "stay"), staysWhy)
+		}
+		return why + " and nothing before it reads"
 	}
 	if p.Reason != "" {
 		return p.Reason

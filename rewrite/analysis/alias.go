@@ -90,6 +90,9 @@ func becomesAlias(info *types.Info, obj types.Object, rhs ast.Expr, aliases map[
 	if carriesTx(obj.Type()) || presetAlias(info, rhs) || rules.IsDriverValue(obj.Type()) {
 		return true // a handle, or a value the tx handed out (rows, a statement, a batch)
 	}
+	if opaqueHandle(obj.Type()) {
+		return true // `tx := drv.UnwrapTx(execTx)`: it may be the tx itself
+	}
 	if sel, ok := ast.Unparen(rhs).(*ast.SelectorExpr); ok && syntax.FuncSignature(obj.Type()) != nil {
 		return syntax.Mentions(info, sel.X, aliases) // a method value of the tx
 	}
@@ -97,6 +100,14 @@ func becomesAlias(info *types.Info, obj types.Object, rhs ast.Expr, aliases map[
 		return len(aliasArgs(info, call, aliases)) > 0 // the tx carried in a context
 	}
 	return false
+}
+
+// opaqueHandle reports whether t is a type parameter whose constraint has
+// no methods, such as a generic handler's own transaction type (`TTx
+// any`): a value of it got from the tx may be the tx itself.
+func opaqueHandle(t types.Type) bool {
+	tp, ok := types.Unalias(t).(*types.TypeParam)
+	return ok && mayHoldTx(tp)
 }
 
 // carriesTx reports whether a value of type t can hold a transaction

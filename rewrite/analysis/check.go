@@ -21,8 +21,9 @@ type Analysis struct {
 	// Buffalo are the apps behind buffalo-pop's transaction middleware;
 	// their actions are not in Handlers (no wrapper call of their own).
 	Buffalo []*Buffalo
-	// Warnings are configured names that exist but are not called, and the
-	// migration statements that could not be read.
+	// Warnings are configured names that exist but are not called, the
+	// migration statements that could not be read and, when nothing was
+	// found, the calls of what may be another module's wrapper.
 	Warnings []*rules.Error
 	// classifier holds the summaries computed, for Facts.
 	classifier *Classifier
@@ -93,6 +94,7 @@ func Analyze(prog *load.Program) (*Analysis, error) {
 	a.Findings = append(a.Findings, contextTransactions(prog, ws)...)
 	a.Findings = append(a.Findings, schemaFindings(prog, ws)...)
 	a.Findings = append(a.Findings, cgoUnanalysed(prog, ws)...)
+	a.Warnings = append(a.Warnings, candidateWarnings(a)...)
 	return a, nil
 }
 

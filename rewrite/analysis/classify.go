@@ -152,7 +152,7 @@ func (c *Classifier) stmt(info *types.Info, s ast.Stmt, h handles, scope ast.Nod
 // outside scope.
 func storesAlias(info *types.Info, a *ast.AssignStmt, aliases map[types.Object]bool, scope ast.Node) (ast.Node, bool) {
 	for i, lhs := range a.Lhs {
-		if i >= len(a.Rhs) || !syntax.Mentions(info, a.Rhs[i], aliases) || !carriesTx(info.TypeOf(a.Rhs[i])) {
+		if i >= len(a.Rhs) || !syntax.Mentions(info, a.Rhs[i], aliases) || !carriesTx(info.TypeOf(a.Rhs[i])) && !opaqueHandle(info.TypeOf(a.Rhs[i])) {
 			continue
 		}
 		id, isIdent := ast.Unparen(lhs).(*ast.Ident)
@@ -388,12 +388,12 @@ func ReceiverExpr(call *ast.CallExpr, fn *types.Func) ast.Expr {
 	return nil
 }
 
-// aliasArgs lists the arguments that carry the tx (directly, or captured
-// by a function literal).
+// aliasArgs lists the arguments that carry the tx (directly, as a value
+// of an opaque type parameter, or captured by a function literal).
 func aliasArgs(info *types.Info, call *ast.CallExpr, aliases map[types.Object]bool) []int {
 	var out []int
 	for i, a := range call.Args {
-		if syntax.Mentions(info, a, aliases) && (carriesTx(info.TypeOf(a)) || isFuncLit(a)) {
+		if syntax.Mentions(info, a, aliases) && (carriesTx(info.TypeOf(a)) || opaqueHandle(info.TypeOf(a)) || isFuncLit(a)) {
 			out = append(out, i)
 		}
 	}

@@ -19,7 +19,7 @@ import (
 // analysed (TS010) and check counts it, instead of passing the service.
 func contextTransactions(prog *load.Program, ws *Wrappers) []Finding {
 	wrappers := map[*ast.FuncDecl]bool{}
-	for _, w := range ws.List() {
+	for _, w := range ws.List() { // ws is nil when init found none
 		// A wrapper may also put the tx in ctx for nested calls: its
 		// callback gets it all the same.
 		wrappers[w.Source.Decl] = true
@@ -31,13 +31,31 @@ func contextTransactions(prog *load.Program, ws *Wrappers) []Finding {
 		}
 		info := src.Pkg.TypesInfo
 		carriers := map[types.Object]bool{}
+		// One finding a transaction: where it began, the call that stored
+		// it, and a function value it was also handed to.
 		var begin ast.Node
+		var stored, dynamic *ast.CallExpr
+		flush := func() {
+			if begin == nil || stored == nil {
+				return
+			}
+			to := "not to a callback"
+			if dynamic != nil {
+				// route.handler(rCtx, req): a handler taken from a route
+				// table, not a callback parameter of a wrapper to follow.
+				to = fmt.Sprintf("and to the function value %s at %s, not to a callback parameter", types.ExprString(dynamic.Fun), prog.Position(dynamic.Pos()))
+			}
+			out = append(out, Finding{Code: "TS010", Pos: stored.Pos(), Message: fmt.Sprintf(
+				"not analysed: %s begins a transaction at %s and hands it on with %s, %s, so every request through it holds a connection to the end; txscope narrows transactions run by callback wrappers only",
+				DeclName(src), prog.Position(begin.Pos()), types.ExprString(stored.Fun), to)})
+		}
 		ast.Inspect(src.Decl.Body, func(n ast.Node) bool {
 			switch n := n.(type) {
 			case *ast.AssignStmt:
 				if len(n.Rhs) == 1 && beginReceiver(info, n.Rhs[0]) != nil {
 					if obj := syntax.ObjectOf(info, syntax.IdentOf(n.Lhs[0])); obj != nil && rules.IsTxType(obj.Type()) {
-						carriers[obj], begin = true, n
+						flush()
+						carriers[obj], begin, stored, dynamic = true, n, nil, nil
 					}
 					return true
 				}
@@ -53,17 +71,35 @@ func contextTransactions(prog *load.Program, ws *Wrappers) []Finding {
 					}
 				}
 			case *ast.CallExpr:
-				if begin != nil && storesInContext(info, n, carriers) {
-					out = append(out, Finding{Code: "TS010", Pos: n.Pos(), Message: fmt.Sprintf(
-						"not analysed: %s begins a transaction at %s and hands it on with %s, not to a callback, so every request through it holds a connection to the end; txscope narrows transactions run by callback wrappers only",
-						DeclName(src), prog.Position(begin.Pos()), types.ExprString(n.Fun))})
-					begin = nil // one finding per transaction
+				if begin != nil && stored == nil && storesInContext(info, n, carriers) {
+					stored = n
+				}
+				if begin != nil && dynamic == nil && handsToFuncValue(info, n, carriers) {
+					dynamic = n
 				}
 			}
 			return true
 		})
+		flush()
 	})
 	return out
+}
+
+// handsToFuncValue reports whether call calls a function value (a field,
+// a variable, a parameter: no declared function) with a carrier of the tx.
+func handsToFuncValue(info *types.Info, call *ast.CallExpr, carriers map[types.Object]bool) bool {
+	if _, ok := typeutil.Callee(info, call).(*types.Func); ok || isFuncLit(call.Fun) {
+		return false
+	}
+	if tv, ok := info.Types[call.Fun]; !ok || tv.IsType() || tv.IsBuiltin() {
+		return false
+	}
+	for _, a := range call.Args {
+		if syntax.Mentions(info, a, carriers) {
+			return true
+		}
+	}
+	return false
 }
 
 // storesInContext reports whether call puts a carrier of the tx into a

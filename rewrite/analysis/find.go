@@ -115,6 +115,9 @@ func ambiguous(ws *Wrappers, cfg *rules.Config) error {
 
 // List returns the detected wrappers in a stable order.
 func (ws *Wrappers) List() []*Wrapper {
+	if ws == nil {
+		return nil
+	}
 	var out []*Wrapper
 	for _, w := range ws.byFunc {
 		out = append(out, w)

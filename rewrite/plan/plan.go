@@ -138,11 +138,15 @@ func Decide(prog *load.Program, h *analysis.Wrapped, opts PlanOptions) Plan {
 	}
 	if start == 0 && len(p.Splits) == 0 {
 		p.Action = ActionUnchanged
+		p.Reason = unknownFirst(prog, h.Stmts, first)
 		return p
 	}
 	stmts := p.Stmts()
 	if pos, ok := swallowedReadError(h.Site.Func.Pkg.TypesInfo, h.Site.Callback.Body, stmts, start); ok {
 		return p.Keep("the error of the read at %s is ignored: in the transaction a failed statement failed the commit, on the pool the handler would carry on", prog.Position(pos))
+	}
+	if r := valueOnError(h.Site.Func.Pkg.TypesInfo, h.Site.Callback, stmts[:start]); r != nil {
+		return p.Keep("the return at %s hands back a value beside an error that may be non-nil: moved out of %s, the caller would get that value where the wrapper returns its own on an error", prog.Position(r.Pos()), ShortName(rules.FuncName(w.Func)))
 	}
 	p.Start = start
 	if why := p.honourContract(start); why != "" {
@@ -320,6 +324,21 @@ func firstRead(stmts []analysis.StmtEffect) int {
 		}
 	}
 	return -1
+}
+
+// unknownFirst names the call that makes an unchanged handler's first
+// statement need the transaction when txscope does not know its effect: it
+// counts as a write, and the handler may only read.
+func unknownFirst(prog *load.Program, stmts []analysis.StmtEffect, first int) string {
+	if first >= len(stmts) || stmts[first].Effect&(rules.Write|rules.Locking|rules.TxState) != 0 {
+		return ""
+	}
+	for _, ce := range stmts[first].Calls {
+		if ce.Effect.Has(rules.Unknown) {
+			return fmt.Sprintf("%s at %s is unknown (%s) and counts as a write; an effects rule in txscope.yaml can say what it does", ShortName(ce.Callee), prog.Position(ce.Node.Pos()), ce.Why)
+		}
+	}
+	return ""
 }
 
 // ShortName drops the import path before a function's package name:

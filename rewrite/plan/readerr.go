@@ -2,6 +2,7 @@ package plan
 
 import (
 	"go/ast"
+	"go/constant"
 	"go/token"
 	"go/types"
 
@@ -38,6 +39,75 @@ func swallowedReadError(info *types.Info, body *ast.BlockStmt, stmts []analysis.
 	return token.NoPos, false
 }
 
+// valueOnError finds a return, among the statements that leave the
+// transaction, of a callback that returns a value beside its error, that
+// may hand back an error with a value other than the zero one (`return n,
+// err`, `return load(tx)`). What the wrapper returns with an error is its
+// own (a value wrapper returns its zero value), so the code moved out of it
+// is exact only when each such return gives zero values or a nil error.
+func valueOnError(info *types.Info, cb *ast.FuncLit, moved []analysis.StmtEffect) *ast.ReturnStmt {
+	sig, _ := info.TypeOf(cb).(*types.Signature)
+	if sig == nil || sig.Results().Len() < 2 {
+		return nil
+	}
+	var found *ast.ReturnStmt
+	for _, s := range moved {
+		WalkReturns(s.Stmt, func(r *ast.ReturnStmt) {
+			if found == nil && !exactOnError(info, r) {
+				found = r
+			}
+		})
+	}
+	return found
+}
+
+// exactOnError reports whether r returns a nil error, or zero values beside
+// its error. A bare return of named results, or a call's results passed on
+// (`return load(tx)`), may give a value with an error.
+func exactOnError(info *types.Info, r *ast.ReturnStmt) bool {
+	if len(r.Results) < 2 {
+		return false
+	}
+	if analysis.IsNil(info, ast.Unparen(ErrorResult(r))) {
+		return true
+	}
+	for _, e := range r.Results[:len(r.Results)-1] {
+		if !zeroValue(info, e) {
+			return false
+		}
+	}
+	return true
+}
+
+// zeroValue reports whether e is written as its type's zero value: nil, a
+// constant zero, false, "" or an empty struct or array literal.
+func zeroValue(info *types.Info, e ast.Expr) bool {
+	e = ast.Unparen(e)
+	if analysis.IsNil(info, e) {
+		return true
+	}
+	if v := info.Types[e].Value; v != nil {
+		switch v.Kind() {
+		case constant.Bool:
+			return !constant.BoolVal(v)
+		case constant.String:
+			return constant.StringVal(v) == ""
+		case constant.Int, constant.Float, constant.Complex:
+			return constant.Sign(v) == 0
+		}
+		return false
+	}
+	lit, ok := e.(*ast.CompositeLit)
+	if !ok || len(lit.Elts) > 0 {
+		return false
+	}
+	switch info.TypeOf(lit).Underlying().(type) {
+	case *types.Struct, *types.Array:
+		return true
+	}
+	return false
+}
+
 // errFlow follows the error of a read to the callback's returns.
 type errFlow struct {
 	info *types.Info
@@ -67,7 +137,8 @@ func (ef errFlow) returned(path []ast.Node) bool {
 	}
 	switch p := path[i-1].(type) {
 	case *ast.ReturnStmt:
-		return len(p.Results) == 1
+		// The whole result list, or the error slot of `return v, read(…)`.
+		return len(p.Results) == 1 || ast.Node(ErrorResult(p)) == path[i]
 	case *ast.AssignStmt:
 		if len(p.Rhs) != 1 || errIdx >= len(p.Lhs) {
 			return false
@@ -98,7 +169,7 @@ func (ef errFlow) reachesReturn(path []ast.Node, k int, err types.Object) bool {
 			return true
 		}
 		if r, ok := s.(*ast.ReturnStmt); ok {
-			return len(r.Results) == 1 && nonNilError(ef.info, r.Results[0], err)
+			return nonNilError(ef.info, ErrorResult(r), err)
 		}
 		if syntax.Mentions(ef.info, s, uses) || branches(s) || ef.queries(s) {
 			return false
@@ -180,7 +251,7 @@ func checkFails(info *types.Info, s ast.Stmt, err types.Object) bool {
 		case *ast.BranchStmt:
 			ok = false // break, continue, goto: the path goes on without returning
 		case *ast.ReturnStmt:
-			ok = ok && len(n.Results) == 1 && nonNilError(info, n.Results[0], err)
+			ok = ok && nonNilError(info, ErrorResult(n), err)
 		}
 		return ok
 	})
@@ -209,11 +280,28 @@ func isVar(info *types.Info, e ast.Expr, obj types.Object) bool {
 	return ok && syntax.ObjectOf(info, id) == obj
 }
 
+// ErrorResult is the expression a return gives the callback's error: the
+// last of its results (`return nil, err` in a callback that also returns a
+// value), or nil for a bare return.
+func ErrorResult(r *ast.ReturnStmt) ast.Expr {
+	if len(r.Results) == 0 {
+		return nil
+	}
+	return r.Results[len(r.Results)-1]
+}
+
 // nonNilError reports whether e, returned where err is known non-nil, is
 // a non-nil error: err itself, a package-level sentinel, a composite
-// literal, or a constructor that never returns nil (fmt.Errorf,
-// errors.New) or wraps a non-nil error.
+// literal, a value of a concrete type (a *NotFound is a non-nil error even
+// when the pointer is nil), or a constructor that never returns nil
+// (fmt.Errorf, errors.New) or wraps a non-nil error.
 func nonNilError(info *types.Info, e ast.Expr, err types.Object) bool {
+	if e == nil {
+		return false
+	}
+	if concreteValue(info, e) {
+		return true
+	}
 	switch e := ast.Unparen(e).(type) {
 	case *ast.Ident:
 		return syntax.ObjectOf(info, e) == err || isSentinel(syntax.ObjectOf(info, e))
@@ -239,6 +327,17 @@ func nonNilError(info *types.Info, e ast.Expr, err types.Object) bool {
 		return rules.IsBuffaloContextError(fn)
 	}
 	return false
+}
+
+// concreteValue reports whether e is a single value of a non-interface
+// type other than nil: converted to error, it is never a nil interface.
+func concreteValue(info *types.Info, e ast.Expr) bool {
+	t := info.TypeOf(e)
+	if t == nil || types.IsInterface(t) || analysis.IsNil(info, ast.Unparen(e)) {
+		return false
+	}
+	_, tuple := t.(*types.Tuple)
+	return !tuple
 }
 
 // isSentinel matches a package-level error variable (`ErrNotFound`).

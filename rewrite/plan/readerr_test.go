@@ -23,6 +23,7 @@ func TestErrorReturned(t *testing.T) {
 		{"tail", "return check()", true},
 		{"wrapped", "if err := check(); err != nil {\nreturn fmt.Errorf(\"check: %w\", err)\n}", true},
 		{"sentinel", "if err := check(); err != nil {\nreturn errBad\n}", true},
+		{"typed error", "if err := check(); err != nil {\nreturn newErr()\n}", true},
 		{"or", "v, err := read()\nif err != nil || v == 0 {\nreturn err\n}", true},
 		{"scan chain", "var n int\nif err := row().Scan(&n); err != nil {\nreturn err\n}", true},
 		{"var decl", "var v, err = read()\nif err != nil {\nreturn err\n}\n_ = v", true},
@@ -57,8 +58,65 @@ func TestErrorReturned(t *testing.T) {
 	}
 }
 
+// TestErrorReturnedWithValue: in a callback that returns a value beside
+// its error, the error is the last result.
+func TestErrorReturnedWithValue(t *testing.T) {
+	tests := []struct {
+		name, give string
+		want       bool
+	}{
+		{"checked", "if _, err := read(); err != nil {\nreturn 0, fmt.Errorf(\"read: %w\", err)\n}", true},
+		{"returned beside the value", "v, err := read()\nreturn v, err", true},
+		{"tail", "return read()", true},
+		{"error slot", "return 0, check()", true},
+		{"value with nil", "if _, err := read(); err != nil {\nreturn 1, nil\n}", false},
+		{"other slot", "v, err := read()\nprintln(err)\nreturn v, other", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			info, body := checkCallback(t, tt.give, "(int, error)", "0, nil")
+			queries := queryCalls(body)
+			require.NotEmpty(t, queries)
+			ef := errFlow{info: info, busy: queries}
+			assert.Equal(t, tt.want, ef.returned(pathTo(body, queries[0])))
+		})
+	}
+}
+
+// TestExactOnError: a return of a value callback is exact out of the
+// wrapper when its error is nil or its values are zero.
+func TestExactOnError(t *testing.T) {
+	tests := []struct {
+		name, give string
+		want       bool
+	}{
+		{"zero int", "return 0, other", true},
+		{"empty string", `return "", other`, true},
+		{"nil pointer", "return nil, other", true},
+		{"empty struct", "return rowT{}, other", true},
+		{"false", "return false, other", true},
+		{"nil error", "return 7, nil", true},
+		{"value", "n := 1\nreturn n, other", false},
+		{"empty slice is not nil", "return []int{}, other", false},
+		{"call's results", "return read()", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			info, body := checkCallback(t, tt.give, "(any, error)", "nil, nil")
+			ret := body.List[len(body.List)-2].(*ast.ReturnStmt)
+			assert.Equal(t, tt.want, exactOnError(info, ret))
+		})
+	}
+}
+
 // checkBody type-checks give as the body of a callback and returns it.
 func checkBody(t *testing.T, give string) (*types.Info, *ast.BlockStmt) {
+	return checkCallback(t, give, "error", "nil")
+}
+
+// checkCallback type-checks give as the body of a callback with the
+// results results, which ends in `return final`.
+func checkCallback(t *testing.T, give, results, final string) (*types.Info, *ast.BlockStmt) {
 	src := `package p
 
 import (
@@ -77,11 +135,17 @@ func read2() (int, error) { return 0, nil }
 func check() error        { return nil }
 func row() rowT           { return rowT{} }
 
+type myErr struct{}
+
+func (*myErr) Error() string { return "" }
+
+func newErr() *myErr { return nil }
+
 var _ = fmt.Errorf
 
-func cb(other error) error {
+func cb(other error) ` + results + ` {
 ` + give + `
-	return nil
+	return ` + final + `
 }
 `
 	fset := token.NewFileSet()

@@ -282,7 +282,7 @@ func nilReturn(info *types.Info, s ast.Stmt) *ast.ReturnStmt {
 			}
 			return false
 		case *ast.ReturnStmt:
-			if found == nil && len(n.Results) == 1 && !provenNonNil(info, n.Results[0], guards) {
+			if found == nil && len(n.Results) > 0 && !provenNonNil(info, ErrorResult(n), guards) {
 				found = n
 			}
 		}

@@ -91,3 +91,17 @@ func gormDerived(tx *gorm.DB) error {
 	_ = tx.Table("t").Count(&n) // read
 	return nil
 }
+
+// A value typed by a type parameter, got from the tx, may be the tx itself:
+// what is done with it is done with the tx.
+type unwrapper[T any] interface{ Unwrap(tx pgx.Tx) T }
+
+type canceller[T any] interface{ Cancel(tx T, id int) error }
+
+type keeper[T any] struct{ last T }
+
+func typeParamHandle[T any](tx pgx.Tx, u unwrapper[T], c canceller[T], k *keeper[T]) error {
+	inner := u.Unwrap(tx)     // unknown
+	k.last = inner            // escapes
+	return c.Cancel(inner, 1) // unknown
+}
