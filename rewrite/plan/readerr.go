@@ -52,7 +52,7 @@ func valueOnError(info *types.Info, cb *ast.FuncLit, moved []analysis.StmtEffect
 	}
 	var found *ast.ReturnStmt
 	for _, s := range moved {
-		WalkReturns(s.Stmt, func(r *ast.ReturnStmt) {
+		syntax.WalkReturns(s.Stmt, func(r *ast.ReturnStmt) {
 			if found == nil && !exactOnError(info, r) {
 				found = r
 			}
