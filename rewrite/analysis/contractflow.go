@@ -414,9 +414,16 @@ func (r *flow) assign(st *state, s *ast.AssignStmt) {
 			return
 		}
 	}
-	r.eval(st, s.Rhs[0])
+	v := r.eval(st, s.Rhs[0])
 	for _, lhs := range s.Lhs {
 		r.set(st, lhs, val{})
+	}
+	// v, err := fn(ctx, tx): a call's error is its last result.
+	if _, isCall := ast.Unparen(s.Rhs[0]).(*ast.CallExpr); isCall && (s.Tok == token.ASSIGN || s.Tok == token.DEFINE) {
+		last := s.Lhs[len(s.Lhs)-1]
+		if t := r.info.TypeOf(last); t != nil && types.Identical(t, types.Universe.Lookup("error").Type()) {
+			r.set(st, last, v)
+		}
 	}
 }
 
