@@ -53,7 +53,7 @@ func contextTransactions(prog *load.Program, ws *Wrappers) []Finding {
 			switch n := n.(type) {
 			case *ast.AssignStmt:
 				if len(n.Rhs) == 1 && beginReceiver(info, n.Rhs[0]) != nil {
-					if obj := syntax.ObjectOf(info, syntax.IdentOf(n.Lhs[0])); obj != nil && rules.IsTxType(obj.Type()) {
+					if obj := syntax.ObjectOf(info, syntax.IdentOf(n.Lhs[0])); obj != nil && txHandle(obj.Type()) {
 						flush()
 						carriers[obj], begin, stored, dynamic = true, n, nil, nil
 					}
@@ -83,6 +83,19 @@ func contextTransactions(prog *load.Program, ws *Wrappers) []Finding {
 		flush()
 	})
 	return out
+}
+
+// txHandle reports whether t, the result of a Begin call, is a
+// transaction: a driver's, or a handle of the module's own with Commit and
+// Rollback (`func (d *DB) Begin(ctx, opts) (*Transaction, error)` wrapping
+// a *sql.Tx to add query logging and a scope). A span begun with BeginSpan
+// commits nothing and is no transaction.
+func txHandle(t types.Type) bool {
+	if rules.IsTxType(t) {
+		return true
+	}
+	ms := types.NewMethodSet(t)
+	return ms.Lookup(nil, "Commit") != nil && ms.Lookup(nil, "Rollback") != nil
 }
 
 // handsToFuncValue reports whether call calls a function value (a field,
