@@ -21,6 +21,7 @@ func checkPatterns(prog *load.Program, cfg *rules.Config) (warnings []*rules.Err
 		return nil, nil
 	}
 	warnings, errs := cfg.CheckPatterns(patternUse(prog))
+	errs = append(errs, callbackless(prog, cfg)...)
 	if cfg.Querier != "" && !declared(prog, cfg.Querier, isTypeName) {
 		errs = append(errs, &rules.Error{Pos: cfg.Pos("querier"), Msg: fmt.Sprintf("%q names no type in the loaded packages or their imports", cfg.Querier)})
 	}
@@ -28,6 +29,39 @@ func checkPatterns(prog *load.Program, cfg *rules.Config) (warnings []*rules.Err
 		errs = append(errs, &rules.Error{Pos: cfg.Pos("conflict"), Msg: fmt.Sprintf("%q names no error variable in the loaded packages or their imports", cfg.Conflict)})
 	}
 	return warnings, rules.JoinErrors(errs)
+}
+
+// callbackless reports each configured wrapper or middleware whose names
+// match only functions that take no callback given the transaction: txscope
+// narrows a wrapper's callback and a middleware's handler, so such a name
+// finds no calls, and it would also hide what check reports of the
+// function (a route wrapper that stores its tx in request locals, TS010)
+// and let check pass having looked at nothing.
+func callbackless(prog *load.Program, cfg *rules.Config) []*rules.Error {
+	funcs := loadedFuncs(prog)
+	var errs []*rules.Error
+	for _, list := range []struct {
+		patterns []rules.Pattern
+		callback func(*types.Signature) (int, int)
+		what     string
+	}{
+		{cfg.Wrappers, callbackParam, "a callback given the transaction (func(tx) error)"},
+		{cfg.Middleware, middlewareCallback, "a handler given the transaction (a func whose parameter is or holds the tx)"},
+	} {
+		for _, p := range list.patterns {
+			matched, takes := false, false
+			for _, fn := range funcs {
+				if p.Match(fn) {
+					cb, _ := list.callback(fn.Signature())
+					matched, takes = true, takes || cb >= 0
+				}
+			}
+			if matched && !takes {
+				errs = append(errs, &rules.Error{Pos: p.Pos, Msg: fmt.Sprintf("%q takes no parameter that is %s, so txscope finds no calls of it to narrow", p.String(), list.what)})
+			}
+		}
+	}
+	return errs
 }
 
 // patternUse tells how the loaded program uses what a pattern names.
