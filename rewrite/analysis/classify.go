@@ -203,6 +203,13 @@ func (c *Classifier) call(info *types.Info, call *ast.CallExpr, h handles) CallE
 		if onTx || len(txArgs) > 0 || syntax.Mentions(info, call.Fun, aliases) {
 			return CallEffect{Node: call, Callee: types.ExprString(call.Fun), Effect: rules.Unknown, Why: "dynamic call with the tx", Tables: rules.AnyTable}
 		}
+		// A function value handed a context that carries the tx (a
+		// Buffalo action's c) may take the tx from it: no body to follow.
+		for _, a := range call.Args {
+			if IsContextLike(info.TypeOf(a)) && syntax.Mentions(info, a, aliases) {
+				return CallEffect{Node: call, Callee: types.ExprString(call.Fun), Effect: rules.Unknown, Why: "dynamic call with a context that carries the tx", Tables: rules.AnyTable}
+			}
+		}
 		return CallEffect{Node: call}
 	}
 	ce := CallEffect{Node: call, Callee: rules.FuncName(fn)}
