@@ -67,11 +67,41 @@ func TrackAliases(info *types.Info, body ast.Node, seeds []types.Object) handles
 						bind(id, pick(n.Values, i))
 					}
 				}
+			case *ast.CallExpr:
+				// jc.Set("tx", tx) on a context of the program's own (a
+				// job's context with a map of values): the context now
+				// carries the tx, as after ctx = context.WithValue(…, tx),
+				// so what it is handed to is followed with it.
+				if obj := contextStore(info, n, aliases); obj != nil && !aliases[obj] {
+					aliases[obj] = true
+					changed = true
+				}
 			}
 			return true
 		})
 	}
 	return handles{Objs: aliases, methods: methods}
+}
+
+// contextStore is the variable x of a method call x.M(…, tx, …) when x is
+// a context (IsContextLike) and an argument carries the tx: the method
+// may keep it, and Value give it back. nil otherwise.
+func contextStore(info *types.Info, call *ast.CallExpr, aliases map[types.Object]bool) types.Object {
+	sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+	if !ok || len(aliasArgs(info, call, aliases)) == 0 {
+		return nil
+	}
+	if s, isMethod := info.Selections[sel]; !isMethod || s.Kind() != types.MethodVal {
+		return nil
+	}
+	id, ok := ast.Unparen(sel.X).(*ast.Ident)
+	if !ok || !IsContextLike(info.TypeOf(id)) {
+		return nil
+	}
+	if v, isVar := syntax.ObjectOf(info, id).(*types.Var); isVar {
+		return v
+	}
+	return nil
 }
 
 // pick is the right-hand side for the i-th left-hand side: its own, or the

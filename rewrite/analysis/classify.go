@@ -140,6 +140,15 @@ func (c *Classifier) stmt(info *types.Info, s ast.Stmt, h handles, scope ast.Nod
 				add(CallEffect{Node: node, Effect: rules.Escapes, Why: "tx stored outside the callback", Tables: rules.AnyTable})
 			}
 		case *ast.CallExpr:
+			if obj := contextStore(info, n, aliases); obj != nil {
+				// As context.WithValue(ctx, key, tx), whose body is not
+				// loaded: moved out of the block, the statement would
+				// fill the context with the pooled handle while what is
+				// handed the context runs in the block.
+				add(CallEffect{Node: n, Callee: types.ExprString(n.Fun), Effect: rules.Unknown,
+					Why: "the tx is stored in the context " + obj.Name() + ", which carries it from here", Tables: rules.AnyTable})
+				return true
+			}
 			add(c.call(info, n, h))
 		}
 		return true
@@ -193,6 +202,13 @@ func (c *Classifier) call(info *types.Info, call *ast.CallExpr, h handles) CallE
 		}
 		if onTx || len(txArgs) > 0 || syntax.Mentions(info, call.Fun, aliases) {
 			return CallEffect{Node: call, Callee: types.ExprString(call.Fun), Effect: rules.Unknown, Why: "dynamic call with the tx", Tables: rules.AnyTable}
+		}
+		// A function value handed a context that carries the tx (a
+		// Buffalo action's c) may take the tx from it: no body to follow.
+		for _, a := range call.Args {
+			if IsContextLike(info.TypeOf(a)) && syntax.Mentions(info, a, aliases) {
+				return CallEffect{Node: call, Callee: types.ExprString(call.Fun), Effect: rules.Unknown, Why: "dynamic call with a context that carries the tx", Tables: rules.AnyTable}
+			}
 		}
 		return CallEffect{Node: call}
 	}
@@ -417,15 +433,17 @@ func (c *Classifier) contextArgs(info *types.Info, call *ast.CallExpr, fn *types
 	return out
 }
 
-// IsContextLike matches context.Context and interfaces that embed it
-// (buffalo.Context): their methods are the context's, not a tx's.
+// IsContextLike matches context.Context, interfaces that embed it
+// (buffalo.Context) and the program's own types that implement it (a
+// job's context keeping values in a map): their methods are the
+// context's, not a tx's.
 func IsContextLike(t types.Type) bool {
 	if IsContext(t) {
 		return true
 	}
 	iface, ok := types.Unalias(t).Underlying().(*types.Interface)
 	if !ok {
-		return false
+		return implementsContext(t)
 	}
 	for i := 0; i < iface.NumEmbeddeds(); i++ {
 		if IsContext(iface.EmbeddedType(i)) {
@@ -433,6 +451,22 @@ func IsContextLike(t types.Type) bool {
 		}
 	}
 	return false
+}
+
+// implementsContext reports whether the named type t (or *T) has the
+// methods of context.Context: Deadline, Done, Err and Value(any) any.
+func implementsContext(t types.Type) bool {
+	if t == nil || isLibraryType(t) {
+		return false
+	}
+	ms := types.NewMethodSet(t)
+	for _, name := range []string{"Deadline", "Done", "Err", "Value"} {
+		if ms.Lookup(nil, name) == nil {
+			return false
+		}
+	}
+	sig, _ := ms.Lookup(nil, "Value").Obj().Type().(*types.Signature)
+	return sig != nil && sig.Params().Len() == 1 && sig.Results().Len() == 1
 }
 
 func isFuncLit(e ast.Expr) bool {
