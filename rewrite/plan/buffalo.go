@@ -94,7 +94,7 @@ func planAction(prog *load.Program, b *analysis.Buffalo, a *analysis.Action) Pla
 			// What stays from the first query on is the whole of popmw's
 			// transaction but cheap code: a Skip would gain nothing.
 			p.Action, p.Start = ActionUnchanged, 0
-			p.Reason = fmt.Sprintf("its first query, at %s, stays in the transaction with its writes: only cheap code runs before it", prog.Position(firstQuery(p.Stmts()).Pos()))
+			p.Reason = cheapBeforeFirstQuery(prog, p.Stmts())
 			return p
 		}
 		if why := narrowVeto(prog, b, a, p); why != "" {

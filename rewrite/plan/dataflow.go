@@ -362,3 +362,36 @@ func bodyUses(info *types.Info, body *ast.BlockStmt, obj types.Object, out map[*
 var errorType = types.Universe.Lookup("error").Type()
 
 func isError(t types.Type) bool { return types.Identical(t, errorType) }
+
+// keepAliases moves the start of the write block back over statements
+// that bind a variable holding the tx (`exec := tx.Exec`, `var q Querier
+// = tx`, `repo := Repo{tx: tx}`) which the block uses: moved out, the
+// variable would hold the pooled handle, and the block's queries through
+// it would leave the transaction. The tx itself is bound in the block
+// (the callback's parameter; a Buffalo action's accessor variable is the
+// parameter of the transaction the rewrite opens).
+func keepAliases(info *types.Info, h *analysis.Wrapped, start int, local srcSpan) int {
+	aliases := analysis.TrackAliases(info, h.Site.Callback.Body, []types.Object{h.Site.Tx}).Objs
+	delete(aliases, h.Site.Tx)
+	for {
+		used := map[types.Object]bool{}
+		for _, s := range h.Stmts[start:] {
+			ast.Inspect(s.Stmt, func(n ast.Node) bool {
+				if id, ok := n.(*ast.Ident); ok && aliases[info.Uses[id]] {
+					used[info.Uses[id]] = true
+				}
+				return true
+			})
+		}
+		next := start
+		for i := 0; i < start && next == start; i++ {
+			if slices.ContainsFunc(Defs(info, h.Stmts[i].Stmt, local), func(o types.Object) bool { return used[o] }) {
+				next = i
+			}
+		}
+		if next == start {
+			return start
+		}
+		start = next
+	}
+}

@@ -208,7 +208,7 @@ func decideChain(prog *load.Program, m *analysis.Middleware, opts PlanOptions) *
 		case ActionUnchanged:
 			// Behind the middleware even a write-only handler moves: its
 			// writes get their own transaction, the middleware's goes away.
-			p.Action, p.Start = ActionNarrowed, 0
+			p.Action, p.Start, p.Reason = ActionNarrowed, 0, ""
 			p.Moves = []string{"the whole handler runs in its own " + m.RealSite().Wrapper.Func.Name()}
 		case ActionPooled:
 			p.Moves = []string{"reads run on the pooled handle " + m.Func.Name() + " hands over"}

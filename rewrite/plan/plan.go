@@ -100,6 +100,7 @@ func Decide(prog *load.Program, h *analysis.Wrapped, opts PlanOptions) Plan {
 	start := first
 	if first < len(h.Stmts) {
 		start = pullReads(h.Site.Func.Pkg.TypesInfo, h.Stmts, first, SrcSpanOf(h.Site.Func.Decl.Body))
+		start = keepAliases(h.Site.Func.Pkg.TypesInfo, h, start, SrcSpanOf(h.Site.Func.Decl.Body))
 	}
 	start, txOnly := keepTxOnlyCalls(prog, h, start)
 	if txOnly.left != nil {
@@ -138,7 +139,15 @@ func Decide(prog *load.Program, h *analysis.Wrapped, opts PlanOptions) Plan {
 	}
 	if start == 0 && len(p.Splits) == 0 {
 		p.Action = ActionUnchanged
-		p.Reason = unknownFirst(prog, h.Stmts, first)
+		p.Reason = minimalWhy(prog, h.Stmts, first)
+		return p
+	}
+	if slowLine == "" && len(p.Splits) == 0 && start < len(h.Stmts) && queryFree(h.Stmts[:start]) {
+		// Moving cheap code out of a write block would not shorten its
+		// transaction: the diff would be churn. (A handler that runs no
+		// query at all still gains: it stops taking a connection.)
+		p.Action = ActionUnchanged
+		p.Reason = cheapBeforeFirstQuery(prog, h.Stmts)
 		return p
 	}
 	stmts := p.Stmts()
@@ -305,6 +314,25 @@ func (p Plan) Keep(format string, args ...any) Plan {
 	return p
 }
 
+// queryFree reports whether stmts call nothing but pure code: no query,
+// no slow call, no session check.
+func queryFree(stmts []analysis.StmtEffect) bool {
+	for _, s := range stmts {
+		for _, ce := range s.Calls {
+			if ce.Effect != rules.Pure {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// cheapBeforeFirstQuery is why a handler whose transaction runs only cheap
+// code before its first query is left as it is.
+func cheapBeforeFirstQuery(prog *load.Program, stmts []analysis.StmtEffect) string {
+	return fmt.Sprintf("its first query, at %s, stays in the transaction with its writes: only cheap code runs before it", prog.Position(firstQuery(stmts).Pos()))
+}
+
 // firstWrite is the index of the first statement that must run in the
 // transaction (write, unknown, lock, transaction state), len(stmts) if none.
 func firstWrite(stmts []analysis.StmtEffect) int {
@@ -324,6 +352,22 @@ func firstRead(stmts []analysis.StmtEffect) int {
 		}
 	}
 	return -1
+}
+
+// minimalWhy is why a handler whose write block is its whole callback is
+// left as it is.
+func minimalWhy(prog *load.Program, stmts []analysis.StmtEffect, first int) string {
+	if why := unknownFirst(prog, stmts, first); why != "" {
+		return why
+	}
+	if first >= len(stmts) {
+		return "the transaction is already minimal"
+	}
+	at := fmt.Sprintf("(%s, %s)", prog.Position(stmts[first].Stmt.Pos()), stmts[first].Effect)
+	if first == 0 {
+		return "the transaction is already minimal: its first statement " + at + " needs it"
+	}
+	return "the transaction is already minimal: its first write " + at + " needs it, and what runs before it stays with it (its values reach the write or decide whether it runs)"
 }
 
 // unknownFirst names the call that makes an unchanged handler's first
