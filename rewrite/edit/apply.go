@@ -45,6 +45,7 @@ func (fr *fileRewrite) rewriteSite(p plan.Plan) error {
 	if err != nil {
 		return err
 	}
+	rebinds := fr.rebinds(site, p)
 	pooled := p.Action == plan.ActionPooled
 	tmpl := p.Pooled
 	qName := plan.FreshName(fr.info, site, "q")
@@ -101,7 +102,7 @@ func (fr *fileRewrite) rewriteSite(p plan.Plan) error {
 	lit := fr.dec.Dst.Nodes[site.Callback].(*dst.FuncLit)
 	dstMoved := append([]dst.Stmt{}, lit.Body.List[:p.Start]...)
 	lit.Body.List = lit.Body.List[p.Start:]
-	lit.Body.List = insertReplays(lit.Body.List, p, replays)
+	lit.Body.List = append(rebinds, insertReplays(lit.Body.List, p, replays)...)
 	if len(lit.Body.List) > 0 {
 		lit.Body.List[0].Decorations().Before = dst.NewLine
 	}

@@ -170,3 +170,16 @@ func insertReplays(block []dst.Stmt, p plan.Plan, replays [][]dst.Stmt) []dst.St
 	}
 	return block
 }
+
+// rebinds are the write block's copies of the statements that bind a tx
+// alias (plan.Plan.Rebinds), as written, before the moved originals are
+// renamed onto the pooled handle: in the block the alias holds the tx.
+func (fr *fileRewrite) rebinds(site *analysis.Site, p plan.Plan) []dst.Stmt {
+	var out []dst.Stmt
+	for _, i := range p.Rebinds {
+		s := fr.cloneRenamed(site.Callback.Body.List[i], nil, nil, "")
+		s.Decorations().Before = dst.NewLine
+		out = append(out, s)
+	}
+	return out
+}

@@ -10,8 +10,8 @@ import (
 // given, when that is the only value it ever has: it is declared with it,
 // outside any loop of its function, and nowhere assigned again (closures
 // included) nor has its address taken. Anything else reads it as unknown:
-// the value at a use could be another one. Only string variables are
-// indexed: it serves SQL text held in a variable (q := "SELECT …").
+// the value at a use could be another one. It serves SQL text held in a
+// variable (q := "SELECT …") and a handle bound once (q := store.New(tx)).
 func (p *Program) LocalValue(v *types.Var) (ast.Expr, bool) {
 	if p.locals == nil {
 		p.locals = map[*types.Var]ast.Expr{}
@@ -23,7 +23,7 @@ func (p *Program) LocalValue(v *types.Var) (ast.Expr, bool) {
 	return e, ok && e != nil
 }
 
-// indexLocals records in out the value of each local string variable of f
+// indexLocals records in out the value of each local variable of f
 // declared with one, and nil for each one given another value too (or
 // declared without one, or in a loop).
 func indexLocals(info *types.Info, f *ast.File, out map[*types.Var]ast.Expr) {
@@ -34,9 +34,6 @@ func indexLocals(info *types.Info, f *ast.File, out map[*types.Var]ast.Expr) {
 		}
 		v, ok := obj.(*types.Var)
 		if !ok || v.IsField() || v.Parent() == nil || v.Parent() == v.Pkg().Scope() {
-			return nil
-		}
-		if b, ok := v.Type().Underlying().(*types.Basic); !ok || b.Info()&types.IsString == 0 {
 			return nil
 		}
 		return v
@@ -114,9 +111,10 @@ func indexLocals(info *types.Info, f *ast.File, out map[*types.Var]ast.Expr) {
 				spoil(n.X)
 			}
 		case *ast.SelectorExpr:
-			// A method with a pointer receiver takes the variable's address.
-			if sel := info.Selections[n]; sel != nil && sel.Kind() == types.MethodVal {
-				if _, ptr := sel.Obj().(*types.Func).Signature().Recv().Type().(*types.Pointer); ptr {
+			// A method with a pointer receiver takes the address of a
+			// variable that is not a pointer itself.
+			if sel := info.Selections[n]; sel != nil && sel.Kind() == types.MethodVal && !isPointer(info.TypeOf(n.X)) {
+				if isPointer(sel.Obj().(*types.Func).Signature().Recv().Type()) {
 					spoil(n.X)
 				}
 			}
@@ -128,4 +126,12 @@ func indexLocals(info *types.Info, f *ast.File, out map[*types.Var]ast.Expr) {
 			ast.Inspect(fd.Body, visit)
 		}
 	}
+}
+
+func isPointer(t types.Type) bool {
+	if t == nil {
+		return false
+	}
+	_, ok := t.Underlying().(*types.Pointer)
+	return ok
 }

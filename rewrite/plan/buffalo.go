@@ -74,7 +74,7 @@ func planAction(prog *load.Program, b *analysis.Buffalo, a *analysis.Action) Pla
 		// Its context is unnamed: nothing in it can take the transaction.
 		p.Action, p.Start = ActionPooled, len(a.Wrapped.Stmts)
 	default:
-		p = Decide(prog, a.Wrapped, PlanOptions{})
+		p = Decide(prog, a.Wrapped, PlanOptions{noRebind: true})
 	}
 	switch p.Action {
 	case ActionPooled:

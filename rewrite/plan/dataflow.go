@@ -8,6 +8,7 @@ import (
 
 	"github.com/txscope/txscope/rewrite/analysis"
 	"github.com/txscope/txscope/rewrite/internal/syntax"
+	"github.com/txscope/txscope/rewrite/load"
 	"github.com/txscope/txscope/rules"
 )
 
@@ -363,35 +364,109 @@ var errorType = types.Universe.Lookup("error").Type()
 
 func isError(t types.Type) bool { return types.Identical(t, errorType) }
 
-// keepAliases moves the start of the write block back over statements
-// that bind a variable holding the tx (`exec := tx.Exec`, `var q Querier
-// = tx`, `repo := Repo{tx: tx}`) which the block uses: moved out, the
-// variable would hold the pooled handle, and the block's queries through
-// it would leave the transaction. The tx itself is bound in the block
-// (the callback's parameter; a Buffalo action's accessor variable is the
-// parameter of the transaction the rewrite opens).
-func keepAliases(info *types.Info, h *analysis.Wrapped, start int, local srcSpan) int {
+// keepAliases settles the statements before the write block that bind a
+// variable holding the tx (`q := store.New(tx)`, `exec := tx.Exec`,
+// `repo := Repo{tx: tx}`) which the block uses: moved out, the variable
+// would hold the pooled handle, and the block's queries through it would
+// leave the transaction. With rebind, one that only binds that variable,
+// once, with pure code, and whose variable the moved statements use too,
+// moves out and runs again, as written, at the head of the write block
+// (rebinds, indices into stmts); for any other the start moves back over
+// it. The tx itself is bound in the block (the callback's parameter; a
+// Buffalo action's accessor variable is the parameter of the transaction
+// the rewrite opens).
+func keepAliases(prog *load.Program, h *analysis.Wrapped, start int, rebind bool) (int, []int) {
+	for {
+		rebinds, stuck := aliasBindings(prog, h, nil, start, rebind)
+		if stuck < 0 {
+			return start, rebinds
+		}
+		start = stuck
+	}
+}
+
+// aliasBindings sorts the statements of order[:start] (the callback's in
+// the order they run after the rewrite, nil for as written) that bind a tx
+// alias the write block order[start:] uses: the ones that can run again in
+// the block (rebinds, indices into the callback's statements), and the
+// position in order of the first that cannot (stuck, -1 when none).
+func aliasBindings(prog *load.Program, h *analysis.Wrapped, order []int, start int, rebind bool) (rebinds []int, stuck int) {
+	info := h.Site.Func.Pkg.TypesInfo
+	local := SrcSpanOf(h.Site.Func.Decl.Body)
+	stmts := Reorder(h.Stmts, order)
+	index := func(k int) int {
+		if order == nil {
+			return k
+		}
+		return order[k]
+	}
 	aliases := analysis.TrackAliases(info, h.Site.Callback.Body, []types.Object{h.Site.Tx}).Objs
 	delete(aliases, h.Site.Tx)
-	for {
-		used := map[types.Object]bool{}
-		for _, s := range h.Stmts[start:] {
-			ast.Inspect(s.Stmt, func(n ast.Node) bool {
-				if id, ok := n.(*ast.Ident); ok && aliases[info.Uses[id]] {
-					used[info.Uses[id]] = true
-				}
-				return true
-			})
+	// what the block uses: its statements, then the rebound ones, which
+	// run in it too
+	used := map[types.Object]bool{}
+	use := func(s ast.Stmt) {
+		ast.Inspect(s, func(n ast.Node) bool {
+			if id, ok := n.(*ast.Ident); ok && aliases[info.Uses[id]] {
+				used[info.Uses[id]] = true
+			}
+			return true
+		})
+	}
+	for _, s := range stmts[start:] {
+		use(s.Stmt)
+	}
+	settled := map[int]bool{}
+	for changed := true; changed; {
+		changed = false
+		for k := start - 1; k >= 0; k-- {
+			if settled[k] || !slices.ContainsFunc(Defs(info, stmts[k].Stmt, local), func(o types.Object) bool { return used[o] }) {
+				continue
+			}
+			if !rebind || !rebindable(prog, info, stmts, k, start, aliases) {
+				return nil, k
+			}
+			settled[k], changed = true, true
+			rebinds = append(rebinds, index(k))
+			use(stmts[k].Stmt)
 		}
-		next := start
-		for i := 0; i < start && next == start; i++ {
-			if slices.ContainsFunc(Defs(info, h.Stmts[i].Stmt, local), func(o types.Object) bool { return used[o] }) {
-				next = i
+	}
+	slices.Sort(rebinds)
+	return rebinds, -1
+}
+
+// rebindable reports whether stmts[k] binds one tx alias and nothing else
+// (v := expr, var v = expr), with pure code, the only value v ever has
+// (load.Program.LocalValue), and whether another statement before start
+// uses v: its copy moved out of the transaction must not be left unused.
+func rebindable(prog *load.Program, info *types.Info, stmts []analysis.StmtEffect, k, start int, aliases map[types.Object]bool) bool {
+	if stmts[k].Effect != rules.Pure {
+		return false
+	}
+	var id *ast.Ident
+	switch s := stmts[k].Stmt.(type) {
+	case *ast.AssignStmt:
+		if s.Tok == token.DEFINE && len(s.Lhs) == 1 && len(s.Rhs) == 1 {
+			id, _ = s.Lhs[0].(*ast.Ident)
+		}
+	case *ast.DeclStmt:
+		if g, ok := s.Decl.(*ast.GenDecl); ok && len(g.Specs) == 1 {
+			if vs, ok := g.Specs[0].(*ast.ValueSpec); ok && len(vs.Names) == 1 && len(vs.Values) == 1 {
+				id = vs.Names[0]
 			}
 		}
-		if next == start {
-			return start
-		}
-		start = next
 	}
+	v, _ := info.Defs[id].(*types.Var)
+	if v == nil || !aliases[v] {
+		return false
+	}
+	if _, once := prog.LocalValue(v); !once {
+		return false
+	}
+	for j := 0; j < start; j++ {
+		if j != k && syntax.Mentions(info, stmts[j].Stmt, map[types.Object]bool{v: true}) {
+			return true
+		}
+	}
+	return false
 }

@@ -178,6 +178,7 @@ func decideChain(prog *load.Program, m *analysis.Middleware, opts PlanOptions) *
 	kept, keptGenerated, movingGenerated := 0, 0, 0
 	// The handle the middleware hands over; an error fails the chain later.
 	pooled, _ := PooledTemplate(prog.Config, m.RealSite())
+	opts.noRebind = true
 	for _, h := range m.Handlers {
 		p := Decide(prog, h, opts)
 		p.Pooled = pooled

@@ -59,6 +59,11 @@ type Plan struct {
 	// Unwidened are the helpers that kept a query in the transaction
 	// because they need the concrete transaction type.
 	Unwidened []Unwidened
+	// Rebinds are the statements that bind a tx alias both the moved
+	// statements and the write block use (q := store.New(tx)), as indices
+	// into the callback's body: they move onto the pooled handle and run
+	// again, as written, at the head of the write block.
+	Rebinds []int
 	// MapError is the wrapper's mapping of its callback's error
 	// (Wrapper.MapsWith): the returns of what moves out go through it.
 	MapError *types.Func
@@ -72,6 +77,10 @@ type PlanOptions struct {
 	// guarantee (a lock before the slow call, a stricter isolation level):
 	// the write block re-reads what moved and fails on a change.
 	Recheck bool
+	// noRebind: behind a middleware or in a Buffalo action the write
+	// block is built without Plan.Rebinds; a tx alias it uses keeps its
+	// binding in it.
+	noRebind bool
 }
 
 // Decide decides, for one handler, what a behaviour-preserving rewrite
@@ -98,15 +107,24 @@ func Decide(prog *load.Program, h *analysis.Wrapped, opts PlanOptions) Plan {
 	slowLine := ""
 	first := firstWrite(h.Stmts)
 	start := first
-	if first < len(h.Stmts) {
-		start = pullReads(h.Site.Func.Pkg.TypesInfo, h.Stmts, first, SrcSpanOf(h.Site.Func.Decl.Body))
-		start = keepAliases(h.Site.Func.Pkg.TypesInfo, h, start, SrcSpanOf(h.Site.Func.Decl.Body))
+	var txOnly txNeed
+	// Each step moves the start back; what one brings into the block may
+	// need another's.
+	for prev := -1; prev != start; {
+		prev = start
+		if start < len(h.Stmts) {
+			start = pullReads(h.Site.Func.Pkg.TypesInfo, h.Stmts, start, SrcSpanOf(h.Site.Func.Decl.Body))
+		}
+		start, p.Rebinds = keepAliases(prog, h, start, !opts.Split && !opts.noRebind)
+		var need txNeed
+		if start, need = keepTxOnlyCalls(prog, h, start); need.call != nil {
+			txOnly = need
+		}
+		start = keepDecls(h.Stmts, start)
 	}
-	start, txOnly := keepTxOnlyCalls(prog, h, start)
 	if txOnly.left != nil {
 		p.Unwidened = append(p.Unwidened, *txOnly.left)
 	}
-	start = keepDecls(h.Stmts, start)
 	if opts.Split {
 		splits, why := planSplits(prog, h, start)
 		if why != "" {
@@ -123,6 +141,11 @@ func Decide(prog *load.Program, h *analysis.Wrapped, opts PlanOptions) Plan {
 			return p.Keep("slow call %s at %s would stay inside the write block: %s (use --split to commit before it)", ShortName(ce.Callee), prog.Position(ce.Node.Pos()), why)
 		}
 		p.Order, start, slowLine, p.Replays = mv.order, mv.start, mv.line, mv.replays
+		var stuck int
+		if p.Rebinds, stuck = aliasBindings(prog, h, p.Order, start, !opts.noRebind); stuck >= 0 {
+			s := h.Stmts[p.Order[stuck]].Stmt
+			return p.Keep("slow call %s at %s would stay inside the write block: %s at %s binds a variable to the transaction that the write block uses, and moved before the transaction with the slow call it would hold the pooled handle", ShortName(ce.Callee), prog.Position(ce.Node.Pos()), stmtName(h.Stmts[p.Order[stuck]]), prog.Position(s.Pos()))
+		}
 		if len(p.Replays) > 0 && prog.Config.Conflict != "" {
 			p.Conflict = analysis.LookupName(prog, prog.Config.Conflict)
 		}
@@ -170,6 +193,10 @@ func Decide(prog *load.Program, h *analysis.Wrapped, opts PlanOptions) Plan {
 		p.Moves = append(p.Moves, slowLine)
 	}
 	p.Moves = append(p.Moves, append(moves(prog, stmts[:start]), splitMoves(prog, h, p.Splits)...)...)
+	for _, i := range p.Rebinds {
+		def := Defs(h.Site.Func.Pkg.TypesInfo, h.Stmts[i].Stmt, SrcSpanOf(h.Site.Func.Decl.Body))[0]
+		p.Moves = append(p.Moves, fmt.Sprintf("binding of %s at %s: onto the pool, and again at the head of the write block, on the transaction", def.Name(), prog.Position(h.Stmts[i].Stmt.Pos())))
+	}
 	p.Moves = append(p.Moves, p.contractMoves()...)
 	return p
 }
